@@ -1,0 +1,237 @@
+//! Builds rowan green trees bottom-up from the grammar's actions, trivia and all.
+//!
+//! The grammar only sees significant tokens. Each action hands [`Builder::node`] its children in
+//! source order; the builder puts every token that lies between two children (whitespace,
+//! comments, and tokens the parser skipped while recovering from an error) into the node as
+//! well. Trivia therefore belongs to the smallest node that encloses it, skipped tokens become
+//! `ERROR` nodes, and the root covers the whole file: the tree is lossless by construction.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use lalrpop_util::{ErrorRecovery, ParseError};
+use rowan::{GreenNode, GreenToken, NodeOrToken};
+
+use crate::error::{SyntaxError, SyntaxErrorKind};
+use crate::kind::SyntaxKind::{self, *};
+use crate::lexer::{Terminal, Token};
+
+/// A green node or token.
+pub(crate) type Green = NodeOrToken<GreenNode, GreenToken>;
+
+/// A token as the grammar sees it: its kind, how the grammar reads it, and its index among all
+/// tokens of the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tok {
+    /// The token's tree kind.
+    pub kind: SyntaxKind,
+    /// How the grammar reads it.
+    pub terminal: Terminal,
+    /// Index into the file's token list.
+    pub idx: u32,
+}
+
+/// The lexer never fails (errors become tokens), so the grammar's user error type is empty.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Never {}
+
+/// A built piece of tree and where it starts.
+#[derive(Clone, Debug)]
+pub struct El {
+    pub(crate) start: u32,
+    pub(crate) green: Green,
+}
+
+impl El {
+    fn end(&self) -> u32 {
+        let len: u32 = match &self.green {
+            NodeOrToken::Node(n) => n.text_len().into(),
+            NodeOrToken::Token(t) => t.text_len().into(),
+        };
+        self.start + len
+    }
+}
+
+/// State shared by the grammar's actions while one file is parsed.
+pub struct Builder<'a> {
+    src: &'a str,
+    tokens: &'a [Token],
+    errors: RefCell<Vec<SyntaxError>>,
+    /// Interned tokens: most tokens of a file repeat (keywords, spaces, common names).
+    interned: RefCell<HashMap<(SyntaxKind, &'a str), GreenToken>>,
+}
+
+/// Tokens longer than this are not interned: they rarely repeat.
+const INTERN_MAX_LEN: usize = 32;
+
+impl<'a> Builder<'a> {
+    pub(crate) fn new(src: &'a str, tokens: &'a [Token]) -> Self {
+        Builder { src, tokens, errors: RefCell::new(Vec::new()), interned: RefCell::new(HashMap::new()) }
+    }
+
+    pub(crate) fn into_errors(self) -> Vec<SyntaxError> {
+        self.errors.into_inner()
+    }
+
+    fn green_token(&self, token: &Token) -> GreenToken {
+        let text = token.text(self.src);
+        if text.len() > INTERN_MAX_LEN {
+            return GreenToken::new(token.kind.into(), text);
+        }
+        self.interned
+            .borrow_mut()
+            .entry((token.kind, text))
+            .or_insert_with(|| GreenToken::new(token.kind.into(), text))
+            .clone()
+    }
+
+    /// The element for a token the grammar consumed.
+    pub fn tok(&self, tok: Tok) -> El {
+        let token = &self.tokens[tok.idx as usize];
+        El { start: token.start, green: NodeOrToken::Token(self.green_token(token)) }
+    }
+
+    /// A node of `kind` over `children` (in source order), with the tokens between them.
+    ///
+    /// A node without children is placed at `at`.
+    pub fn node_at(&self, kind: SyntaxKind, at: u32, children: Vec<El>) -> El {
+        let start = children.first().map_or(at, |c| c.start);
+        let mut out: Vec<Green> = Vec::with_capacity(children.len() + 2);
+        let mut pos = start;
+        for child in children {
+            debug_assert!(child.start >= pos, "children out of order in {kind:?}");
+            if child.start > pos {
+                self.fill(&mut out, pos, child.start);
+            }
+            pos = child.end();
+            out.push(child.green);
+        }
+        El { start, green: NodeOrToken::Node(GreenNode::new(kind.into(), out)) }
+    }
+
+    /// A node of `kind` over at least one child.
+    pub fn node(&self, kind: SyntaxKind, children: Vec<El>) -> El {
+        let at = children.first().map_or(0, |c| c.start);
+        self.node_at(kind, at, children)
+    }
+
+    /// Adds the tokens in `from..to` to `out`: trivia as they are, anything else (tokens the
+    /// parser skipped) wrapped in an `ERROR` node.
+    fn fill(&self, out: &mut Vec<Green>, from: u32, to: u32) {
+        let first = self.tokens.partition_point(|t| t.start < from);
+        let last = first + self.tokens[first..].partition_point(|t| t.end <= to);
+        let gap = &self.tokens[first..last];
+        let significant: Vec<usize> =
+            gap.iter().enumerate().filter(|(_, t)| !t.kind.is_trivia()).map(|(i, _)| i).collect();
+        let (lo, hi) = match (significant.first(), significant.last()) {
+            (Some(&lo), Some(&hi)) => (lo, hi + 1),
+            _ => (gap.len(), gap.len()),
+        };
+        out.extend(gap[..lo].iter().map(|t| NodeOrToken::Token(self.green_token(t))));
+        if lo < hi {
+            let skipped = gap[lo..hi].iter().map(|t| NodeOrToken::Token(self.green_token(t)));
+            out.push(NodeOrToken::Node(GreenNode::new(ERROR.into(), skipped)));
+        }
+        out.extend(gap[hi..].iter().map(|t| NodeOrToken::Token(self.green_token(t))));
+    }
+
+    /// The root node: `body` (if the parse produced one) and everything around it.
+    pub(crate) fn root(&self, body: Option<El>) -> GreenNode {
+        let len = self.src.len() as u32;
+        let mut out = Vec::new();
+        let mut pos = 0;
+        if let Some(body) = body {
+            self.fill(&mut out, 0, body.start);
+            pos = body.end();
+            out.push(body.green);
+        }
+        self.fill(&mut out, pos, len);
+        GreenNode::new(ROOT.into(), out)
+    }
+
+    /// Records a recovered error and returns the `ERROR` node for the tokens it skipped.
+    pub fn recover(&self, at: u32, recovery: ErrorRecovery<u32, Tok, Never>) -> El {
+        self.report(recovery.error);
+        let skipped: Vec<El> = recovery.dropped_tokens.iter().map(|&(_, t, _)| self.tok(t)).collect();
+        self.node_at(ERROR, at, skipped)
+    }
+
+    /// Records an error the parser reported.
+    pub(crate) fn report(&self, error: ParseError<u32, Tok, Never>) {
+        let error = match error {
+            ParseError::UnrecognizedToken { token: (start, tok, end), expected } => SyntaxError::new(
+                SyntaxErrorKind::UnexpectedToken,
+                start..end,
+                format!("unexpected {}{}", describe_found(self.src, &self.tokens[tok.idx as usize]), expected_list(&expected)),
+            ),
+            ParseError::UnrecognizedEof { location, expected } => SyntaxError::new(
+                SyntaxErrorKind::UnexpectedEof,
+                location..location,
+                format!("unexpected end of file{}", expected_list(&expected)),
+            ),
+            ParseError::ExtraToken { token: (start, tok, end) } => SyntaxError::new(
+                SyntaxErrorKind::UnexpectedToken,
+                start..end,
+                format!("unexpected {}, expected end of file", describe_found(self.src, &self.tokens[tok.idx as usize])),
+            ),
+            ParseError::InvalidToken { location } => SyntaxError::new(
+                SyntaxErrorKind::UnexpectedToken,
+                location..location,
+                "invalid token".into(),
+            ),
+            ParseError::User { error } => match error {},
+        };
+        let mut errors = self.errors.borrow_mut();
+        // Recovery can stumble over the same token more than once; say it once.
+        if !errors.iter().any(|e| e.range == error.range) {
+            errors.push(error);
+        }
+    }
+}
+
+fn describe_found(src: &str, token: &Token) -> String {
+    match token.kind {
+        IDENT => format!("identifier '{}'", token.text(src)),
+        INTEGER | FLOAT | URI | PATH | SEARCH_PATH => {
+            format!("{} '{}'", token.kind.describe(), token.text(src))
+        }
+        kind => kind.describe().to_string(),
+    }
+}
+
+/// ", expected X or Y" from the grammar's list of terminal names. A long list (everything that
+/// may continue an expression) is cut down to the tokens that close or separate a construct,
+/// which is what a user has most likely forgotten.
+fn expected_list(expected: &[String]) -> String {
+    let mut names: Vec<String> = expected.iter().filter_map(|name| terminal_name(name)).collect();
+    names.dedup();
+    if names.len() > 6 {
+        const CLOSERS: [&str; 10] = ["';'", "')'", "']'", "'}'", "'then'", "'else'", "'in'", "':'", "'='", "','"];
+        names.retain(|n| CLOSERS.contains(&n.as_str()));
+    }
+    match names.len() {
+        0 => String::new(),
+        1 => format!(", expected {}", names[0]),
+        2..=6 => {
+            let last = names.pop().unwrap_or_default();
+            format!(", expected {} or {}", names.join(", "), last)
+        }
+        _ => String::new(),
+    }
+}
+
+/// A user's name for a terminal as the grammar spells it (`"\"then\""`, `IDENT`).
+fn terminal_name(name: &str) -> Option<String> {
+    let bare = name.strip_prefix('"').and_then(|n| n.strip_suffix('"')).unwrap_or(name);
+    Some(match bare {
+        "IDENT" => "an identifier".into(),
+        "INTEGER" => "an integer".into(),
+        "FLOAT" => "a float".into(),
+        "URI" => "a URI".into(),
+        "PATH_START" => "a path".into(),
+        "PATH_CONT" | "PATH_INTERP" => return None,
+        "SEARCH_PATH" => "a '<...>' path".into(),
+        "STRING_CONTENT" => "string text".into(),
+        other => format!("'{}'", other.replace("\\\"", "\"")),
+    })
+}

@@ -1,0 +1,661 @@
+//! The lexer: logos automata for each lexer mode, and the mode stack that strings, indented
+//! strings, paths and interpolations need.
+//!
+//! Nix cannot be tokenised by one regular automaton: `"a ${b} c"` switches from string text to
+//! expressions and back, and a path such as `./a/${b}/c` continues only while no whitespace
+//! intervenes. [`lex`] runs one logos automaton per mode and keeps a stack of the interpolations
+//! and braces that are open, so a `}` knows whether it closes a set or an interpolation.
+//!
+//! The lexer never fails: bytes it cannot read become [`SyntaxKind::ERROR_TOKEN`] and an error.
+//! Every byte of the input belongs to exactly one token, so the tokens' texts concatenate back to
+//! the input.
+
+use logos::Logos;
+
+use crate::error::{SyntaxError, SyntaxErrorKind};
+use crate::kind::SyntaxKind::{self, *};
+
+/// What the grammar sees of a token: the lexer tells apart tokens that share a tree kind but
+/// mean different things to the grammar (a path's first piece and its continuation, or `${`
+/// inside a path and `${` elsewhere).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Terminal {
+    /// Any token whose tree kind is all the grammar needs.
+    Plain,
+    /// The first piece of a path literal.
+    PathStart,
+    /// A later piece of a path literal, directly after the previous piece or interpolation.
+    PathCont,
+    /// `${` directly after a path piece.
+    PathInterp,
+}
+
+/// A token of the input: its kind, what the grammar sees, and its byte range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Token {
+    /// The kind the token has in the syntax tree.
+    pub kind: SyntaxKind,
+    /// How the grammar sees it.
+    pub terminal: Terminal,
+    /// Byte offset of the first byte.
+    pub start: u32,
+    /// Byte offset one past the last byte.
+    pub end: u32,
+}
+
+impl Token {
+    /// The token's text in `src`.
+    pub fn text<'a>(&self, src: &'a str) -> &'a str {
+        &src[self.start as usize..self.end as usize]
+    }
+}
+
+/// Tokens of the expression mode.
+#[derive(Logos, Clone, Copy, Debug, PartialEq, Eq)]
+enum Normal {
+    #[regex(r"[ \t\r\n]+")]
+    Whitespace,
+    #[regex(r"#[^\r\n]*", allow_greedy = true)]
+    LineComment,
+    #[token("/*")]
+    BlockCommentStart,
+
+    #[token("if")]
+    If,
+    #[token("then")]
+    Then,
+    #[token("else")]
+    Else,
+    #[token("assert")]
+    Assert,
+    #[token("with")]
+    With,
+    #[token("let")]
+    Let,
+    #[token("in")]
+    In,
+    #[token("rec")]
+    Rec,
+    #[token("inherit")]
+    Inherit,
+    #[token("or")]
+    Or,
+
+    #[token("{")]
+    LBrace,
+    #[token("}")]
+    RBrace,
+    #[token("[")]
+    LBrack,
+    #[token("]")]
+    RBrack,
+    #[token("(")]
+    LParen,
+    #[token(")")]
+    RParen,
+    #[token(";")]
+    Semicolon,
+    #[token(":")]
+    Colon,
+    #[token(",")]
+    Comma,
+    #[token(".")]
+    Dot,
+    #[token("...")]
+    Ellipsis,
+    #[token("=")]
+    Assign,
+    #[token("@")]
+    At,
+    #[token("?")]
+    Question,
+    #[token("!")]
+    Bang,
+    #[token("+")]
+    Plus,
+    #[token("-")]
+    Minus,
+    #[token("*")]
+    Star,
+    #[token("/")]
+    Slash,
+    #[token("//")]
+    Update,
+    #[token("++")]
+    Concat,
+    #[token("<")]
+    Less,
+    #[token(">")]
+    Greater,
+    #[token("<=")]
+    LessEq,
+    #[token(">=")]
+    GreaterEq,
+    #[token("==")]
+    Eq,
+    #[token("!=")]
+    NotEq,
+    #[token("&&")]
+    AndAnd,
+    #[token("||")]
+    OrOr,
+    #[token("->")]
+    Implies,
+    #[token("|>")]
+    PipeInto,
+    #[token("<|")]
+    PipeFrom,
+    #[token("${")]
+    DollarCurly,
+    #[token("\"")]
+    Quote,
+    #[token("''")]
+    IndQuote,
+
+    #[regex(r"[a-zA-Z_][a-zA-Z0-9_'\-]*")]
+    Ident,
+    #[regex(r"[0-9]+")]
+    Integer,
+    #[regex(r"(([1-9][0-9]*\.[0-9]*)|(0?\.[0-9]+))([Ee][+\-]?[0-9]+)?")]
+    Float,
+    #[regex(r"[a-zA-Z0-9._\-+]*(/[a-zA-Z0-9._\-+]+)+/?")]
+    Path,
+    /// A path piece ending in `/` directly followed by `${`.
+    #[regex(r"[a-zA-Z0-9._\-+]*/\$\{")]
+    PathInterpStart,
+    #[regex(r"~(/[a-zA-Z0-9._\-+]+)+/?")]
+    HomePath,
+    /// `~/` directly followed by `${`.
+    #[token("~/${")]
+    HomePathInterpStart,
+    #[regex(r"<[a-zA-Z0-9._\-+]+(/[a-zA-Z0-9._\-+]+)*>")]
+    SearchPath,
+    #[regex(r"[a-zA-Z][a-zA-Z0-9+\-.]*:[a-zA-Z0-9%/?:@&=+$,\-_.!~*']+")]
+    Uri,
+}
+
+/// Tokens inside `"..."`.
+#[derive(Logos, Clone, Copy, Debug, PartialEq, Eq)]
+enum Str {
+    #[token("\"")]
+    Close,
+    #[token("${")]
+    Interp,
+    #[regex(r#"([^$"\\]|\$[^{"\\]|\\(.|\n)|\$\\(.|\n))+"#)]
+    Text,
+    /// A `$` or `\` that nothing can follow: before the closing quote or the end of input.
+    #[regex(r"\$|\\|\$\\")]
+    Lone,
+}
+
+/// Tokens inside `''...''`.
+#[derive(Logos, Clone, Copy, Debug, PartialEq, Eq)]
+enum IndStr {
+    #[token("''")]
+    Close,
+    #[token("${")]
+    Interp,
+    #[regex(r"([^$']|\$[^{']|'[^'$])+")]
+    Text,
+    /// `''$`, `'''` and `''\x`: escapes, which are string text.
+    #[regex(r"''\$|'''|''\\(.|\n)")]
+    Escape,
+    /// A `$` or `'` on its own.
+    #[regex(r"\$|'")]
+    Lone,
+}
+
+/// Tokens directly after a path piece.
+#[derive(Logos, Clone, Copy, Debug, PartialEq, Eq)]
+enum InPath {
+    #[token("${")]
+    Interp,
+    #[regex(r"[a-zA-Z0-9._\-+]*(/[a-zA-Z0-9._\-+]+)+/?|[a-zA-Z0-9._\-+]*/|[a-zA-Z0-9._\-+]+")]
+    Piece,
+}
+
+/// The lexer's mode: which automaton reads the next token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Normal,
+    Str,
+    IndStr,
+    /// Directly after a path piece; `slash` when that piece ended in `/`.
+    Path { slash: bool },
+}
+
+/// What an open `{` or `${` returns to when its `}` comes.
+#[derive(Clone, Copy, Debug)]
+enum Frame {
+    Brace,
+    Interp(Mode),
+}
+
+/// The result of lexing: every token of the input in order, and the lexical errors.
+#[derive(Debug, Default)]
+pub struct Lexed {
+    /// All tokens, trivia included; their ranges tile the input.
+    pub tokens: Vec<Token>,
+    /// Lexical errors: invalid characters, unterminated comments, trailing slashes.
+    pub errors: Vec<SyntaxError>,
+}
+
+/// Splits `src` into tokens. Never fails; see the module docs.
+///
+/// `src` must be shorter than 4 GiB (offsets are `u32`); [`crate::parse`] checks that.
+pub fn lex(src: &str) -> Lexed {
+    let mut lexer = Lexer { src, pos: 0, mode: Mode::Normal, stack: Vec::new(), out: Lexed::default() };
+    lexer.run();
+    lexer.out
+}
+
+struct Lexer<'a> {
+    src: &'a str,
+    pos: usize,
+    mode: Mode,
+    stack: Vec<Frame>,
+    out: Lexed,
+}
+
+impl Lexer<'_> {
+    fn run(&mut self) {
+        // A rough guess that avoids most reallocations: one token per five bytes.
+        self.out.tokens.reserve(self.src.len() / 5);
+        while self.pos < self.src.len() {
+            match self.mode {
+                Mode::Normal => self.normal(),
+                Mode::Str => self.string(),
+                Mode::IndStr => self.ind_string(),
+                Mode::Path { slash } => self.in_path(slash),
+            }
+        }
+        if let Mode::Path { slash: true } = self.mode {
+            self.trailing_slash();
+        }
+    }
+
+    fn push(&mut self, kind: SyntaxKind, terminal: Terminal, start: usize, end: usize) {
+        // Adjacent pieces of string text and adjacent invalid bytes become one token each.
+        if let Some(last) = self.out.tokens.last_mut() {
+            if last.kind == kind
+                && matches!(kind, STRING_CONTENT | ERROR_TOKEN)
+                && last.end as usize == start
+            {
+                last.end = end as u32;
+                if kind == ERROR_TOKEN {
+                    if let Some(err) = self.out.errors.last_mut() {
+                        if err.kind == SyntaxErrorKind::InvalidCharacter {
+                            err.range = err.range.start..end as u32;
+                        }
+                    }
+                }
+                return;
+            }
+        }
+        self.out.tokens.push(Token { kind, terminal, start: start as u32, end: end as u32 });
+    }
+
+    fn error(&mut self, kind: SyntaxErrorKind, start: usize, end: usize, message: String) {
+        self.out.errors.push(SyntaxError::new(kind, start as u32..end as u32, message));
+    }
+
+    fn invalid(&mut self, start: usize, end: usize) {
+        let merges = matches!(self.out.tokens.last(), Some(t) if t.kind == ERROR_TOKEN && t.end as usize == start);
+        if !merges {
+            let ch = self.src[start..].chars().next().unwrap_or('\u{fffd}');
+            self.error(
+                SyntaxErrorKind::InvalidCharacter,
+                start,
+                end,
+                format!("unexpected character {ch:?}"),
+            );
+        }
+        self.push(ERROR_TOKEN, Terminal::Plain, start, end);
+    }
+
+    fn open_brace(&mut self) {
+        self.stack.push(Frame::Brace);
+    }
+
+    fn close_brace(&mut self) {
+        if let Some(Frame::Interp(mode)) = self.stack.pop() {
+            self.mode = mode;
+        }
+    }
+
+    fn open_interp(&mut self, return_to: Mode) {
+        self.stack.push(Frame::Interp(return_to));
+        self.mode = Mode::Normal;
+    }
+
+    /// Reads expression tokens until one of them switches the mode.
+    fn normal(&mut self) {
+        let base = self.pos;
+        let mut lex = Normal::lexer(&self.src[base..]);
+        while let Some(next) = lex.next() {
+            let span = lex.span();
+            let (start, end) = (base + span.start, base + span.end);
+            let Ok(tok) = next else {
+                self.invalid(start, end);
+                continue;
+            };
+            let kind = match tok {
+                Normal::Whitespace => WHITESPACE,
+                Normal::LineComment => COMMENT,
+                Normal::BlockCommentStart => {
+                    let rest = &self.src[end..];
+                    let close = match rest.find("*/") {
+                        Some(i) => end + i + 2,
+                        None => {
+                            self.error(
+                                SyntaxErrorKind::UnterminatedComment,
+                                start,
+                                start + 2,
+                                "unterminated block comment: '/*' has no '*/'".into(),
+                            );
+                            self.src.len()
+                        }
+                    };
+                    self.push(COMMENT, Terminal::Plain, start, close);
+                    self.pos = close;
+                    return;
+                }
+                Normal::If => IF_KW,
+                Normal::Then => THEN_KW,
+                Normal::Else => ELSE_KW,
+                Normal::Assert => ASSERT_KW,
+                Normal::With => WITH_KW,
+                Normal::Let => LET_KW,
+                Normal::In => IN_KW,
+                Normal::Rec => REC_KW,
+                Normal::Inherit => INHERIT_KW,
+                Normal::Or => OR_KW,
+                Normal::LBrace => {
+                    self.open_brace();
+                    L_BRACE
+                }
+                Normal::RBrace => {
+                    self.push(R_BRACE, Terminal::Plain, start, end);
+                    self.close_brace();
+                    if self.mode != Mode::Normal {
+                        self.pos = end;
+                        return;
+                    }
+                    continue;
+                }
+                Normal::LBrack => L_BRACK,
+                Normal::RBrack => R_BRACK,
+                Normal::LParen => L_PAREN,
+                Normal::RParen => R_PAREN,
+                Normal::Semicolon => SEMICOLON,
+                Normal::Colon => COLON,
+                Normal::Comma => COMMA,
+                Normal::Dot => DOT,
+                Normal::Ellipsis => ELLIPSIS,
+                Normal::Assign => ASSIGN,
+                Normal::At => AT,
+                Normal::Question => QUESTION,
+                Normal::Bang => BANG,
+                Normal::Plus => PLUS,
+                Normal::Minus => MINUS,
+                Normal::Star => STAR,
+                Normal::Slash => SLASH,
+                Normal::Update => UPDATE,
+                Normal::Concat => CONCAT,
+                Normal::Less => LESS,
+                Normal::Greater => GREATER,
+                Normal::LessEq => LESS_EQ,
+                Normal::GreaterEq => GREATER_EQ,
+                Normal::Eq => EQ,
+                Normal::NotEq => NOT_EQ,
+                Normal::AndAnd => AND_AND,
+                Normal::OrOr => OR_OR,
+                Normal::Implies => IMPLIES,
+                Normal::PipeInto => PIPE_INTO,
+                Normal::PipeFrom => PIPE_FROM,
+                Normal::DollarCurly => {
+                    self.stack.push(Frame::Interp(Mode::Normal));
+                    DOLLAR_CURLY
+                }
+                Normal::Quote => {
+                    self.push(QUOTE, Terminal::Plain, start, end);
+                    self.mode = Mode::Str;
+                    self.pos = end;
+                    return;
+                }
+                Normal::IndQuote => {
+                    self.push(IND_QUOTE, Terminal::Plain, start, end);
+                    self.mode = Mode::IndStr;
+                    self.pos = end;
+                    return;
+                }
+                Normal::Ident => IDENT,
+                Normal::Integer => INTEGER,
+                Normal::Float => FLOAT,
+                Normal::SearchPath => SEARCH_PATH,
+                Normal::Uri => URI,
+                Normal::Path | Normal::HomePath => {
+                    self.push(PATH, Terminal::PathStart, start, end);
+                    self.mode = Mode::Path { slash: self.src[..end].ends_with('/') };
+                    self.pos = end;
+                    return;
+                }
+                Normal::PathInterpStart | Normal::HomePathInterpStart => {
+                    // The piece up to and including its `/`, then `${`.
+                    let piece_end = end - 2;
+                    self.push(PATH, Terminal::PathStart, start, piece_end);
+                    self.push(DOLLAR_CURLY, Terminal::PathInterp, piece_end, end);
+                    self.open_interp(Mode::Path { slash: false });
+                    self.pos = end;
+                    return;
+                }
+            };
+            self.push(kind, Terminal::Plain, start, end);
+        }
+        self.pos = self.src.len();
+    }
+
+    fn string(&mut self) {
+        let base = self.pos;
+        let mut lex = Str::lexer(&self.src[base..]);
+        while let Some(next) = lex.next() {
+            let span = lex.span();
+            let (start, end) = (base + span.start, base + span.end);
+            match next {
+                Ok(Str::Text | Str::Lone) => self.push(STRING_CONTENT, Terminal::Plain, start, end),
+                Ok(Str::Close) => {
+                    self.push(QUOTE, Terminal::Plain, start, end);
+                    self.mode = Mode::Normal;
+                    self.pos = end;
+                    return;
+                }
+                Ok(Str::Interp) => {
+                    self.push(DOLLAR_CURLY, Terminal::Plain, start, end);
+                    self.open_interp(Mode::Str);
+                    self.pos = end;
+                    return;
+                }
+                // The text rule accepts every character; this is only a safety net.
+                Err(()) => self.push(STRING_CONTENT, Terminal::Plain, start, end),
+            }
+        }
+        self.pos = self.src.len();
+    }
+
+    fn ind_string(&mut self) {
+        let base = self.pos;
+        let mut lex = IndStr::lexer(&self.src[base..]);
+        while let Some(next) = lex.next() {
+            let span = lex.span();
+            let (start, end) = (base + span.start, base + span.end);
+            match next {
+                Ok(IndStr::Text | IndStr::Escape | IndStr::Lone) | Err(()) => {
+                    self.push(STRING_CONTENT, Terminal::Plain, start, end)
+                }
+                Ok(IndStr::Close) => {
+                    self.push(IND_QUOTE, Terminal::Plain, start, end);
+                    self.mode = Mode::Normal;
+                    self.pos = end;
+                    return;
+                }
+                Ok(IndStr::Interp) => {
+                    self.push(DOLLAR_CURLY, Terminal::Plain, start, end);
+                    self.open_interp(Mode::IndStr);
+                    self.pos = end;
+                    return;
+                }
+            }
+        }
+        self.pos = self.src.len();
+    }
+
+    /// Directly after a path piece: another piece, an interpolation, or the end of the path.
+    fn in_path(&mut self, slash: bool) {
+        let base = self.pos;
+        let mut lex = InPath::lexer(&self.src[base..]);
+        match lex.next() {
+            Some(Ok(InPath::Interp)) => {
+                let end = base + lex.span().end;
+                self.push(DOLLAR_CURLY, Terminal::PathInterp, base, end);
+                self.open_interp(Mode::Path { slash: false });
+                self.pos = end;
+            }
+            Some(Ok(InPath::Piece)) => {
+                let end = base + lex.span().end;
+                self.push(PATH, Terminal::PathCont, base, end);
+                self.mode = Mode::Path { slash: self.src[..end].ends_with('/') };
+                self.pos = end;
+            }
+            _ => {
+                if slash {
+                    self.trailing_slash();
+                }
+                self.mode = Mode::Normal;
+            }
+        }
+    }
+
+    fn trailing_slash(&mut self) {
+        if let Some(last) = self.out.tokens.last() {
+            let (start, end) = (last.start as usize, last.end as usize);
+            self.error(
+                SyntaxErrorKind::PathTrailingSlash,
+                start,
+                end,
+                "path has a trailing slash; remove the final '/'".into(),
+            );
+        }
+        self.mode = Mode::Normal;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(src: &str) -> Vec<(SyntaxKind, &str)> {
+        let lexed = lex(src);
+        assert!(lexed.errors.is_empty(), "{src:?}: {:?}", lexed.errors);
+        lexed.tokens.iter().filter(|t| !t.kind.is_trivia()).map(|t| (t.kind, t.text(src))).collect()
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(kinds("1 .5 1.e5 1.5e-3 01"), vec![
+            (INTEGER, "1"),
+            (FLOAT, ".5"),
+            (FLOAT, "1.e5"),
+            (FLOAT, "1.5e-3"),
+            (INTEGER, "01"),
+        ]);
+        // `8.x` is the float `8.` applied to `x`, as in the reference lexer.
+        assert_eq!(kinds("8.x"), vec![(FLOAT, "8."), (IDENT, "x")]);
+    }
+
+    #[test]
+    fn paths_and_uris() {
+        assert_eq!(kinds("./a ../a/b /abs ~/x <nixpkgs/lib> a/b"), vec![
+            (PATH, "./a"),
+            (PATH, "../a/b"),
+            (PATH, "/abs"),
+            (PATH, "~/x"),
+            (SEARCH_PATH, "<nixpkgs/lib>"),
+            (PATH, "a/b"),
+        ]);
+        assert_eq!(kinds("x:x http://e.org/a?b=c"), vec![(URI, "x:x"), (URI, "http://e.org/a?b=c")]);
+        assert_eq!(kinds("a // b"), vec![(IDENT, "a"), (UPDATE, "//"), (IDENT, "b")]);
+    }
+
+    #[test]
+    fn interpolated_path() {
+        let lexed = lex("../a/${b}/c${d} x");
+        let terms: Vec<_> = lexed.tokens.iter().map(|t| (t.kind, t.terminal)).collect();
+        use Terminal::*;
+        assert_eq!(terms, vec![
+            (PATH, PathStart),
+            (DOLLAR_CURLY, PathInterp),
+            (IDENT, Plain),
+            (R_BRACE, Plain),
+            (PATH, PathCont),
+            (DOLLAR_CURLY, PathInterp),
+            (IDENT, Plain),
+            (R_BRACE, Plain),
+            (WHITESPACE, Plain),
+            (IDENT, Plain),
+        ]);
+    }
+
+    #[test]
+    fn strings_with_nested_braces() {
+        let src = r#""a${ { x = "}"; }.x }b\${c}$${d}""#;
+        assert_eq!(kinds(src), vec![
+            (QUOTE, "\""),
+            (STRING_CONTENT, "a"),
+            (DOLLAR_CURLY, "${"),
+            (L_BRACE, "{"),
+            (IDENT, "x"),
+            (ASSIGN, "="),
+            (QUOTE, "\""),
+            (STRING_CONTENT, "}"),
+            (QUOTE, "\""),
+            (SEMICOLON, ";"),
+            (R_BRACE, "}"),
+            (DOT, "."),
+            (IDENT, "x"),
+            (R_BRACE, "}"),
+            (STRING_CONTENT, "b\\${c}$${d}"),
+            (QUOTE, "\""),
+        ]);
+    }
+
+    #[test]
+    fn indented_string_escapes() {
+        let src = "''\n  a ''$ ''' ''\\n ${x} '$ b''";
+        assert_eq!(kinds(src), vec![
+            (IND_QUOTE, "''"),
+            (STRING_CONTENT, "\n  a ''$ ''' ''\\n "),
+            (DOLLAR_CURLY, "${"),
+            (IDENT, "x"),
+            (R_BRACE, "}"),
+            (STRING_CONTENT, " '$ b"),
+            (IND_QUOTE, "''"),
+        ]);
+    }
+
+    #[test]
+    fn errors_are_reported_and_lossless() {
+        let src = "1 é /* open";
+        let lexed = lex(src);
+        let text: String = lexed.tokens.iter().map(|t| t.text(src)).collect();
+        assert_eq!(text, src);
+        let kinds: Vec<_> = lexed.errors.iter().map(|e| e.kind).collect();
+        assert_eq!(kinds, vec![SyntaxErrorKind::InvalidCharacter, SyntaxErrorKind::UnterminatedComment]);
+    }
+
+    #[test]
+    fn trailing_slash_is_an_error() {
+        let lexed = lex("./a/ ");
+        assert_eq!(lexed.errors.len(), 1);
+        assert_eq!(lexed.errors[0].kind, SyntaxErrorKind::PathTrailingSlash);
+    }
+}
