@@ -8,25 +8,17 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use rowan::WalkEvent;
+use rowan::{GreenNode, GreenNodeData};
 
 use crate::ast::{self, AstNode, Attr, Binding, ContainerKind, Expr};
 use crate::error::{SyntaxError, SyntaxErrorKind};
 use crate::kind::SyntaxKind::*;
 use crate::kind::SyntaxNode;
-use crate::MAX_DEPTH;
 
 /// Appends to `errors` every structural error of the tree under `root`.
+///
+/// The tree must be at most [`crate::MAX_DEPTH`] deep (the parser flattens deeper ones).
 pub fn validate(root: &SyntaxNode, errors: &mut Vec<SyntaxError>) {
-    if let Some(range) = too_deep(root) {
-        errors.push(SyntaxError::new(
-            SyntaxErrorKind::TooDeep,
-            range,
-            format!("expression nested too deeply (more than {MAX_DEPTH} levels); split it up"),
-        ));
-        // The other checks are cheap but pointless on such input; the tree stays usable.
-        return;
-    }
     let mut merged_sets = HashSet::new();
     for node in root.descendants() {
         match node.kind() {
@@ -58,21 +50,19 @@ fn range_of(r: rowan::TextRange) -> Range<u32> {
     r.start().into()..r.end().into()
 }
 
-/// The range of the first node nested deeper than [`MAX_DEPTH`], if any.
-fn too_deep(root: &SyntaxNode) -> Option<Range<u32>> {
-    let mut depth = 0usize;
-    for event in root.preorder() {
-        match event {
-            WalkEvent::Enter(node) => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    return Some(range_of(node.text_range()));
-                }
+/// How deeply the nodes of `green` nest (the root alone is 1).
+pub fn depth(green: &GreenNode) -> usize {
+    let mut deepest = 0;
+    let mut stack: Vec<(&GreenNodeData, usize)> = vec![(green, 1)];
+    while let Some((node, depth)) = stack.pop() {
+        deepest = deepest.max(depth);
+        for child in node.children() {
+            if let rowan::NodeOrToken::Node(child) = child {
+                stack.push((child, depth + 1));
             }
-            WalkEvent::Leave(_) => depth -= 1,
         }
     }
-    None
+    deepest
 }
 
 fn check_pattern(node: &SyntaxNode, errors: &mut Vec<SyntaxError>) {
