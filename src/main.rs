@@ -1,1 +1,83 @@
-fn main() {}
+//! `lixc`: the command-line front of the lixc toolchain. Argument handling, output formats and
+//! exit codes live here; the work is done by the library crates.
+
+mod check;
+mod diagnostic;
+mod input;
+mod parse_cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use lix_editions::Edition;
+
+/// A toolchain for the Nix language.
+#[derive(Parser, Debug)]
+#[command(name = "lixc", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Parse one file and print its syntax tree.
+    Parse(parse_cmd::Args),
+    /// Check files and directories for syntax and edition errors.
+    Check(check::Args),
+}
+
+/// How results are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people: trees as indented text, diagnostics with source excerpts.
+    Human,
+    /// For programs: JSON on stdout.
+    Json,
+}
+
+/// When to colour output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    /// When stdout is a terminal and `NO_COLOR` is unset.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Parses an edition name for clap.
+pub fn parse_edition(name: &str) -> Result<Edition, String> {
+    name.parse().map_err(|e: lix_editions::UnknownEdition| e.to_string())
+}
+
+/// Exit status: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit status: the input has errors.
+pub const EXIT_DIAGNOSTICS: u8 = 1;
+/// Exit status: usage or I/O error.
+pub const EXIT_USAGE: u8 = 2;
+
+/// Stack for the worker thread: tree walks of deeply nested input recurse.
+const STACK_SIZE: usize = 256 << 20;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let worker = std::thread::Builder::new().name("lixc".into()).stack_size(STACK_SIZE).spawn(move || match cli.command {
+        Command::Parse(args) => parse_cmd::run(args),
+        Command::Check(args) => check::run(args),
+    });
+    let code = match worker.map(|handle| handle.join()) {
+        Ok(Ok(code)) => code,
+        Ok(Err(_)) => {
+            eprintln!("error: internal error (a bug in lixc); please report it with the input that caused it");
+            101
+        }
+        Err(e) => {
+            eprintln!("error: cannot start the worker thread: {e}");
+            EXIT_USAGE
+        }
+    };
+    ExitCode::from(code)
+}

@@ -303,12 +303,11 @@ impl Lexer<'_> {
         let merges = matches!(self.out.tokens.last(), Some(t) if t.kind == ERROR_TOKEN && t.end as usize == start);
         if !merges {
             let ch = self.src[start..].chars().next().unwrap_or('\u{fffd}');
-            self.error(
-                SyntaxErrorKind::InvalidCharacter,
-                start,
-                end,
-                format!("unexpected character {ch:?}"),
-            );
+            let message = match crate::source::raw_byte(ch) {
+                Some(byte) => format!("unexpected byte 0x{byte:02X}, which is not UTF-8 text"),
+                None => format!("unexpected character {ch:?}"),
+            };
+            self.error(SyntaxErrorKind::InvalidCharacter, start, end, message);
         }
         self.push(ERROR_TOKEN, Terminal::Plain, start, end);
     }

@@ -10,6 +10,7 @@ mod builder;
 pub mod error;
 pub mod kind;
 pub mod lexer;
+pub mod source;
 pub mod strings;
 mod parse;
 pub mod validate;
