@@ -104,6 +104,17 @@ pub fn analyze(source: &Source, flag: Option<Edition>) -> Analysis {
             notes: Vec::new(),
             help: Some(v.help),
         }));
+        // Name resolution on a broken tree would only echo the syntax errors.
+        if parse.is_ok() {
+            diagnostics.extend(lix_hir::undefined_variables(&root, *edition).into_iter().map(|u| Diagnostic {
+                code: "N001",
+                severity: Severity::Error,
+                message: u.message(),
+                range: u.range,
+                notes: Vec::new(),
+                help: None,
+            }));
+        }
     }
     diagnostics.sort_by_key(|d| (d.range.start, d.range.end));
     Analysis { edition, parse: Some(parse), diagnostics }

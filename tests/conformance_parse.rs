@@ -1,5 +1,5 @@
-//! Runs every `.nix` file of `../shared/conformance` through the parser and the edition check,
-//! and compares with what the suite expects of it:
+//! Runs every `.nix` file of `../shared/conformance` through the parser, the edition check and
+//! name resolution (the checks the reference makes while parsing), and compares with what the suite expects of it:
 //!
 //! - `parse-okay-*` must parse without error, `parse-fail-*` must be rejected;
 //! - an `eval-fail-*` test whose expected error is one the reference reports while parsing
@@ -48,6 +48,12 @@ fn nix_files(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(path);
         }
     }
+}
+
+/// Whether the file is a test of its own rather than a file that tests import.
+fn is_test(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    ["parse-okay-", "parse-fail-", "eval-okay-", "eval-fail-"].iter().any(|p| name.starts_with(p))
 }
 
 /// Whether the suite expects the file to be rejected by the parser.
@@ -116,6 +122,10 @@ fn main() -> ExitCode {
                 let edition = lix_editions::detect(Some(path), text, None).map_or(lix_editions::Edition::DEFAULT, |e| e.0);
                 let mut errors: Vec<String> = parse.errors().iter().map(|e| e.message.clone()).collect();
                 errors.extend(lix_editions::check(&root, edition).into_iter().map(|v| v.message));
+                // Files that tests only import may rely on the importer's scope (`scopedImport`).
+                if parse.is_ok() && is_test(path) {
+                    errors.extend(lix_hir::undefined_variables(&root, edition).iter().map(|u| u.message()));
+                }
                 if !lossless {
                     Some("the tree's text differs from the input".to_string())
                 } else if rejecting && errors.is_empty() {
