@@ -85,6 +85,23 @@ impl Parse {
     }
 }
 
+/// The offset where the first node deeper than [`MAX_DEPTH`] starts.
+fn first_too_deep(green: &GreenNode) -> u32 {
+    let mut depth = 0;
+    for event in SyntaxNode::new_root(green.clone()).preorder() {
+        match event {
+            rowan::WalkEvent::Enter(node) => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return node.text_range().start().into();
+                }
+            }
+            rowan::WalkEvent::Leave(_) => depth -= 1,
+        }
+    }
+    0
+}
+
 /// A shallow tree of all tokens: the root over one `ERROR` node.
 fn builder_flat(src: &str, tokens: &[crate::lexer::Token]) -> GreenNode {
     Builder::new(src, tokens).root(None)
@@ -120,13 +137,14 @@ pub fn parse(src: &str) -> Parse {
     errors.append(&mut lex_errors);
     let mut depth = validate::depth(&green);
     if depth > MAX_DEPTH {
+        let at = first_too_deep(&green);
         let flat = builder_flat(src, &tokens);
         let deep = std::mem::replace(&mut green, flat);
         drop_deep(deep, depth);
         depth = 3;
         errors.push(SyntaxError::new(
             SyntaxErrorKind::TooDeep,
-            0..src.len() as u32,
+            at..at + 1,
             format!("expression nested too deeply (more than {MAX_DEPTH} levels); split it up"),
         ));
     } else {
