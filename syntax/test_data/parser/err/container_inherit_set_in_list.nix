@@ -1,0 +1,1 @@
+[ 1 inherit (e) { a b } 4 ]

@@ -1,0 +1,2 @@
+# errors: 2
+{ inherit ${a} "${b}"; }

@@ -1,0 +1,1 @@
+[ iffy inherits lettuce orange thence within rec_ assertion ]

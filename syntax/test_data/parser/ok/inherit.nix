@@ -1,0 +1,1 @@
+{ inherit a b; inherit (x) c "d" or; }

@@ -1,0 +1,1 @@
+let inherit (pkgs) lib; in lib

@@ -1,0 +1,1 @@
+/abs/b/c.nix
