@@ -55,8 +55,16 @@ impl El {
 /// State shared by the grammar's actions while one file is parsed.
 pub struct Builder<'a> {
     src: &'a str,
+    /// The file's tokens, then any virtual tokens the parser was given to close constructs left
+    /// open at the end of the file.
     tokens: &'a [Token],
+    /// How many of `tokens` are real.
+    real: usize,
     errors: RefCell<Vec<SyntaxError>>,
+    /// What the grammar expected when it met the end of the input, the first time it did.
+    eof_expected: RefCell<Option<Vec<String>>>,
+    /// The first token the grammar could not take.
+    first_unexpected: RefCell<Option<Tok>>,
     /// Interned tokens: most tokens of a file repeat (keywords, spaces, common names).
     interned: RefCell<HashMap<(SyntaxKind, &'a str), GreenToken>>,
 }
@@ -65,12 +73,39 @@ pub struct Builder<'a> {
 const INTERN_MAX_LEN: usize = 32;
 
 impl<'a> Builder<'a> {
-    pub(crate) fn new(src: &'a str, tokens: &'a [Token]) -> Self {
-        Builder { src, tokens, errors: RefCell::new(Vec::new()), interned: RefCell::new(HashMap::new()) }
+    /// A builder for `src`, whose first `real` tokens are the file's and the rest virtual.
+    pub(crate) fn new(src: &'a str, tokens: &'a [Token], real: usize) -> Self {
+        Builder {
+            src,
+            tokens,
+            real,
+            errors: RefCell::new(Vec::new()),
+            eof_expected: RefCell::new(None),
+            first_unexpected: RefCell::new(None),
+            interned: RefCell::new(HashMap::new()),
+        }
     }
 
-    pub(crate) fn into_errors(self) -> Vec<SyntaxError> {
-        self.errors.into_inner()
+    /// The errors; what the grammar expected at the end of input if it met it too early; the
+    /// first token it could not take.
+    pub(crate) fn finish(self) -> (Vec<SyntaxError>, Option<Vec<String>>, Option<Tok>) {
+        (self.errors.into_inner(), self.eof_expected.into_inner(), self.first_unexpected.into_inner())
+    }
+
+    /// The error for tokens after a complete expression, from the first of them.
+    pub(crate) fn trailing(&self, tok: Tok) -> SyntaxError {
+        let token = &self.tokens[tok.idx as usize];
+        let found = describe_found(self.src, token);
+        let message = match token.kind {
+            EQ | NOT_EQ | LESS | GREATER | LESS_EQ | GREATER_EQ => {
+                format!("unexpected {found}: comparisons do not chain; combine them with '&&' or add parentheses")
+            }
+            PIPE_INTO | PIPE_FROM => {
+                format!("unexpected {found}: '|>' and '<|' cannot be mixed in one chain; add parentheses")
+            }
+            _ => format!("unexpected {found} after the end of the expression"),
+        };
+        SyntaxError::new(SyntaxErrorKind::UnexpectedToken, token.start..token.end, message)
     }
 
     fn green_token(&self, token: &Token) -> GreenToken {
@@ -88,6 +123,10 @@ impl<'a> Builder<'a> {
     /// The element for a token the grammar consumed.
     pub fn tok(&self, tok: Tok) -> El {
         let token = &self.tokens[tok.idx as usize];
+        if tok.idx as usize >= self.real {
+            // A virtual token has no text: it stands in the tree as an empty ERROR node.
+            return self.node_at(ERROR, token.start, Vec::new());
+        }
         El { start: token.start, green: NodeOrToken::Token(self.green_token(token)) }
     }
 
@@ -118,9 +157,10 @@ impl<'a> Builder<'a> {
     /// Adds the tokens in `from..to` to `out`: trivia as they are, anything else (tokens the
     /// parser skipped) wrapped in an `ERROR` node.
     fn fill(&self, out: &mut Vec<Green>, from: u32, to: u32) {
-        let first = self.tokens.partition_point(|t| t.start < from);
-        let last = first + self.tokens[first..].partition_point(|t| t.end <= to);
-        let gap = &self.tokens[first..last];
+        let tokens = &self.tokens[..self.real];
+        let first = tokens.partition_point(|t| t.start < from);
+        let last = first + tokens[first..].partition_point(|t| t.end <= to);
+        let gap = &tokens[first..last];
         let significant: Vec<usize> =
             gap.iter().enumerate().filter(|(_, t)| !t.kind.is_trivia()).map(|(i, _)| i).collect();
         let (lo, hi) = match (significant.first(), significant.last()) {
@@ -158,17 +198,26 @@ impl<'a> Builder<'a> {
 
     /// Records an error the parser reported.
     pub(crate) fn report(&self, error: ParseError<u32, Tok, Never>) {
+        if let ParseError::UnrecognizedToken { token: (_, tok, _), .. } | ParseError::ExtraToken { token: (_, tok, _) } = &error {
+            self.first_unexpected.borrow_mut().get_or_insert(*tok);
+        }
         let error = match error {
             ParseError::UnrecognizedToken { token: (start, tok, end), expected } => SyntaxError::new(
                 SyntaxErrorKind::UnexpectedToken,
                 start..end,
                 format!("unexpected {}{}", describe_found(self.src, &self.tokens[tok.idx as usize]), expected_list(&expected)),
             ),
-            ParseError::UnrecognizedEof { location, expected } => SyntaxError::new(
-                SyntaxErrorKind::UnexpectedEof,
-                location..location,
-                format!("unexpected end of file{}", expected_list(&expected)),
-            ),
+            ParseError::UnrecognizedEof { location, expected } => {
+                let mut eof_expected = self.eof_expected.borrow_mut();
+                if eof_expected.is_none() {
+                    *eof_expected = Some(expected.clone());
+                }
+                SyntaxError::new(
+                    SyntaxErrorKind::UnexpectedEof,
+                    location..location,
+                    format!("unexpected end of file{}", expected_list(&expected)),
+                )
+            }
             ParseError::ExtraToken { token: (start, tok, end) } => SyntaxError::new(
                 SyntaxErrorKind::UnexpectedToken,
                 start..end,

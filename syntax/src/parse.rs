@@ -2,17 +2,18 @@
 
 use rowan::GreenNode;
 
-use crate::builder::{Builder, Tok};
+use crate::builder::{Builder, El, Never, Tok};
 use crate::error::{SyntaxError, SyntaxErrorKind};
 use crate::grammar::FileParser;
 use crate::kind::SyntaxNode;
-use crate::lexer::{self, Lexed};
+use crate::kind::SyntaxKind;
+use crate::lexer::{self, Lexed, Terminal, Token};
 use crate::validate;
 
 /// The deepest nesting of syntax nodes that is accepted. Deeper input is reported as an error and
 /// its tree flattened (the root holds one `ERROR` node with every token: still lossless), so
 /// that tools which walk trees recursively have a bound.
-pub const MAX_DEPTH: usize = 20_000;
+pub const MAX_DEPTH: usize = 100_000;
 
 /// Trees deeper than this are freed on a stack of their own: rowan frees nodes recursively.
 const DEEP_DROP: usize = 1_000;
@@ -103,8 +104,106 @@ fn first_too_deep(green: &GreenNode) -> u32 {
 }
 
 /// A shallow tree of all tokens: the root over one `ERROR` node.
-fn builder_flat(src: &str, tokens: &[crate::lexer::Token]) -> GreenNode {
-    Builder::new(src, tokens).root(None)
+fn builder_flat(src: &str, tokens: &[Token]) -> GreenNode {
+    Builder::new(src, tokens, tokens.len()).root(None)
+}
+
+/// How many virtual tokens may be added to close what the end of a file left open.
+const MAX_REPAIRS: usize = 64;
+
+/// Tokens that can close or complete a construct left open at the end of the input, in the order
+/// they are tried, with the grammar's name for each.
+const CLOSERS: &[(&str, SyntaxKind)] = &[
+    ("\"}\"", SyntaxKind::R_BRACE),
+    ("\"]\"", SyntaxKind::R_BRACK),
+    ("\")\"", SyntaxKind::R_PAREN),
+    ("\";\"", SyntaxKind::SEMICOLON),
+    ("\"in\"", SyntaxKind::IN_KW),
+    ("\"then\"", SyntaxKind::THEN_KW),
+    ("\"else\"", SyntaxKind::ELSE_KW),
+    ("\":\"", SyntaxKind::COLON),
+    ("\"=\"", SyntaxKind::ASSIGN),
+    // A missing operand; before the quotes, which would open a string rather than close one.
+    ("IDENT", SyntaxKind::IDENT),
+    ("\"\\\"\"", SyntaxKind::QUOTE),
+    ("\"''\"", SyntaxKind::IND_QUOTE),
+];
+
+/// One run of the grammar.
+struct Attempt {
+    body: Option<El>,
+    errors: Vec<SyntaxError>,
+    eof_expected: Option<Vec<String>>,
+    first_unexpected: Option<Tok>,
+}
+
+/// Runs the grammar over the significant tokens before `cut` (a token index), followed by
+/// zero-width `virtuals` at the end of the input.
+fn attempt(src: &str, tokens: &[Token], cut: usize, virtuals: &[SyntaxKind]) -> Attempt {
+    // Virtual tokens sit right after the last real one, so trailing trivia stays at the root.
+    let end = tokens.iter().rev().find(|t| !t.kind.is_trivia()).map_or(0, |t| t.end);
+    let mut all = tokens.to_vec();
+    all.extend(virtuals.iter().map(|&kind| Token { kind, terminal: Terminal::Plain, start: end, end }));
+    let builder = Builder::new(src, &all, tokens.len());
+    let significant = |(idx, t): &(usize, &Token)| {
+        (*idx < cut || *idx >= tokens.len()) && !t.kind.is_trivia() && t.kind != SyntaxKind::ERROR_TOKEN
+    };
+    let stream = all.iter().enumerate().filter(significant).map(|(idx, t)| -> Result<(u32, Tok, u32), Never> {
+        Ok((t.start, Tok { kind: t.kind, terminal: t.terminal, idx: idx as u32 }, t.end))
+    });
+    let body = match FileParser::new().parse(&builder, stream) {
+        Ok(body) => Some(body),
+        Err(error) => {
+            builder.report(error);
+            None
+        }
+    };
+    let (errors, eof_expected, first_unexpected) = builder.finish();
+    Attempt { body, errors, eof_expected, first_unexpected }
+}
+
+/// Runs the grammar, keeping the tree's structure where plain error recovery would lose it:
+///
+/// - Tokens after a complete expression (`{ a = 1; } }`) are cut off: the expression before them
+///   is parsed alone and they become an `ERROR` node at the root.
+/// - When the input ends inside an open construct, the parse is repeated with zero-width virtual
+///   tokens that close it (they stand in the tree as empty `ERROR` nodes), and the end-of-file
+///   error of the first run is reported.
+fn parse_tokens(src: &str, tokens: &[Token]) -> (Option<El>, Vec<SyntaxError>) {
+    let first = attempt(src, tokens, tokens.len(), &[]);
+    if !tokens.iter().any(|t| !t.kind.is_trivia() && t.kind != SyntaxKind::ERROR_TOKEN) {
+        // Nothing to parse: an empty file is an error, not an empty placeholder expression.
+        return (None, first.errors);
+    }
+    if let Some(tok) = first.first_unexpected {
+        let prefix = attempt(src, tokens, tok.idx as usize, &[]);
+        if prefix.errors.is_empty() {
+            let builder = Builder::new(src, tokens, tokens.len());
+            return (prefix.body, vec![builder.trailing(tok)]);
+        }
+    }
+    let eof_error = first.errors.iter().find(|e| e.kind == SyntaxErrorKind::UnexpectedEof).cloned();
+    let mut virtuals: Vec<SyntaxKind> = Vec::new();
+    let mut current = first;
+    loop {
+        let closer = current.eof_expected.as_ref().and_then(|expected| {
+            CLOSERS.iter().find(|(name, _)| expected.iter().any(|e| e == name)).map(|&(_, kind)| kind)
+        });
+        match closer {
+            Some(kind) if virtuals.len() < MAX_REPAIRS => {
+                virtuals.push(kind);
+                current = attempt(src, tokens, tokens.len(), &virtuals);
+            }
+            _ => break,
+        }
+    }
+    let mut errors = current.errors;
+    if let Some(first) = eof_error {
+        // Report the end of input once, as the first run saw it.
+        errors.retain(|e| e.kind != SyntaxErrorKind::UnexpectedEof);
+        errors.push(first);
+    }
+    (current.body, errors)
 }
 
 /// Parses Nix source text. Never fails and never panics; see the crate docs.
@@ -119,21 +218,8 @@ pub fn parse(src: &str) -> Parse {
         return Parse { green: Some(green), depth: 1, errors: vec![error] };
     }
     let Lexed { tokens, errors: mut lex_errors } = lexer::lex(src);
-    let builder = Builder::new(src, &tokens);
-    let stream = tokens.iter().enumerate().filter(|(_, t)| !t.kind.is_trivia() && t.kind != crate::SyntaxKind::ERROR_TOKEN).map(
-        |(idx, t)| -> Result<(u32, Tok, u32), crate::builder::Never> {
-            Ok((t.start, Tok { kind: t.kind, terminal: t.terminal, idx: idx as u32 }, t.end))
-        },
-    );
-    let body = match FileParser::new().parse(&builder, stream) {
-        Ok(body) => Some(body),
-        Err(error) => {
-            builder.report(error);
-            None
-        }
-    };
-    let mut green = builder.root(body);
-    let mut errors = builder.into_errors();
+    let (body, mut errors) = parse_tokens(src, &tokens);
+    let mut green = Builder::new(src, &tokens, tokens.len()).root(body);
     errors.append(&mut lex_errors);
     let mut depth = validate::depth(&green);
     if depth > MAX_DEPTH {

@@ -69,7 +69,9 @@ fn check_pattern(node: &SyntaxNode, errors: &mut Vec<SyntaxError>) {
     let Some(pattern) = ast::Pattern::cast(node.clone()) else { return };
     let mut seen: HashMap<String, Range<u32>> = HashMap::new();
     let bind = pattern.bind().and_then(|b| b.name());
-    let names = pattern.entries().filter_map(|e| e.name()).chain(bind);
+    let mut names: Vec<ast::Name> = pattern.entries().filter_map(|e| e.name()).chain(bind).collect();
+    // `args@{ args }` and `{ args }@args` both report the later of the two.
+    names.sort_by_key(|n| n.syntax().text_range().start());
     for name in names {
         let Some(text) = name.text() else { continue };
         let range = range_of(name.syntax().text_range());
