@@ -258,15 +258,13 @@ pub fn features(root: &SyntaxNode) -> Vec<(Feature, Range<u32>)> {
                 }
             }
             SyntaxKind::CONTAINER_INHERIT => found.push((Feature::ContainerInherit, range(node.text_range()))),
-            SyntaxKind::INHERIT => {
-                if ast::Inherit::cast(node.clone()).and_then(|i| i.container()).is_some() {
-                    found.push((Feature::ContainerInherit, range(node.text_range())));
-                }
+            SyntaxKind::INHERIT if ast::Inherit::cast(node.clone()).and_then(|i| i.container()).is_some() => {
+                found.push((Feature::ContainerInherit, range(node.text_range())));
             }
-            SyntaxKind::LITERAL => {
-                if ast::Literal::cast(node.clone()).and_then(|l| l.kind()) == Some(ast::LiteralKind::Uri) {
-                    found.push((Feature::UrlLiteral, range(node.text_range())));
-                }
+            SyntaxKind::LITERAL
+                if ast::Literal::cast(node.clone()).and_then(|l| l.kind()) == Some(ast::LiteralKind::Uri) =>
+            {
+                found.push((Feature::UrlLiteral, range(node.text_range())));
             }
             SyntaxKind::LEGACY_LET => {
                 let head = node.first_token().map_or(node.text_range(), |t| t.text_range());
