@@ -7,10 +7,10 @@
 //! `ERROR` nodes, and the root covers the whole file: the tree is lossless by construction.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use lalrpop_util::{ErrorRecovery, ParseError};
 use rowan::{GreenNode, GreenToken, NodeOrToken};
+use rustc_hash::FxHashMap;
 
 use crate::error::{SyntaxError, SyntaxErrorKind};
 use crate::kind::SyntaxKind::{self, *};
@@ -35,22 +35,26 @@ pub struct Tok {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Never {}
 
-/// A built piece of tree and where it starts.
+/// A built piece of tree: where it starts, the tokens it spans (`first..end`, indices into the
+/// file's token list, so the gap before the next child is a slice), and how deep it is.
 #[derive(Clone, Debug)]
 pub struct El {
     pub(crate) start: u32,
+    pub(crate) first: u32,
+    pub(crate) end: u32,
+    /// How deeply nodes nest in it: 0 for a token, 1 for a node over tokens.
+    pub(crate) depth: u32,
     pub(crate) green: Green,
 }
 
-impl El {
-    fn end(&self) -> u32 {
-        let len: u32 = match &self.green {
-            NodeOrToken::Node(n) => n.text_len().into(),
-            NodeOrToken::Token(t) => t.text_len().into(),
-        };
-        self.start + len
-    }
-}
+/// Key of an interned small node: its kind and the addresses of its (interned) children.
+type NodeKey = (SyntaxKind, [usize; MAX_INTERNED_CHILDREN]);
+
+/// Nodes with at most this many children are interned, as rowan's own cache does.
+const MAX_INTERNED_CHILDREN: usize = 3;
+
+/// Tokens longer than this are not interned: they rarely repeat.
+const INTERN_MAX_LEN: usize = 32;
 
 /// State shared by the grammar's actions while one file is parsed.
 pub struct Builder<'a> {
@@ -60,29 +64,47 @@ pub struct Builder<'a> {
     tokens: &'a [Token],
     /// How many of `tokens` are real.
     real: usize,
+    /// Where virtual tokens stand: right after the last significant real token.
+    virtual_at: u32,
     errors: RefCell<Vec<SyntaxError>>,
     /// What the grammar expected when it met the end of the input, the first time it did.
     eof_expected: RefCell<Option<Vec<String>>>,
     /// The first token the grammar could not take.
     first_unexpected: RefCell<Option<Tok>>,
-    /// Interned tokens: most tokens of a file repeat (keywords, spaces, common names).
-    interned: RefCell<HashMap<(SyntaxKind, &'a str), GreenToken>>,
+    /// Keyword and punctuation tokens, whose text their kind fixes.
+    fixed: RefCell<[Option<GreenToken>; IND_QUOTE as usize + 1]>,
+    /// Interned tokens: most tokens of a file repeat (spaces, common names, numbers).
+    interned: RefCell<FxHashMap<(SyntaxKind, &'a str), GreenToken>>,
+    /// Interned small nodes (`NAME(x)`, `VARIABLE(x)`, `LITERAL(1)` recur everywhere): equal
+    /// subtrees share one allocation.
+    nodes: RefCell<FxHashMap<NodeKey, GreenNode>>,
+    /// A reused buffer for a node's children while it is built.
+    scratch: RefCell<Vec<Green>>,
 }
 
-/// Tokens longer than this are not interned: they rarely repeat.
-const INTERN_MAX_LEN: usize = 32;
+fn address(green: &Green) -> usize {
+    match green {
+        NodeOrToken::Node(n) => &**n as *const rowan::GreenNodeData as usize,
+        NodeOrToken::Token(t) => &**t as *const rowan::GreenTokenData as usize,
+    }
+}
 
 impl<'a> Builder<'a> {
     /// A builder for `src`, whose first `real` tokens are the file's and the rest virtual.
     pub(crate) fn new(src: &'a str, tokens: &'a [Token], real: usize) -> Self {
+        let virtual_at = tokens[..real].iter().rposition(|t| !t.kind.is_trivia()).map_or(0, |i| i + 1) as u32;
         Builder {
             src,
             tokens,
             real,
+            virtual_at,
             errors: RefCell::new(Vec::new()),
             eof_expected: RefCell::new(None),
             first_unexpected: RefCell::new(None),
-            interned: RefCell::new(HashMap::new()),
+            fixed: RefCell::new(std::array::from_fn(|_| None)),
+            interned: RefCell::new(FxHashMap::default()),
+            nodes: RefCell::new(FxHashMap::default()),
+            scratch: RefCell::new(Vec::new()),
         }
     }
 
@@ -110,6 +132,11 @@ impl<'a> Builder<'a> {
 
     fn green_token(&self, token: &Token) -> GreenToken {
         let text = token.text(self.src);
+        if (IF_KW..=IND_QUOTE).contains(&token.kind) {
+            return self.fixed.borrow_mut()[token.kind as usize]
+                .get_or_insert_with(|| GreenToken::new(token.kind.into(), text))
+                .clone();
+        }
         if text.len() > INTERN_MAX_LEN {
             return GreenToken::new(token.kind.into(), text);
         }
@@ -122,77 +149,109 @@ impl<'a> Builder<'a> {
 
     /// The element for a token the grammar consumed.
     pub fn tok(&self, tok: Tok) -> El {
-        let token = &self.tokens[tok.idx as usize];
-        if tok.idx as usize >= self.real {
+        let idx = tok.idx as usize;
+        let token = &self.tokens[idx];
+        if idx >= self.real {
             // A virtual token has no text: it stands in the tree as an empty ERROR node.
-            return self.node_at(ERROR, token.start, Vec::new());
+            let at = self.virtual_at;
+            let green = NodeOrToken::Node(GreenNode::new(ERROR.into(), []));
+            return El { start: token.start, first: at, end: at, depth: 1, green };
         }
-        El { start: token.start, green: NodeOrToken::Token(self.green_token(token)) }
+        El { start: token.start, first: tok.idx, end: tok.idx + 1, depth: 0, green: NodeOrToken::Token(self.green_token(token)) }
     }
 
     /// A node of `kind` over `children` (in source order), with the tokens between them.
     ///
-    /// A node without children is placed at `at`.
-    pub fn node_at(&self, kind: SyntaxKind, at: u32, children: Vec<El>) -> El {
-        let start = children.first().map_or(at, |c| c.start);
-        let mut out: Vec<Green> = Vec::with_capacity(children.len() + 2);
-        let mut pos = start;
+    /// A node without children is placed at byte offset `at`.
+    pub fn node_at(&self, kind: SyntaxKind, at: u32, children: impl IntoIterator<Item = El>) -> El {
+        let mut children = children.into_iter().peekable();
+        let (start, first) = match children.peek() {
+            Some(c) => (c.start, c.first),
+            None => (at, self.tokens[..self.real].partition_point(|t| t.start < at) as u32),
+        };
+        let mut out = self.scratch.take();
+        out.clear();
+        let mut pos = first;
+        let mut depth = 1;
         for child in children {
-            debug_assert!(child.start >= pos, "children out of order in {kind:?}");
-            if child.start > pos {
-                self.fill(&mut out, pos, child.start);
+            depth = depth.max(child.depth + 1);
+            debug_assert!(child.first >= pos, "children out of order in {kind:?}");
+            if child.first > pos && self.fill(&mut out, &self.tokens[pos as usize..child.first as usize]) {
+                // Skipped tokens make an ERROR node: one level more.
+                depth = depth.max(2);
             }
-            pos = child.end();
+            pos = pos.max(child.end);
             out.push(child.green);
         }
-        El { start, green: NodeOrToken::Node(GreenNode::new(kind.into(), out)) }
+        let green = self.intern_node(kind, &mut out);
+        *self.scratch.borrow_mut() = out;
+        El { start, first, end: pos, depth, green: NodeOrToken::Node(green) }
+    }
+
+    /// The node of `kind` over `children` (which it drains), shared with an equal one built
+    /// before when it is small.
+    fn intern_node(&self, kind: SyntaxKind, children: &mut Vec<Green>) -> GreenNode {
+        if children.is_empty() || children.len() > MAX_INTERNED_CHILDREN {
+            return GreenNode::new(kind.into(), children.drain(..));
+        }
+        let mut key: NodeKey = (kind, [0; MAX_INTERNED_CHILDREN]);
+        for (slot, child) in key.1.iter_mut().zip(children.iter()) {
+            *slot = address(child);
+        }
+        let mut nodes = self.nodes.borrow_mut();
+        if let Some(node) = nodes.get(&key) {
+            children.clear();
+            return node.clone();
+        }
+        let node = GreenNode::new(kind.into(), children.drain(..));
+        nodes.insert(key, node.clone());
+        node
     }
 
     /// A node of `kind` over at least one child.
-    pub fn node(&self, kind: SyntaxKind, children: Vec<El>) -> El {
-        let at = children.first().map_or(0, |c| c.start);
-        self.node_at(kind, at, children)
+    pub fn node(&self, kind: SyntaxKind, children: impl IntoIterator<Item = El>) -> El {
+        self.node_at(kind, 0, children)
     }
 
-    /// Adds the tokens in `from..to` to `out`: trivia as they are, anything else (tokens the
-    /// parser skipped) wrapped in an `ERROR` node.
-    fn fill(&self, out: &mut Vec<Green>, from: u32, to: u32) {
-        let tokens = &self.tokens[..self.real];
-        let first = tokens.partition_point(|t| t.start < from);
-        let last = first + tokens[first..].partition_point(|t| t.end <= to);
-        let gap = &tokens[first..last];
-        let significant: Vec<usize> =
-            gap.iter().enumerate().filter(|(_, t)| !t.kind.is_trivia()).map(|(i, _)| i).collect();
-        let (lo, hi) = match (significant.first(), significant.last()) {
-            (Some(&lo), Some(&hi)) => (lo, hi + 1),
-            _ => (gap.len(), gap.len()),
-        };
+    /// Adds the tokens of `gap` to `out`: trivia as they are, anything else (tokens the parser
+    /// skipped) wrapped in an `ERROR` node. Returns whether it made an ERROR node.
+    fn fill(&self, out: &mut Vec<Green>, gap: &[Token]) -> bool {
+        let lo = gap.iter().position(|t| !t.kind.is_trivia()).unwrap_or(gap.len());
+        let hi = gap.iter().rposition(|t| !t.kind.is_trivia()).map_or(gap.len(), |i| i + 1);
         out.extend(gap[..lo].iter().map(|t| NodeOrToken::Token(self.green_token(t))));
         if lo < hi {
             let skipped = gap[lo..hi].iter().map(|t| NodeOrToken::Token(self.green_token(t)));
             out.push(NodeOrToken::Node(GreenNode::new(ERROR.into(), skipped)));
         }
         out.extend(gap[hi..].iter().map(|t| NodeOrToken::Token(self.green_token(t))));
+        lo < hi
     }
 
-    /// The root node: `body` (if the parse produced one) and everything around it.
-    pub(crate) fn root(&self, body: Option<El>) -> GreenNode {
-        let len = self.src.len() as u32;
+    /// The root node over `body` (if the parse produced one) and everything around it, and the
+    /// depth of the tree.
+    pub(crate) fn root(&self, body: Option<El>) -> (GreenNode, usize) {
+        let tokens = &self.tokens[..self.real];
         let mut out = Vec::new();
         let mut pos = 0;
+        let mut depth = body.as_ref().map_or(1, |b| b.depth as usize + 1);
         if let Some(body) = body {
-            self.fill(&mut out, 0, body.start);
-            pos = body.end();
+            let first = (body.first as usize).min(tokens.len());
+            if self.fill(&mut out, &tokens[..first]) {
+                depth = depth.max(2);
+            }
+            pos = (body.end as usize).min(tokens.len());
             out.push(body.green);
         }
-        self.fill(&mut out, pos, len);
-        GreenNode::new(ROOT.into(), out)
+        if self.fill(&mut out, &tokens[pos..]) {
+            depth = depth.max(2);
+        }
+        (GreenNode::new(ROOT.into(), out), depth)
     }
 
     /// Records a recovered error and returns the `ERROR` node for the tokens it skipped.
     pub fn recover(&self, at: u32, recovery: ErrorRecovery<u32, Tok, Never>) -> El {
         self.report(recovery.error);
-        let skipped: Vec<El> = recovery.dropped_tokens.iter().map(|&(_, t, _)| self.tok(t)).collect();
+        let skipped = recovery.dropped_tokens.iter().map(|&(_, t, _)| self.tok(t));
         self.node_at(ERROR, at, skipped)
     }
 

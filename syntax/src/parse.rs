@@ -105,11 +105,12 @@ fn first_too_deep(green: &GreenNode) -> u32 {
 
 /// A shallow tree of all tokens: the root over one `ERROR` node.
 fn builder_flat(src: &str, tokens: &[Token]) -> GreenNode {
-    Builder::new(src, tokens, tokens.len()).root(None)
+    Builder::new(src, tokens, tokens.len()).root(None).0
 }
 
-/// How many virtual tokens may be added to close what the end of a file left open.
-const MAX_REPAIRS: usize = 64;
+/// How many virtual tokens may be added to close what the end of a file left open. Each costs a
+/// parse of the file; past the bound the tree keeps what plain error recovery made of the end.
+const MAX_REPAIRS: usize = 16;
 
 /// Tokens that can close or complete a construct left open at the end of the input, in the order
 /// they are tried, with the grammar's name for each.
@@ -142,9 +143,15 @@ struct Attempt {
 fn attempt(src: &str, tokens: &[Token], cut: usize, virtuals: &[SyntaxKind]) -> Attempt {
     // Virtual tokens sit right after the last real one, so trailing trivia stays at the root.
     let end = tokens.iter().rev().find(|t| !t.kind.is_trivia()).map_or(0, |t| t.end);
-    let mut all = tokens.to_vec();
-    all.extend(virtuals.iter().map(|&kind| Token { kind, terminal: Terminal::Plain, start: end, end }));
-    let builder = Builder::new(src, &all, tokens.len());
+    let mut owned = Vec::new();
+    let all: &[Token] = if virtuals.is_empty() {
+        tokens
+    } else {
+        owned.extend_from_slice(tokens);
+        owned.extend(virtuals.iter().map(|&kind| Token { kind, terminal: Terminal::Plain, start: end, end }));
+        &owned
+    };
+    let builder = Builder::new(src, all, tokens.len());
     let significant = |(idx, t): &(usize, &Token)| {
         (*idx < cut || *idx >= tokens.len()) && !t.kind.is_trivia() && t.kind != SyntaxKind::ERROR_TOKEN
     };
@@ -219,9 +226,8 @@ pub fn parse(src: &str) -> Parse {
     }
     let Lexed { tokens, errors: mut lex_errors } = lexer::lex(src);
     let (body, mut errors) = parse_tokens(src, &tokens);
-    let mut green = Builder::new(src, &tokens, tokens.len()).root(body);
+    let (mut green, mut depth) = Builder::new(src, &tokens, tokens.len()).root(body);
     errors.append(&mut lex_errors);
-    let mut depth = validate::depth(&green);
     if depth > MAX_DEPTH {
         let at = first_too_deep(&green);
         let flat = builder_flat(src, &tokens);
@@ -237,6 +243,7 @@ pub fn parse(src: &str) -> Parse {
         let root = SyntaxNode::new_root(green.clone());
         validate::validate(&root, &mut errors);
     }
+    validate::integers(src, &tokens, &mut errors);
     errors.sort_by_key(|e| (e.range.start, e.range.end));
     Parse { green: Some(green), depth, errors }
 }

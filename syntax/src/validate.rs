@@ -8,12 +8,25 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use rowan::{GreenNode, GreenNodeData};
 
 use crate::ast::{self, AstNode, Attr, Binding, ContainerKind, Expr};
 use crate::error::{SyntaxError, SyntaxErrorKind};
 use crate::kind::SyntaxKind::*;
 use crate::kind::SyntaxNode;
+
+/// Reports integer literals out of range, from the lexer's tokens (cheaper than a tree walk).
+pub fn integers(src: &str, tokens: &[crate::lexer::Token], errors: &mut Vec<SyntaxError>) {
+    for token in tokens.iter().filter(|t| t.kind == INTEGER) {
+        let text = token.text(src);
+        if text.parse::<i64>().is_err() {
+            errors.push(SyntaxError::new(
+                SyntaxErrorKind::IntegerOverflow,
+                token.start..token.end,
+                format!("integer literal '{text}' is too large (the largest integer is {})", i64::MAX),
+            ));
+        }
+    }
+}
 
 /// Appends to `errors` every structural error of the tree under `root`.
 ///
@@ -31,38 +44,10 @@ pub fn validate(root: &SyntaxNode, errors: &mut Vec<SyntaxError>) {
             _ => {}
         }
     }
-    for token in root.descendants_with_tokens().filter_map(|e| e.into_token()) {
-        if token.kind() == INTEGER && token.text().parse::<i64>().is_err() {
-            errors.push(SyntaxError::new(
-                SyntaxErrorKind::IntegerOverflow,
-                range_of(token.text_range()),
-                format!(
-                    "integer literal '{}' is too large (the largest integer is {})",
-                    token.text(),
-                    i64::MAX
-                ),
-            ));
-        }
-    }
 }
 
 fn range_of(r: rowan::TextRange) -> Range<u32> {
     r.start().into()..r.end().into()
-}
-
-/// How deeply the nodes of `green` nest (the root alone is 1).
-pub fn depth(green: &GreenNode) -> usize {
-    let mut deepest = 0;
-    let mut stack: Vec<(&GreenNodeData, usize)> = vec![(green, 1)];
-    while let Some((node, depth)) = stack.pop() {
-        deepest = deepest.max(depth);
-        for child in node.children() {
-            if let rowan::NodeOrToken::Node(child) = child {
-                stack.push((child, depth + 1));
-            }
-        }
-    }
-    deepest
 }
 
 fn check_pattern(node: &SyntaxNode, errors: &mut Vec<SyntaxError>) {
