@@ -240,8 +240,7 @@ pub fn parse(src: &str) -> Parse {
             format!("expression nested too deeply (more than {MAX_DEPTH} levels); split it up"),
         ));
     } else {
-        let root = SyntaxNode::new_root(green.clone());
-        validate::validate(&root, &mut errors);
+        validate::validate(&green, &mut errors);
     }
     validate::integers(src, &tokens, &mut errors);
     errors.sort_by_key(|e| (e.range.start, e.range.end));

@@ -6,12 +6,14 @@
 //! Every walk here is iterative, so a deep tree cannot overflow the stack.
 
 use std::collections::{HashMap, HashSet};
+
+use rowan::{GreenNode, GreenNodeData, NodeOrToken};
 use std::ops::Range;
 
 
 use crate::ast::{self, AstNode, Attr, Binding, ContainerKind, Expr};
 use crate::error::{SyntaxError, SyntaxErrorKind};
-use crate::kind::SyntaxKind::*;
+use crate::kind::SyntaxKind::{self, *};
 use crate::kind::SyntaxNode;
 
 /// Reports integer literals out of range, from the lexer's tokens (cheaper than a tree walk).
@@ -28,21 +30,78 @@ pub fn integers(src: &str, tokens: &[crate::lexer::Token], errors: &mut Vec<Synt
     }
 }
 
-/// Appends to `errors` every structural error of the tree under `root`.
+/// Appends to `errors` every structural error of the tree `root`.
+///
+/// The walk is over the green tree (no allocation per node); only the nodes that are checked get
+/// a red tree of their own, whose ranges are then shifted by the node's offset.
 ///
 /// The tree must be at most [`crate::MAX_DEPTH`] deep (the parser flattens deeper ones).
-pub fn validate(root: &SyntaxNode, errors: &mut Vec<SyntaxError>) {
-    let mut merged_sets = HashSet::new();
-    for node in root.descendants() {
-        match node.kind() {
-            PATTERN => check_pattern(&node, errors),
-            ATTR_SET | LET_IN | LEGACY_LET if !merged_sets.contains(&node) => {
-                check_bindings(&node, &mut merged_sets, errors)
+pub fn validate(root: &GreenNode, errors: &mut Vec<SyntaxError>) {
+    let mut candidates: Vec<(u32, GreenNode)> = Vec::new();
+    let mut stack: Vec<(&GreenNodeData, u32)> = vec![(root, 0)];
+    while let Some((node, offset)) = stack.pop() {
+        let mut pos = offset;
+        for child in node.children() {
+            match child {
+                NodeOrToken::Node(child) => {
+                    if needs_check(child) {
+                        candidates.push((pos, child.to_owned()));
+                    }
+                    stack.push((child, pos));
+                    pos += u32::from(child.text_len());
+                }
+                NodeOrToken::Token(token) => pos += u32::from(token.text_len()),
             }
-            INHERIT => check_inherit_binding(&node, errors),
-            LIST => check_list(&node, errors),
+        }
+    }
+    // Outer sets first, so a nested set merged into its parent is checked only there. A node is
+    // recorded before its descendants, and the sort is stable.
+    candidates.sort_by_key(|(offset, _)| *offset);
+    let mut merged = HashSet::new();
+    for (base, green) in candidates {
+        let node = SyntaxNode::new_root(green);
+        let mut ctx = Ctx { base, errors: &mut *errors };
+        match node.kind() {
+            PATTERN => check_pattern(&node, &mut ctx),
+            ATTR_SET | LET_IN | LEGACY_LET if !merged.contains(&base) => check_bindings(&node, &mut merged, &mut ctx),
+            INHERIT => check_inherit_binding(&node, &mut ctx),
+            LIST => check_list(&node, &mut ctx),
             _ => {}
         }
+    }
+}
+
+/// Whether a node needs a structural check.
+fn needs_check(node: &GreenNodeData) -> bool {
+    let kind = SyntaxKind::from_raw(node.kind().0);
+    let has = |want: SyntaxKind| {
+        node.children().any(|c| match c {
+            NodeOrToken::Node(n) => n.kind() == want.into(),
+            NodeOrToken::Token(t) => t.kind() == want.into(),
+        })
+    };
+    match kind {
+        Some(PATTERN | ATTR_SET | LET_IN | LEGACY_LET) => true,
+        Some(INHERIT) => has(L_BRACK),
+        Some(LIST) => has(CONTAINER_INHERIT),
+        _ => false,
+    }
+}
+
+/// Where errors go, and the offset of the detached tree being checked.
+struct Ctx<'e> {
+    base: u32,
+    errors: &'e mut Vec<SyntaxError>,
+}
+
+impl Ctx<'_> {
+    fn range(&self, r: rowan::TextRange) -> Range<u32> {
+        let r = range_of(r);
+        r.start + self.base..r.end + self.base
+    }
+
+    fn push(&mut self, error: SyntaxError) {
+        self.errors.push(error);
     }
 }
 
@@ -50,7 +109,7 @@ fn range_of(r: rowan::TextRange) -> Range<u32> {
     r.start().into()..r.end().into()
 }
 
-fn check_pattern(node: &SyntaxNode, errors: &mut Vec<SyntaxError>) {
+fn check_pattern(node: &SyntaxNode, ctx: &mut Ctx<'_>) {
     let Some(pattern) = ast::Pattern::cast(node.clone()) else { return };
     let mut seen: HashMap<String, Range<u32>> = HashMap::new();
     let bind = pattern.bind().and_then(|b| b.name());
@@ -59,9 +118,9 @@ fn check_pattern(node: &SyntaxNode, errors: &mut Vec<SyntaxError>) {
     names.sort_by_key(|n| n.syntax().text_range().start());
     for name in names {
         let Some(text) = name.text() else { continue };
-        let range = range_of(name.syntax().text_range());
+        let range = ctx.range(name.syntax().text_range());
         if let Some(first) = seen.get(&text) {
-            errors.push(
+            ctx.push(
                 SyntaxError::new(
                     SyntaxErrorKind::DuplicateFormal,
                     range,
@@ -75,12 +134,12 @@ fn check_pattern(node: &SyntaxNode, errors: &mut Vec<SyntaxError>) {
     }
 }
 
-fn check_inherit_binding(node: &SyntaxNode, errors: &mut Vec<SyntaxError>) {
+fn check_inherit_binding(node: &SyntaxNode, ctx: &mut Ctx<'_>) {
     let Some(inherit) = ast::Inherit::cast(node.clone()) else { return };
     if inherit.container() == Some(ContainerKind::List) {
-        errors.push(SyntaxError::new(
+        ctx.push(SyntaxError::new(
             SyntaxErrorKind::MisplacedContainerInherit,
-            range_of(node.text_range()),
+            ctx.range(node.text_range()),
             "a list inherit 'inherit (e) [ ... ]' cannot stand as a binding; \
              use the set form 'inherit (e) { ... };' or the classic 'inherit (e) a b;'"
                 .into(),
@@ -88,12 +147,12 @@ fn check_inherit_binding(node: &SyntaxNode, errors: &mut Vec<SyntaxError>) {
     }
 }
 
-fn check_list(node: &SyntaxNode, errors: &mut Vec<SyntaxError>) {
+fn check_list(node: &SyntaxNode, ctx: &mut Ctx<'_>) {
     for item in node.children().filter_map(ast::ContainerInherit::cast) {
         if item.kind() == Some(ContainerKind::Set) {
-            errors.push(SyntaxError::new(
+            ctx.push(SyntaxError::new(
                 SyntaxErrorKind::MisplacedContainerInherit,
-                range_of(item.syntax().text_range()),
+                ctx.range(item.syntax().text_range()),
                 "a set inherit 'inherit (e) { ... }' cannot be spliced into a list; \
                  parenthesise it to make it one element, or use the list form '[ ... ]'"
                     .into(),
@@ -127,8 +186,8 @@ struct Work {
 /// attribute paths, which Nix merges into one) for duplicates and misplaced dynamic names.
 fn check_bindings(
     node: &SyntaxNode,
-    merged: &mut HashSet<SyntaxNode>,
-    errors: &mut Vec<SyntaxError>,
+    merged: &mut HashSet<u32>,
+    ctx: &mut Ctx<'_>,
 ) {
     let is_let = matches!(node.kind(), LET_IN | LEGACY_LET);
     let mut sets: Vec<HashMap<String, Defined>> = vec![HashMap::new()];
@@ -139,23 +198,23 @@ fn check_bindings(
             match binding {
                 Binding::Inherit(inherit) => {
                     for attr in inherit.attrs() {
-                        let range = range_of(attr.syntax().text_range());
+                        let range = ctx.range(attr.syntax().text_range());
                         let Some(name) = attr.static_name() else {
-                            errors.push(SyntaxError::new(
+                            ctx.push(SyntaxError::new(
                                 SyntaxErrorKind::DynamicAttrNotAllowed,
                                 range,
                                 "dynamic attributes not allowed in inherit".into(),
                             ));
                             continue;
                         };
-                        define(&mut sets[set], &prefix, name, Entry::Value, range, errors);
+                        define(&mut sets[set], &prefix, name, Entry::Value, range, ctx);
                     }
                 }
                 Binding::AttrpathValue(binding) => {
                     let Some(path) = binding.attrpath() else { continue };
                     let attrs: Vec<Attr> = path.attrs().collect();
                     let value = binding.value();
-                    add_path(&mut sets, &mut work, merged, set, &prefix, &attrs, value, in_let, errors);
+                    add_path(&mut sets, &mut work, merged, set, &prefix, &attrs, value, in_let, ctx);
                 }
             }
         }
@@ -166,20 +225,20 @@ fn check_bindings(
 fn add_path(
     sets: &mut Vec<HashMap<String, Defined>>,
     work: &mut Vec<Work>,
-    merged: &mut HashSet<SyntaxNode>,
+    merged: &mut HashSet<u32>,
     mut set: usize,
     prefix: &str,
     attrs: &[Attr],
     value: Option<Expr>,
     in_let: bool,
-    errors: &mut Vec<SyntaxError>,
+    ctx: &mut Ctx<'_>,
 ) {
     let mut path = prefix.to_string();
     for (i, attr) in attrs.iter().enumerate() {
-        let range = range_of(attr.syntax().text_range());
+        let range = ctx.range(attr.syntax().text_range());
         let Some(name) = attr.static_name() else {
             if in_let && i == 0 {
-                errors.push(SyntaxError::new(
+                ctx.push(SyntaxError::new(
                     SyntaxErrorKind::DynamicAttrNotAllowed,
                     range,
                     "dynamic attributes not allowed in let".into(),
@@ -198,13 +257,13 @@ fn add_path(
             Some(Defined { entry: Entry::Set(child), .. }) if !last || literal_set.is_some() => {
                 let child = *child;
                 if let Some(node) = literal_set {
-                    merged.insert(node.clone());
+                    merged.insert(ctx.base + u32::from(node.text_range().start()));
                     work.push(Work { set: child, node, prefix: full.clone() });
                 }
                 set = child;
             }
             Some(first) => {
-                errors.push(
+                ctx.push(
                     SyntaxError::new(
                         SyntaxErrorKind::DuplicateAttr,
                         range,
@@ -220,7 +279,7 @@ fn add_path(
                     sets.push(HashMap::new());
                     sets[set].insert(name, Defined { entry: Entry::Set(child), range });
                     if let Some(node) = literal_set {
-                        merged.insert(node.clone());
+                        merged.insert(ctx.base + u32::from(node.text_range().start()));
                         work.push(Work { set: child, node, prefix: full.clone() });
                     }
                     set = child;
@@ -239,11 +298,11 @@ fn define(
     name: String,
     entry: Entry,
     range: Range<u32>,
-    errors: &mut Vec<SyntaxError>,
+    ctx: &mut Ctx<'_>,
 ) {
     if let Some(first) = set.get(&name) {
         let full = if prefix.is_empty() { name } else { format!("{prefix}.{name}") };
-        errors.push(
+        ctx.push(
             SyntaxError::new(SyntaxErrorKind::DuplicateAttr, range, format!("attribute '{full}' already defined"))
                 .with_note(first.range.clone(), "first defined here"),
         );
