@@ -80,6 +80,8 @@ pub struct Builder<'a> {
     nodes: RefCell<FxHashMap<NodeKey, GreenNode>>,
     /// A reused buffer for a node's children while it is built.
     scratch: RefCell<Vec<Green>>,
+    /// Nodes that `validate` checks, with their offsets, as they were built.
+    checks: RefCell<Vec<(u32, GreenNode)>>,
 }
 
 fn address(green: &Green) -> usize {
@@ -105,13 +107,14 @@ impl<'a> Builder<'a> {
             interned: RefCell::new(FxHashMap::default()),
             nodes: RefCell::new(FxHashMap::default()),
             scratch: RefCell::new(Vec::new()),
+            checks: RefCell::new(Vec::new()),
         }
     }
 
     /// The errors; what the grammar expected at the end of input if it met it too early; the
-    /// first token it could not take.
-    pub(crate) fn finish(self) -> (Vec<SyntaxError>, Option<Vec<String>>, Option<Tok>) {
-        (self.errors.into_inner(), self.eof_expected.into_inner(), self.first_unexpected.into_inner())
+    /// first token it could not take; the nodes to check.
+    pub(crate) fn finish(self) -> (Vec<SyntaxError>, Option<Vec<String>>, Option<Tok>, Vec<(u32, GreenNode)>) {
+        (self.errors.into_inner(), self.eof_expected.into_inner(), self.first_unexpected.into_inner(), self.checks.into_inner())
     }
 
     /// The error for tokens after a complete expression, from the first of them.
@@ -185,6 +188,9 @@ impl<'a> Builder<'a> {
         }
         let green = self.intern_node(kind, &mut out);
         *self.scratch.borrow_mut() = out;
+        if crate::validate::needs_check(&green) {
+            self.checks.borrow_mut().push((start, green.clone()));
+        }
         El { start, first, end: pos, depth, green: NodeOrToken::Node(green) }
     }
 

@@ -133,6 +133,7 @@ const CLOSERS: &[(&str, SyntaxKind)] = &[
 /// One run of the grammar.
 struct Attempt {
     body: Option<El>,
+    checks: Vec<(u32, GreenNode)>,
     errors: Vec<SyntaxError>,
     eof_expected: Option<Vec<String>>,
     first_unexpected: Option<Tok>,
@@ -165,8 +166,8 @@ fn attempt(src: &str, tokens: &[Token], cut: usize, virtuals: &[SyntaxKind]) -> 
             None
         }
     };
-    let (errors, eof_expected, first_unexpected) = builder.finish();
-    Attempt { body, errors, eof_expected, first_unexpected }
+    let (errors, eof_expected, first_unexpected, checks) = builder.finish();
+    Attempt { body, checks, errors, eof_expected, first_unexpected }
 }
 
 /// Runs the grammar, keeping the tree's structure where plain error recovery would lose it:
@@ -176,17 +177,17 @@ fn attempt(src: &str, tokens: &[Token], cut: usize, virtuals: &[SyntaxKind]) -> 
 /// - When the input ends inside an open construct, the parse is repeated with zero-width virtual
 ///   tokens that close it (they stand in the tree as empty `ERROR` nodes), and the end-of-file
 ///   error of the first run is reported.
-fn parse_tokens(src: &str, tokens: &[Token]) -> (Option<El>, Vec<SyntaxError>) {
+fn parse_tokens(src: &str, tokens: &[Token]) -> (Option<El>, Vec<SyntaxError>, Vec<(u32, GreenNode)>) {
     let first = attempt(src, tokens, tokens.len(), &[]);
     if !tokens.iter().any(|t| !t.kind.is_trivia() && t.kind != SyntaxKind::ERROR_TOKEN) {
         // Nothing to parse: an empty file is an error, not an empty placeholder expression.
-        return (None, first.errors);
+        return (None, first.errors, Vec::new());
     }
     if let Some(tok) = first.first_unexpected {
         let prefix = attempt(src, tokens, tok.idx as usize, &[]);
         if prefix.errors.is_empty() {
             let builder = Builder::new(src, tokens, tokens.len());
-            return (prefix.body, vec![builder.trailing(tok)]);
+            return (prefix.body, vec![builder.trailing(tok)], prefix.checks);
         }
     }
     let eof_error = first.errors.iter().find(|e| e.kind == SyntaxErrorKind::UnexpectedEof).cloned();
@@ -210,7 +211,7 @@ fn parse_tokens(src: &str, tokens: &[Token]) -> (Option<El>, Vec<SyntaxError>) {
         errors.retain(|e| e.kind != SyntaxErrorKind::UnexpectedEof);
         errors.push(first);
     }
-    (current.body, errors)
+    (current.body, errors, current.checks)
 }
 
 /// Parses Nix source text. Never fails and never panics; see the crate docs.
@@ -225,7 +226,7 @@ pub fn parse(src: &str) -> Parse {
         return Parse { green: Some(green), depth: 1, errors: vec![error] };
     }
     let Lexed { tokens, errors: mut lex_errors } = lexer::lex(src);
-    let (body, mut errors) = parse_tokens(src, &tokens);
+    let (body, mut errors, checks) = parse_tokens(src, &tokens);
     let (mut green, mut depth) = Builder::new(src, &tokens, tokens.len()).root(body);
     errors.append(&mut lex_errors);
     if depth > MAX_DEPTH {
@@ -240,7 +241,7 @@ pub fn parse(src: &str) -> Parse {
             format!("expression nested too deeply (more than {MAX_DEPTH} levels); split it up"),
         ));
     } else {
-        validate::validate(&green, &mut errors);
+        validate::validate(checks, &mut errors);
     }
     validate::integers(src, &tokens, &mut errors);
     errors.sort_by_key(|e| (e.range.start, e.range.end));

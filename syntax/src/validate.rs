@@ -8,6 +8,7 @@
 use std::collections::{HashMap, HashSet};
 
 use rowan::{GreenNode, GreenNodeData, NodeOrToken};
+
 use std::ops::Range;
 
 
@@ -30,35 +31,16 @@ pub fn integers(src: &str, tokens: &[crate::lexer::Token], errors: &mut Vec<Synt
     }
 }
 
-/// Appends to `errors` every structural error of the tree `root`.
-///
-/// The walk is over the green tree (no allocation per node); only the nodes that are checked get
-/// a red tree of their own, whose ranges are then shifted by the node's offset.
-///
-/// The tree must be at most [`crate::MAX_DEPTH`] deep (the parser flattens deeper ones).
-pub fn validate(root: &GreenNode, errors: &mut Vec<SyntaxError>) {
-    let mut candidates: Vec<(u32, GreenNode)> = Vec::new();
-    let mut stack: Vec<(&GreenNodeData, u32)> = vec![(root, 0)];
-    while let Some((node, offset)) = stack.pop() {
-        let mut pos = offset;
-        for child in node.children() {
-            match child {
-                NodeOrToken::Node(child) => {
-                    if needs_check(child) {
-                        candidates.push((pos, child.to_owned()));
-                    }
-                    stack.push((child, pos));
-                    pos += u32::from(child.text_len());
-                }
-                NodeOrToken::Token(token) => pos += u32::from(token.text_len()),
-            }
-        }
-    }
-    // Outer sets first, so a nested set merged into its parent is checked only there. A node is
-    // recorded before its descendants, and the sort is stable.
-    candidates.sort_by_key(|(offset, _)| *offset);
+/// Appends to `errors` every structural error of the nodes in `checks`: the nodes for which
+/// [`needs_check`] holds, with their offsets, as the parser built them. Each gets a red tree of its
+/// own, whose ranges are shifted by its offset; the rest of the tree is not walked again.
+pub fn validate(mut checks: Vec<(u32, GreenNode)>, errors: &mut Vec<SyntaxError>) {
+    // Outer sets first, so a nested set merged into its parent is checked only there. The
+    // parser builds inner nodes first; among nodes at one offset the later-built is the outer.
+    checks.reverse();
+    checks.sort_by_key(|(offset, _)| *offset);
     let mut merged = HashSet::new();
-    for (base, green) in candidates {
+    for (base, green) in checks {
         let node = SyntaxNode::new_root(green);
         let mut ctx = Ctx { base, errors: &mut *errors };
         match node.kind() {
@@ -72,7 +54,7 @@ pub fn validate(root: &GreenNode, errors: &mut Vec<SyntaxError>) {
 }
 
 /// Whether a node needs a structural check.
-fn needs_check(node: &GreenNodeData) -> bool {
+pub(crate) fn needs_check(node: &GreenNodeData) -> bool {
     let kind = SyntaxKind::from_raw(node.kind().0);
     let has = |want: SyntaxKind| {
         node.children().any(|c| match c {
