@@ -47,6 +47,65 @@ pub struct El {
     pub(crate) green: Green,
 }
 
+/// One operand of an operator expression: prefix operators (outermost first), the operand, and
+/// the `? attrpath` tests after it.
+#[derive(Clone, Debug)]
+pub struct Term {
+    pub(crate) prefix: Vec<Tok>,
+    pub(crate) operand: El,
+    pub(crate) has: Vec<(Tok, El)>,
+}
+
+/// How an infix operator groups with its own kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Assoc {
+    Left,
+    Right,
+    /// `a == b == c` is an error.
+    None,
+}
+
+/// Binding power (higher binds tighter) and associativity of infix operators, as the reference
+/// parser declares them.
+fn infix_power(kind: SyntaxKind) -> (u8, Assoc) {
+    match kind {
+        IMPLIES => (2, Assoc::Right),
+        OR_OR => (3, Assoc::Left),
+        AND_AND => (4, Assoc::Left),
+        EQ | NOT_EQ => (5, Assoc::None),
+        LESS | GREATER | LESS_EQ | GREATER_EQ => (6, Assoc::None),
+        UPDATE => (7, Assoc::Right),
+        PLUS | MINUS => (9, Assoc::Left),
+        STAR | SLASH => (10, Assoc::Left),
+        CONCAT => (11, Assoc::Right),
+        _ => (0, Assoc::Left),
+    }
+}
+
+/// Binding power of `!` (between `//` and `+`).
+const NOT_POWER: u8 = 8;
+/// Binding power of `? attrpath`, a left-chaining suffix.
+const HAS_ATTR_POWER: u8 = 12;
+/// Binding power of unary minus.
+const NEGATE_POWER: u8 = 13;
+
+/// An operator waiting for its operands while an operator expression is grouped.
+#[derive(Clone, Copy, Debug)]
+enum Pending {
+    Prefix(Tok),
+    Infix(Tok),
+}
+
+impl Pending {
+    fn power(self) -> u8 {
+        match self {
+            Pending::Prefix(t) if t.kind == BANG => NOT_POWER,
+            Pending::Prefix(_) => NEGATE_POWER,
+            Pending::Infix(t) => infix_power(t.kind).0,
+        }
+    }
+}
+
 /// Key of an interned small node: its kind and the addresses of its (interned) children.
 type NodeKey = (SyntaxKind, [usize; MAX_INTERNED_CHILDREN]);
 
@@ -104,8 +163,10 @@ impl<'a> Builder<'a> {
             eof_expected: RefCell::new(None),
             first_unexpected: RefCell::new(None),
             fixed: RefCell::new(std::array::from_fn(|_| None)),
-            interned: RefCell::new(FxHashMap::default()),
-            nodes: RefCell::new(FxHashMap::default()),
+            // Sized for a typical file's share of distinct tokens and small nodes, so that the
+            // tables rarely grow while a file is parsed.
+            interned: RefCell::new(FxHashMap::with_capacity_and_hasher(real / 16, Default::default())),
+            nodes: RefCell::new(FxHashMap::with_capacity_and_hasher(real / 16, Default::default())),
             scratch: RefCell::new(Vec::new()),
             checks: RefCell::new(Vec::new()),
         }
@@ -197,7 +258,9 @@ impl<'a> Builder<'a> {
     /// The node of `kind` over `children` (which it drains), shared with an equal one built
     /// before when it is small.
     fn intern_node(&self, kind: SyntaxKind, children: &mut Vec<Green>) -> GreenNode {
-        if children.is_empty() || children.len() > MAX_INTERNED_CHILDREN {
+        // Leaf nodes (`NAME(x)`, `VARIABLE(x)`, `LITERAL(1)`) repeat most; interning bigger
+        // nodes costs more in table lookups than it saves in allocation.
+        if children.is_empty() || children.len() > MAX_INTERNED_CHILDREN || children.iter().any(|c| c.as_node().is_some()) {
             return GreenNode::new(kind.into(), children.drain(..));
         }
         let mut key: NodeKey = (kind, [0; MAX_INTERNED_CHILDREN]);
@@ -212,6 +275,89 @@ impl<'a> Builder<'a> {
         let node = GreenNode::new(kind.into(), children.drain(..));
         nodes.insert(key, node.clone());
         node
+    }
+
+    /// Groups an operator expression, read flat as `first (op term)*`, into `UNARY_OP`,
+    /// `BIN_OP` and `HAS_ATTR` nodes, by operator precedence, the way the reference parser's
+    /// precedence declarations group it:
+    ///
+    /// - An infix operator takes what binds tighter than it on its left; of equal power,
+    ///   left-associative operators group to the left, right-associative ones to the right, and
+    ///   non-associative ones (`==`, `<`, ...) are an error.
+    /// - A prefix operator reaches over every infix operator that binds tighter than it, so
+    ///   `!` (which binds looser than `+`) makes `a + !b + c` into `a + !(b + c)`, while `-`
+    ///   binds tightest of all.
+    /// - `? attrpath` applies at once to what binds tighter than `?` before it: `-a ? b` is
+    ///   `(-a) ? b`, `!a ? b` is `!(a ? b)`, `a ? b ? c` is `(a ? b) ? c`.
+    ///
+    /// It runs on explicit stacks: long chains cannot overflow the call stack.
+    pub fn operators(&self, first: Term, rest: Vec<(Tok, Term)>) -> El {
+        // Most operator expressions are a lone operand.
+        if rest.is_empty() && first.prefix.is_empty() && first.has.is_empty() {
+            return first.operand;
+        }
+        let mut operands: Vec<El> = Vec::with_capacity(rest.len() + 1);
+        let mut pending: Vec<Pending> = Vec::new();
+        let reduce = |operands: &mut Vec<El>, op: Pending| {
+            let node = match op {
+                Pending::Prefix(t) => {
+                    let operand = operands.pop();
+                    self.node(UNARY_OP, std::iter::once(self.tok(t)).chain(operand))
+                }
+                Pending::Infix(t) => {
+                    let rhs = operands.pop();
+                    let lhs = operands.pop();
+                    self.node(BIN_OP, lhs.into_iter().chain(std::iter::once(self.tok(t))).chain(rhs))
+                }
+            };
+            operands.push(node);
+        };
+        let push_term = |operands: &mut Vec<El>, pending: &mut Vec<Pending>, term: Term| {
+            pending.extend(term.prefix.into_iter().map(Pending::Prefix));
+            operands.push(term.operand);
+            for (q, path) in term.has {
+                while let Some(&top) = pending.last() {
+                    if top.power() <= HAS_ATTR_POWER || matches!(top, Pending::Infix(_)) {
+                        break;
+                    }
+                    pending.pop();
+                    reduce(operands, top);
+                }
+                let subject = operands.pop();
+                let node = self.node(HAS_ATTR, subject.into_iter().chain([self.tok(q), path]));
+                operands.push(node);
+            }
+        };
+        push_term(&mut operands, &mut pending, first);
+        for (op, term) in rest {
+            let (power, assoc) = infix_power(op.kind);
+            while let Some(&top) = pending.last() {
+                let top_power = top.power();
+                let reduces = top_power > power
+                    || (top_power == power && matches!(top, Pending::Infix(_)) && assoc != Assoc::Right);
+                if !reduces {
+                    break;
+                }
+                if top_power == power && assoc == Assoc::None {
+                    let token = &self.tokens[op.idx as usize];
+                    let found = describe_found(self.src, token);
+                    self.push_error(SyntaxError::new(
+                        SyntaxErrorKind::UnexpectedToken,
+                        token.start..token.end,
+                        format!("unexpected {found}: comparisons do not chain; combine them with '&&' or add parentheses"),
+                    ));
+                }
+                pending.pop();
+                reduce(&mut operands, top);
+            }
+            pending.push(Pending::Infix(op));
+            push_term(&mut operands, &mut pending, term);
+        }
+        while let Some(top) = pending.pop() {
+            reduce(&mut operands, top);
+        }
+        // Every operator took its operands, so exactly one is left.
+        operands.pop().unwrap_or_else(|| self.node_at(ERROR, 0, []))
     }
 
     /// A node of `kind` over at least one child.
@@ -295,8 +441,13 @@ impl<'a> Builder<'a> {
             ),
             ParseError::User { error } => match error {},
         };
+        self.push_error(error);
+    }
+
+    /// Records `error`, unless one was already reported at the same place: recovery can
+    /// stumble over one token more than once, and one report per place is enough.
+    fn push_error(&self, error: SyntaxError) {
         let mut errors = self.errors.borrow_mut();
-        // Recovery can stumble over the same token more than once; say it once.
         if !errors.iter().any(|e| e.range == error.range) {
             errors.push(error);
         }
