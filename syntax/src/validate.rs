@@ -8,6 +8,7 @@
 use std::collections::{HashMap, HashSet};
 
 use rowan::{GreenNode, GreenNodeData, NodeOrToken};
+use rustc_hash::FxHashSet;
 
 use std::ops::Range;
 
@@ -41,6 +42,9 @@ pub fn validate(mut checks: Vec<(u32, GreenNode)>, errors: &mut Vec<SyntaxError>
     checks.sort_by_key(|(offset, _)| *offset);
     let mut merged = HashSet::new();
     for (base, green) in checks {
+        if matches!(SyntaxKind::from_raw(green.kind().0), Some(ATTR_SET | LET_IN | LEGACY_LET)) && plainly_distinct(&green) {
+            continue;
+        }
         let node = SyntaxNode::new_root(green);
         let mut ctx = Ctx { base, errors: &mut *errors };
         match node.kind() {
@@ -51,6 +55,46 @@ pub fn validate(mut checks: Vec<(u32, GreenNode)>, errors: &mut Vec<SyntaxError>
             _ => {}
         }
     }
+}
+
+/// The text of a `NAME` node.
+fn plain_name(name: &GreenNodeData) -> Option<&str> {
+    if name.kind() != NAME.into() {
+        return None;
+    }
+    name.children().find_map(|c| c.into_token()).map(|t| t.text())
+}
+
+/// Whether the bindings of a set or `let` plainly cannot collide: every binding's first name (of
+/// an attribute path, or of an inherit) is a plain identifier, and no first name repeats. Then
+/// no attribute is defined twice and no attribute paths merge, so the full check (red tree,
+/// merging) can be skipped; sets nested in the values are checked on their own. Works on the
+/// green tree alone.
+fn plainly_distinct(node: &GreenNodeData) -> bool {
+    let mut seen: FxHashSet<&str> = FxHashSet::default();
+    for child in node.children() {
+        let NodeOrToken::Node(binding) = child else { continue };
+        if binding.kind() == ATTRPATH_VALUE.into() {
+            let Some(path) = binding.children().find_map(|c| c.into_node()) else { return false };
+            let Some(first) = path.children().find_map(|c| c.into_node()).and_then(plain_name) else { return false };
+            if !seen.insert(first) {
+                return false;
+            }
+        } else if binding.kind() == INHERIT.into() {
+            for name in binding.children().filter_map(|c| c.into_node()) {
+                if name.kind() == INHERIT_FROM.into() {
+                    continue;
+                }
+                let Some(text) = plain_name(name) else { return false };
+                if !seen.insert(text) {
+                    return false;
+                }
+            }
+        } else {
+            return false;
+        }
+    }
+    true
 }
 
 /// Whether a node needs a structural check.
