@@ -47,13 +47,15 @@ pub struct El {
     pub(crate) green: Green,
 }
 
-/// One operand of an operator expression: prefix operators (outermost first), the operand, and
-/// the `? attrpath` tests after it.
+/// One operand of an operator expression, with `-` and `? attrpath` already applied (they bind
+/// tighter than every infix operator), and the prefix operators still pending: those up to the
+/// last `!`, which reaches over the infix operators that bind tighter than it. The pending
+/// operators are consecutive significant tokens, kept as the index of the first and their count:
+/// this value travels through the parser's stack, so it is kept small.
 #[derive(Clone, Debug)]
 pub struct Term {
-    pub(crate) prefix: Vec<Tok>,
+    pub(crate) pending: (u32, u32),
     pub(crate) operand: El,
-    pub(crate) has: Vec<(Tok, El)>,
 }
 
 /// How an infix operator groups with its own kind.
@@ -84,8 +86,6 @@ fn infix_power(kind: SyntaxKind) -> (u8, Assoc) {
 
 /// Binding power of `!` (between `//` and `+`).
 const NOT_POWER: u8 = 8;
-/// Binding power of `? attrpath`, a left-chaining suffix.
-const HAS_ATTR_POWER: u8 = 12;
 /// Binding power of unary minus.
 const NEGATE_POWER: u8 = 13;
 
@@ -293,7 +293,7 @@ impl<'a> Builder<'a> {
     /// It runs on explicit stacks: long chains cannot overflow the call stack.
     pub fn operators(&self, first: Term, rest: Vec<(Tok, Term)>) -> El {
         // Most operator expressions are a lone operand.
-        if rest.is_empty() && first.prefix.is_empty() && first.has.is_empty() {
+        if rest.is_empty() && first.pending.1 == 0 {
             return first.operand;
         }
         let mut operands: Vec<El> = Vec::with_capacity(rest.len() + 1);
@@ -313,20 +313,8 @@ impl<'a> Builder<'a> {
             operands.push(node);
         };
         let push_term = |operands: &mut Vec<El>, pending: &mut Vec<Pending>, term: Term| {
-            pending.extend(term.prefix.into_iter().map(Pending::Prefix));
+            pending.extend(self.prefix_tokens(term.pending).map(Pending::Prefix));
             operands.push(term.operand);
-            for (q, path) in term.has {
-                while let Some(&top) = pending.last() {
-                    if top.power() <= HAS_ATTR_POWER || matches!(top, Pending::Infix(_)) {
-                        break;
-                    }
-                    pending.pop();
-                    reduce(operands, top);
-                }
-                let subject = operands.pop();
-                let node = self.node(HAS_ATTR, subject.into_iter().chain([self.tok(q), path]));
-                operands.push(node);
-            }
         };
         push_term(&mut operands, &mut pending, first);
         for (op, term) in rest {
@@ -358,6 +346,37 @@ impl<'a> Builder<'a> {
         }
         // Every operator took its operands, so exactly one is left.
         operands.pop().unwrap_or_else(|| self.node_at(ERROR, 0, []))
+    }
+
+    /// A term of an operator expression: `prefix` operators, the `operand`, and `has` tests.
+    /// Applies what binds tighter than every infix operator: the `-` after the last `!` (unary
+    /// minus binds tightest of all), then the `? attrpath` tests (`-a ? b` is `(-a) ? b`, but
+    /// `!a ? b` is `!(a ? b)`, and `a ? b ? c` is `(a ? b) ? c`). The operators up to the last
+    /// `!` stay pending for [`Builder::operators`].
+    pub fn term(&self, prefix: Vec<Tok>, operand: El, has: Vec<(Tok, El)>) -> Term {
+        let split = prefix.iter().rposition(|t| t.kind == BANG).map_or(0, |i| i + 1);
+        let mut operand = operand;
+        for &minus in prefix[split..].iter().rev() {
+            operand = self.node(UNARY_OP, [self.tok(minus), operand]);
+        }
+        for (q, path) in has {
+            operand = self.node(HAS_ATTR, [operand, self.tok(q), path]);
+        }
+        let pending = match prefix.first() {
+            Some(first) if split > 0 => (first.idx, split as u32),
+            _ => (0, 0),
+        };
+        Term { pending, operand }
+    }
+
+    /// The pending prefix operators of a term, outermost first.
+    fn prefix_tokens(&self, (first, count): (u32, u32)) -> impl Iterator<Item = Tok> + '_ {
+        self.tokens[first as usize..]
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| !t.kind.is_trivia() && t.kind != ERROR_TOKEN)
+            .take(count as usize)
+            .map(move |(i, t)| Tok { kind: t.kind, terminal: t.terminal, idx: first + i as u32 })
     }
 
     /// A node of `kind` over at least one child.
