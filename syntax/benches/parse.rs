@@ -108,10 +108,11 @@ fn corpus() -> Vec<(PathBuf, String)> {
 }
 
 /// Lexer, lix parser and rnix parser over `files`, one iteration parsing each file once.
-fn bench_group(c: &mut Criterion, name: &str, files: &[&str]) {
+fn bench_group(c: &mut Criterion, name: &str, files: &[&str], samples: usize) {
     let bytes: usize = files.iter().map(|text| text.len()).sum();
     let mut group = c.benchmark_group(name);
     group.throughput(Throughput::Bytes(bytes as u64));
+    group.sample_size(samples);
     group.bench_function(BenchmarkId::new("lix-lex", files.len()), |b| {
         b.iter(|| {
             for text in files {
@@ -139,11 +140,12 @@ fn bench_group(c: &mut Criterion, name: &str, files: &[&str]) {
 fn parse_benches(c: &mut Criterion) {
     let files = corpus();
     let texts: Vec<&str> = files.iter().map(|(_, text)| text.as_str()).collect();
-    bench_group(c, "corpus", &texts);
+    bench_group(c, "corpus", &texts, 100);
 
     // One large file: per-file costs vanish and what remains is the cost per byte.
     let large = generated_file(1 << 20);
-    bench_group(c, "generated-1MiB", &[large.as_str()]);
+    // A parse of it takes about 0.1 s: fewer samples keep the run within its measurement time.
+    bench_group(c, "generated-1MiB", &[large.as_str()], 20);
 }
 
 criterion_group!(benches, parse_benches);
