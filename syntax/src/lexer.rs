@@ -236,7 +236,8 @@ enum Frame {
 pub struct Lexed {
     /// All tokens, trivia included; their ranges tile the input.
     pub tokens: Vec<Token>,
-    /// Lexical errors: invalid characters, unterminated comments, trailing slashes.
+    /// Lexical errors: invalid characters, unterminated comments, trailing slashes, integers
+    /// out of range.
     pub errors: Vec<SyntaxError>,
 }
 
@@ -430,7 +431,19 @@ impl Lexer<'_> {
                     return;
                 }
                 Normal::Ident => IDENT,
-                Normal::Integer => INTEGER,
+                Normal::Integer => {
+                    // Checked here, while the text is at hand, rather than in a later pass.
+                    let text = &self.src[start..end];
+                    if text.parse::<i64>().is_err() {
+                        self.error(
+                            SyntaxErrorKind::IntegerOverflow,
+                            start,
+                            end,
+                            format!("integer literal '{text}' is too large (the largest integer is {})", i64::MAX),
+                        );
+                    }
+                    INTEGER
+                }
                 Normal::Float => FLOAT,
                 Normal::SearchPath => SEARCH_PATH,
                 Normal::Uri => URI,

@@ -243,7 +243,6 @@ pub fn parse(src: &str) -> Parse {
     } else {
         validate::validate(checks, &mut errors);
     }
-    validate::integers(src, &tokens, &mut errors);
     errors.sort_by_key(|e| (e.range.start, e.range.end));
     Parse { green: Some(green), depth, errors }
 }

@@ -1,5 +1,5 @@
 //! Checks that the grammar cannot express and the reference parser makes at parse time:
-//! integer range, duplicate attributes (with nested attribute paths merged as Nix merges them),
+//! duplicate attributes (with nested attribute paths merged as Nix merges them),
 //! duplicate formal arguments, dynamic names where only static ones are allowed, misplaced
 //! container inherits, and the nesting bound.
 //!
@@ -17,20 +17,6 @@ use crate::ast::{self, AstNode, Attr, Binding, ContainerKind, Expr};
 use crate::error::{SyntaxError, SyntaxErrorKind};
 use crate::kind::SyntaxKind::{self, *};
 use crate::kind::SyntaxNode;
-
-/// Reports integer literals out of range, from the lexer's tokens (cheaper than a tree walk).
-pub fn integers(src: &str, tokens: &[crate::lexer::Token], errors: &mut Vec<SyntaxError>) {
-    for token in tokens.iter().filter(|t| t.kind == INTEGER) {
-        let text = token.text(src);
-        if text.parse::<i64>().is_err() {
-            errors.push(SyntaxError::new(
-                SyntaxErrorKind::IntegerOverflow,
-                token.start..token.end,
-                format!("integer literal '{text}' is too large (the largest integer is {})", i64::MAX),
-            ));
-        }
-    }
-}
 
 /// Appends to `errors` every structural error of the nodes in `checks`: the nodes for which
 /// [`needs_check`] holds, with their offsets, as the parser built them. Each gets a red tree of its
