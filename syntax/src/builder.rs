@@ -277,18 +277,16 @@ impl<'a> Builder<'a> {
         node
     }
 
-    /// Groups an operator expression, read flat as `first (op term)*`, into `UNARY_OP`,
-    /// `BIN_OP` and `HAS_ATTR` nodes, by operator precedence, the way the reference parser's
-    /// precedence declarations group it:
+    /// Groups an operator expression, read flat as `first (op term)*`, into `UNARY_OP` and
+    /// `BIN_OP` nodes, by operator precedence, the way the reference parser's precedence
+    /// declarations group it (each term's `-` and `? attrpath` are already applied, see
+    /// [`Builder::term`]):
     ///
     /// - An infix operator takes what binds tighter than it on its left; of equal power,
     ///   left-associative operators group to the left, right-associative ones to the right, and
     ///   non-associative ones (`==`, `<`, ...) are an error.
-    /// - A prefix operator reaches over every infix operator that binds tighter than it, so
-    ///   `!` (which binds looser than `+`) makes `a + !b + c` into `a + !(b + c)`, while `-`
-    ///   binds tightest of all.
-    /// - `? attrpath` applies at once to what binds tighter than `?` before it: `-a ? b` is
-    ///   `(-a) ? b`, `!a ? b` is `!(a ? b)`, `a ? b ? c` is `(a ? b) ? c`.
+    /// - A pending prefix operator reaches over every infix operator that binds tighter than it,
+    ///   so `!` (which binds looser than `+`) makes `a + !b + c` into `a + !(b + c)`.
     ///
     /// It runs on explicit stacks: long chains cannot overflow the call stack.
     pub fn operators(&self, first: Term, rest: Vec<(Tok, Term)>) -> El {
