@@ -122,8 +122,13 @@ pub fn analyze(source: &Source, flag: Option<Edition>) -> Analysis {
 
 /// Writes `diagnostics` of `source` for people.
 pub fn write_human(out: &mut dyn Write, source: &Source, diagnostics: &[Diagnostic], color: bool) -> io::Result<()> {
+    if diagnostics.is_empty() {
+        return Ok(());
+    }
     let name = source.name.as_str();
     let config = Config::default().with_color(color).with_index_type(IndexType::Byte);
+    // Indexing the source's lines costs a pass over it: once per file, not once per diagnostic.
+    let mut cache = (name, ariadne::Source::from(source.text.as_str()));
     for d in diagnostics {
         let kind = match d.severity {
             Severity::Error => ReportKind::Error,
@@ -140,7 +145,7 @@ pub fn write_human(out: &mut dyn Write, source: &Source, diagnostics: &[Diagnost
         if let Some(help) = &d.help {
             report = report.with_help(help);
         }
-        report.finish().write((name, ariadne::Source::from(source.text.as_str())), &mut *out)?;
+        report.finish().write(&mut cache, &mut *out)?;
     }
     Ok(())
 }

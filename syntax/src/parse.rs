@@ -112,6 +112,10 @@ fn builder_flat(src: &str, tokens: &[Token]) -> GreenNode {
 /// parse of the file; past the bound the tree keeps what plain error recovery made of the end.
 const MAX_REPAIRS: usize = 16;
 
+/// How many bytes the repairs of one file may parse again in all: large files get fewer repairs
+/// (but always one), so that a truncated large file costs a few parses, not sixteen.
+const REPAIR_BYTE_BUDGET: usize = 32 << 20;
+
 /// Tokens that can close or complete a construct left open at the end of the input, in the order
 /// they are tried, with the grammar's name for each.
 const CLOSERS: &[(&str, SyntaxKind)] = &[
@@ -192,13 +196,14 @@ fn parse_tokens(src: &str, tokens: &[Token]) -> (Option<El>, Vec<SyntaxError>, V
     }
     let eof_error = first.errors.iter().find(|e| e.kind == SyntaxErrorKind::UnexpectedEof).cloned();
     let mut virtuals: Vec<SyntaxKind> = Vec::new();
+    let max_repairs = (REPAIR_BYTE_BUDGET / src.len().max(1)).clamp(1, MAX_REPAIRS);
     let mut current = first;
     loop {
         let closer = current.eof_expected.as_ref().and_then(|expected| {
             CLOSERS.iter().find(|(name, _)| expected.iter().any(|e| e == name)).map(|&(_, kind)| kind)
         });
         match closer {
-            Some(kind) if virtuals.len() < MAX_REPAIRS => {
+            Some(kind) if virtuals.len() < max_repairs => {
                 virtuals.push(kind);
                 current = attempt(src, tokens, tokens.len(), &virtuals);
             }
