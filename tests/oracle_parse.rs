@@ -70,23 +70,6 @@ fn parenthesize(node: &SyntaxNode) -> String {
     out
 }
 
-/// Whether the reference accepts `text`.
-fn reference_accepts(nix: &Path, text: &[u8]) -> bool {
-    let mut child = Command::new(nix)
-        .args(["--parse", "-"])
-        .env("NIX_STORE_DIR", "/nix/store")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the reference runs");
-    let mut stdin = child.stdin.take().expect("stdin");
-    // A write error means the reference stopped reading early; its exit status still tells.
-    let _ = stdin.write_all(text);
-    drop(stdin);
-    child.wait().expect("the reference finishes").success()
-}
-
 /// A small deterministic generator (xorshift), so failures reproduce.
 struct Rng(u64);
 
