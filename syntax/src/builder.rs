@@ -163,13 +163,19 @@ impl<'a> Builder<'a> {
             eof_expected: RefCell::new(None),
             first_unexpected: RefCell::new(None),
             fixed: RefCell::new(std::array::from_fn(|_| None)),
-            // Sized for a typical file's share of distinct tokens and small nodes, so that the
-            // tables rarely grow while a file is parsed.
-            interned: RefCell::new(FxHashMap::with_capacity_and_hasher(real / 16, Default::default())),
-            nodes: RefCell::new(FxHashMap::with_capacity_and_hasher(real / 16, Default::default())),
+            interned: RefCell::new(FxHashMap::default()),
+            nodes: RefCell::new(FxHashMap::default()),
             scratch: RefCell::new(Vec::new()),
             checks: RefCell::new(Vec::new()),
         }
+    }
+
+    /// Sizes the intern tables for a parse of the whole file: about one distinct token or leaf
+    /// node per sixteen tokens, so that the tables rarely grow while the file is parsed.
+    pub(crate) fn reserve_for_parse(&self) {
+        let expected = self.real / 16;
+        self.interned.borrow_mut().reserve(expected);
+        self.nodes.borrow_mut().reserve(expected);
     }
 
     /// The errors; what the grammar expected at the end of input if it met it too early; the

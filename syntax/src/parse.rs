@@ -157,6 +157,7 @@ fn attempt(src: &str, tokens: &[Token], cut: usize, virtuals: &[SyntaxKind]) -> 
         &owned
     };
     let builder = Builder::new(src, all, tokens.len());
+    builder.reserve_for_parse();
     let significant = |(idx, t): &(usize, &Token)| {
         (*idx < cut || *idx >= tokens.len()) && !t.kind.is_trivia() && t.kind != SyntaxKind::ERROR_TOKEN
     };
@@ -184,7 +185,8 @@ fn attempt(src: &str, tokens: &[Token], cut: usize, virtuals: &[SyntaxKind]) -> 
 fn parse_tokens(src: &str, tokens: &[Token]) -> (Option<El>, Vec<SyntaxError>, Vec<(u32, GreenNode)>) {
     let first = attempt(src, tokens, tokens.len(), &[]);
     if !tokens.iter().any(|t| !t.kind.is_trivia() && t.kind != SyntaxKind::ERROR_TOKEN) {
-        // Nothing to parse: an empty file is an error, not an empty placeholder expression.
+        // Nothing to parse: an empty file is an error, not an empty placeholder expression (which
+        // a repair would make of it).
         return (None, first.errors, Vec::new());
     }
     if let Some(tok) = first.first_unexpected {
