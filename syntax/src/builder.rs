@@ -35,16 +35,49 @@ pub struct Tok {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Never {}
 
-/// A built piece of tree: where it starts, the tokens it spans (`first..end`, indices into the
-/// file's token list, so the gap before the next child is a slice), and how deep it is.
+/// A built piece of tree and the tokens it spans (`first..end`, indices into the file's token
+/// list, so the gap before the next child is a slice). Values of this type fill the parser's
+/// stack, so it is kept to 24 bytes: the start offset comes from the first token, and the depth
+/// saturates at [`DEPTH_SATURATED`] (the parser then measures the finished tree).
 #[derive(Clone, Debug)]
-pub struct El {
-    pub(crate) start: u32,
-    pub(crate) first: u32,
-    pub(crate) end: u32,
-    /// How deeply nodes nest in it: 0 for a token, 1 for a node over tokens.
-    pub(crate) depth: u32,
-    pub(crate) green: Green,
+pub enum El {
+    /// The token at index `idx`.
+    Token { idx: u32, token: GreenToken },
+    /// A node over tokens `first..end`, nesting `depth` levels of nodes.
+    Node { first: u32, end: u32, depth: u8, node: GreenNode },
+}
+
+/// The depth at which an element stops counting.
+pub(crate) const DEPTH_SATURATED: u8 = u8::MAX;
+
+impl El {
+    fn first(&self) -> u32 {
+        match self {
+            El::Token { idx, .. } => *idx,
+            El::Node { first, .. } => *first,
+        }
+    }
+
+    fn end(&self) -> u32 {
+        match self {
+            El::Token { idx, .. } => idx + 1,
+            El::Node { end, .. } => *end,
+        }
+    }
+
+    fn depth(&self) -> u8 {
+        match self {
+            El::Token { .. } => 0,
+            El::Node { depth, .. } => *depth,
+        }
+    }
+
+    fn into_green(self) -> Green {
+        match self {
+            El::Token { token, .. } => NodeOrToken::Token(token),
+            El::Node { node, .. } => NodeOrToken::Node(node),
+        }
+    }
 }
 
 /// One operand of an operator expression, with `-` and `? attrpath` already applied (they bind
@@ -220,14 +253,17 @@ impl<'a> Builder<'a> {
     /// The element for a token the grammar consumed.
     pub fn tok(&self, tok: Tok) -> El {
         let idx = tok.idx as usize;
-        let token = &self.tokens[idx];
         if idx >= self.real {
             // A virtual token has no text: it stands in the tree as an empty ERROR node.
             let at = self.virtual_at;
-            let green = NodeOrToken::Node(GreenNode::new(ERROR.into(), []));
-            return El { start: token.start, first: at, end: at, depth: 1, green };
+            return El::Node { first: at, end: at, depth: 1, node: GreenNode::new(ERROR.into(), []) };
         }
-        El { start: token.start, first: tok.idx, end: tok.idx + 1, depth: 0, green: NodeOrToken::Token(self.green_token(token)) }
+        El::Token { idx: tok.idx, token: self.green_token(&self.tokens[idx]) }
+    }
+
+    /// Where the element starting at token `first` starts.
+    fn start_of(&self, first: u32) -> u32 {
+        self.tokens[..self.real].get(first as usize).map_or(self.src.len() as u32, |t| t.start)
     }
 
     /// A node of `kind` over `children` (in source order), with the tokens between them.
@@ -235,30 +271,30 @@ impl<'a> Builder<'a> {
     /// A node without children is placed at byte offset `at`.
     pub fn node_at(&self, kind: SyntaxKind, at: u32, children: impl IntoIterator<Item = El>) -> El {
         let mut children = children.into_iter().peekable();
-        let (start, first) = match children.peek() {
-            Some(c) => (c.start, c.first),
-            None => (at, self.tokens[..self.real].partition_point(|t| t.start < at) as u32),
+        let first = match children.peek() {
+            Some(c) => c.first(),
+            None => self.tokens[..self.real].partition_point(|t| t.start < at) as u32,
         };
         let mut out = self.scratch.take();
         out.clear();
         let mut pos = first;
-        let mut depth = 1;
+        let mut depth: u8 = 1;
         for child in children {
-            depth = depth.max(child.depth + 1);
-            debug_assert!(child.first >= pos, "children out of order in {kind:?}");
-            if child.first > pos && self.fill(&mut out, &self.tokens[pos as usize..child.first as usize]) {
+            depth = depth.max(child.depth().saturating_add(1));
+            debug_assert!(child.first() >= pos, "children out of order in {kind:?}");
+            if child.first() > pos && self.fill(&mut out, &self.tokens[pos as usize..child.first() as usize]) {
                 // Skipped tokens make an ERROR node: one level more.
                 depth = depth.max(2);
             }
-            pos = pos.max(child.end);
-            out.push(child.green);
+            pos = pos.max(child.end());
+            out.push(child.into_green());
         }
         let green = self.intern_node(kind, &mut out);
         *self.scratch.borrow_mut() = out;
         if crate::validate::needs_check(&green) {
-            self.checks.borrow_mut().push((start, green.clone()));
+            self.checks.borrow_mut().push((self.start_of(first), green.clone()));
         }
-        El { start, first, end: pos, depth, green: NodeOrToken::Node(green) }
+        El::Node { first, end: pos, depth, node: green }
     }
 
     /// The node of `kind` over `children` (which it drains), shared with an equal one built
@@ -403,24 +439,26 @@ impl<'a> Builder<'a> {
     }
 
     /// The root node over `body` (if the parse produced one) and everything around it, and the
-    /// depth of the tree.
-    pub(crate) fn root(&self, body: Option<El>) -> (GreenNode, usize) {
+    /// depth of the tree; `None` when the depth is more than an element counts (the caller
+    /// measures the tree then).
+    pub(crate) fn root(&self, body: Option<El>) -> (GreenNode, Option<usize>) {
         let tokens = &self.tokens[..self.real];
         let mut out = Vec::new();
         let mut pos = 0;
-        let mut depth = body.as_ref().map_or(1, |b| b.depth as usize + 1);
+        let mut depth = body.as_ref().map_or(1, |b| usize::from(b.depth()) + 1);
+        let saturated = body.as_ref().is_some_and(|b| b.depth() == DEPTH_SATURATED);
         if let Some(body) = body {
-            let first = (body.first as usize).min(tokens.len());
+            let first = (body.first() as usize).min(tokens.len());
             if self.fill(&mut out, &tokens[..first]) {
                 depth = depth.max(2);
             }
-            pos = (body.end as usize).min(tokens.len());
-            out.push(body.green);
+            pos = (body.end() as usize).min(tokens.len());
+            out.push(body.into_green());
         }
         if self.fill(&mut out, &tokens[pos..]) {
             depth = depth.max(2);
         }
-        (GreenNode::new(ROOT.into(), out), depth)
+        (GreenNode::new(ROOT.into(), out), (!saturated).then_some(depth))
     }
 
     /// Records a recovered error and returns the `ERROR` node for the tokens it skipped.
@@ -522,4 +560,16 @@ fn terminal_name(name: &str) -> Option<String> {
         "STRING_CONTENT" => "string text".into(),
         other => format!("'{}'", other.replace("\\\"", "\"")),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Elements fill the parser's stack; growing them slows every shift and reduction.
+    #[test]
+    fn el_is_small() {
+        assert!(std::mem::size_of::<El>() <= 24, "El is {} bytes", std::mem::size_of::<El>());
+        assert!(std::mem::size_of::<Term>() <= 32, "Term is {} bytes", std::mem::size_of::<Term>());
+    }
 }

@@ -108,6 +108,17 @@ fn builder_flat(src: &str, tokens: &[Token]) -> GreenNode {
     Builder::new(src, tokens, tokens.len()).root(None).0
 }
 
+/// How deeply the nodes of `green` nest (the root alone is 1), by an iterative walk.
+fn measure_depth(green: &GreenNode) -> usize {
+    let mut deepest = 0;
+    let mut stack: Vec<(&rowan::GreenNodeData, usize)> = vec![(green, 1)];
+    while let Some((node, depth)) = stack.pop() {
+        deepest = deepest.max(depth);
+        stack.extend(node.children().filter_map(|c| c.into_node()).map(|c| (c, depth + 1)));
+    }
+    deepest
+}
+
 /// How many virtual tokens may be added to close what the end of a file left open. Each costs a
 /// parse of the file; past the bound the tree keeps what plain error recovery made of the end.
 const MAX_REPAIRS: usize = 16;
@@ -234,7 +245,9 @@ pub fn parse(src: &str) -> Parse {
     }
     let Lexed { tokens, errors: mut lex_errors } = lexer::lex(src);
     let (body, mut errors, checks) = parse_tokens(src, &tokens);
-    let (mut green, mut depth) = Builder::new(src, &tokens, tokens.len()).root(body);
+    let (mut green, depth) = Builder::new(src, &tokens, tokens.len()).root(body);
+    // Deep trees are measured once built; the builder counts only the first levels.
+    let mut depth = depth.unwrap_or_else(|| measure_depth(&green));
     errors.append(&mut lex_errors);
     if depth > MAX_DEPTH {
         let at = first_too_deep(&green);
