@@ -198,3 +198,61 @@ fn accepts_what_the_reference_accepts() {
     assert!(accepted > checked / 10 && accepted < checked * 9 / 10, "{accepted} of {checked} accepted");
     assert!(disagreements.is_empty(), "{} disagreements:\n{}", disagreements.len(), disagreements.join("\n"));
 }
+
+/// Decodes a string as `nix-instantiate --eval` prints it.
+fn printed_string(out: &str) -> Option<String> {
+    let inner = out.trim_end().strip_prefix('"')?.strip_suffix('"')?;
+    let mut value = String::new();
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            value.push(c);
+            continue;
+        }
+        match chars.next()? {
+            'n' => value.push('\n'),
+            'r' => value.push('\r'),
+            't' => value.push('\t'),
+            other => value.push(other),
+        }
+    }
+    Some(value)
+}
+
+/// The values of string literals without interpolation (escapes, and the indentation rules of
+/// `''...''`) must be the reference's.
+#[test]
+fn string_values_match_the_reference() {
+    let Some(nix) = std::env::var_os("LIXC_NIX_INSTANTIATE").map(PathBuf::from) else {
+        println!("LIXC_NIX_INSTANTIATE is not set; skipping the differential test");
+        return;
+    };
+    const PIECES: &[&str] = &[" ", "  ", "    ", "\n", "\n  ", "\n    ", "\t", "a", "b c", "''$", "'''", "''\\n", "''\\t", "$", "'", "$$", "x'y", "\\n"];
+    let mut rng = Rng(0x0123_4567_89ab_cdef);
+    let mut cases: Vec<String> = Vec::new();
+    for _ in 0..150 {
+        let len = 1 + rng.below(10);
+        let body: String = (0..len).map(|_| PIECES[rng.below(PIECES.len())]).collect();
+        cases.push(format!("''{body}''"));
+        // Plain strings: escapes, and a literal `$` that no `{` follows.
+        let plain: String = body.replace("''", "").replace('"', "");
+        cases.push(format!("\"{}\"", plain.replace("${", "$ {")));
+    }
+    let mut mismatches = Vec::new();
+    for case in &cases {
+        let parse = lix_syntax::parse(case);
+        let ours = match parse.root().expr() {
+            Some(Expr::Str(string)) if parse.is_ok() => string.static_value(),
+            _ => None,
+        };
+        let out = Command::new(&nix).args(["--eval", "--expr", case]).output().expect("the reference runs");
+        let theirs = out.status.success().then(|| printed_string(&String::from_utf8_lossy(&out.stdout))).flatten();
+        if ours != theirs {
+            mismatches.push(format!("{case:?}: lixc {ours:?}, reference {theirs:?}"));
+        }
+    }
+    let accepted = cases.iter().filter(|c| lix_syntax::parse(c).is_ok()).count();
+    println!("{} string literals compared with the reference, {accepted} valid", cases.len());
+    assert!(accepted > cases.len() / 2, "too few valid cases to say anything: {accepted}");
+    assert!(mismatches.is_empty(), "{} mismatches:\n{}", mismatches.len(), mismatches.join("\n"));
+}
