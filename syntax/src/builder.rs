@@ -148,6 +148,18 @@ const MAX_INTERNED_CHILDREN: usize = 3;
 /// Tokens longer than this are not interned: they rarely repeat.
 const INTERN_MAX_LEN: usize = 32;
 
+/// What one run of the grammar found besides the tree.
+pub(crate) struct Findings {
+    /// Syntax errors, recovered from or not.
+    pub(crate) errors: Vec<SyntaxError>,
+    /// What the grammar expected when it met the end of the input too early, the first time.
+    pub(crate) eof_expected: Option<Vec<String>>,
+    /// The first token the grammar could not take.
+    pub(crate) first_unexpected: Option<Tok>,
+    /// The nodes `validate` must check, with their offsets.
+    pub(crate) checks: Vec<(u32, GreenNode)>,
+}
+
 /// State shared by the grammar's actions while one file is parsed.
 pub struct Builder<'a> {
     src: &'a str,
@@ -211,10 +223,14 @@ impl<'a> Builder<'a> {
         self.nodes.borrow_mut().reserve(expected);
     }
 
-    /// The errors; what the grammar expected at the end of input if it met it too early; the
-    /// first token it could not take; the nodes to check.
-    pub(crate) fn finish(self) -> (Vec<SyntaxError>, Option<Vec<String>>, Option<Tok>, Vec<(u32, GreenNode)>) {
-        (self.errors.into_inner(), self.eof_expected.into_inner(), self.first_unexpected.into_inner(), self.checks.into_inner())
+    /// What the builder learnt while the grammar ran.
+    pub(crate) fn finish(self) -> Findings {
+        Findings {
+            errors: self.errors.into_inner(),
+            eof_expected: self.eof_expected.into_inner(),
+            first_unexpected: self.first_unexpected.into_inner(),
+            checks: self.checks.into_inner(),
+        }
     }
 
     /// The error for tokens after a complete expression, from the first of them.

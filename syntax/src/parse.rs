@@ -2,7 +2,7 @@
 
 use rowan::GreenNode;
 
-use crate::builder::{Builder, El, Never, Tok};
+use crate::builder::{Builder, El, Findings, Never, Tok};
 use crate::error::{SyntaxError, SyntaxErrorKind};
 use crate::grammar::FileParser;
 use crate::kind::SyntaxNode;
@@ -145,13 +145,10 @@ const CLOSERS: &[(&str, SyntaxKind)] = &[
     ("\"''\"", SyntaxKind::IND_QUOTE),
 ];
 
-/// One run of the grammar.
+/// One run of the grammar: the tree it built, and what it found besides.
 struct Attempt {
     body: Option<El>,
-    checks: Vec<(u32, GreenNode)>,
-    errors: Vec<SyntaxError>,
-    eof_expected: Option<Vec<String>>,
-    first_unexpected: Option<Tok>,
+    findings: Findings,
 }
 
 /// Runs the grammar over the significant tokens before `cut` (a token index), followed by
@@ -182,8 +179,7 @@ fn attempt(src: &str, tokens: &[Token], cut: usize, virtuals: &[SyntaxKind]) -> 
             None
         }
     };
-    let (errors, eof_expected, first_unexpected, checks) = builder.finish();
-    Attempt { body, checks, errors, eof_expected, first_unexpected }
+    Attempt { body, findings: builder.finish() }
 }
 
 /// Runs the grammar, keeping the tree's structure where plain error recovery would lose it:
@@ -198,21 +194,21 @@ fn parse_tokens(src: &str, tokens: &[Token]) -> (Option<El>, Vec<SyntaxError>, V
     if !tokens.iter().any(|t| !t.kind.is_trivia() && t.kind != SyntaxKind::ERROR_TOKEN) {
         // Nothing to parse: an empty file is an error, not an empty placeholder expression (which
         // a repair would make of it).
-        return (None, first.errors, Vec::new());
+        return (None, first.findings.errors, Vec::new());
     }
-    if let Some(tok) = first.first_unexpected {
+    if let Some(tok) = first.findings.first_unexpected {
         let prefix = attempt(src, tokens, tok.idx as usize, &[]);
-        if prefix.errors.is_empty() {
+        if prefix.findings.errors.is_empty() {
             let builder = Builder::new(src, tokens, tokens.len());
-            return (prefix.body, vec![builder.trailing(tok)], prefix.checks);
+            return (prefix.body, vec![builder.trailing(tok)], prefix.findings.checks);
         }
     }
-    let eof_error = first.errors.iter().find(|e| e.kind == SyntaxErrorKind::UnexpectedEof).cloned();
+    let eof_error = first.findings.errors.iter().find(|e| e.kind == SyntaxErrorKind::UnexpectedEof).cloned();
     let mut virtuals: Vec<SyntaxKind> = Vec::new();
     let max_repairs = (REPAIR_BYTE_BUDGET / src.len().max(1)).clamp(1, MAX_REPAIRS);
     let mut current = first;
     loop {
-        let closer = current.eof_expected.as_ref().and_then(|expected| {
+        let closer = current.findings.eof_expected.as_ref().and_then(|expected| {
             CLOSERS.iter().find(|(name, _)| expected.iter().any(|e| e == name)).map(|&(_, kind)| kind)
         });
         match closer {
@@ -223,13 +219,13 @@ fn parse_tokens(src: &str, tokens: &[Token]) -> (Option<El>, Vec<SyntaxError>, V
             _ => break,
         }
     }
-    let mut errors = current.errors;
+    let mut errors = current.findings.errors;
     if let Some(first) = eof_error {
         // Report the end of input once, as the first run saw it.
         errors.retain(|e| e.kind != SyntaxErrorKind::UnexpectedEof);
         errors.push(first);
     }
-    (current.body, errors, current.checks)
+    (current.body, errors, current.findings.checks)
 }
 
 /// Parses Nix source text. Never fails and never panics; see the crate docs.
