@@ -236,7 +236,8 @@ impl<'a> Builder<'a> {
     /// The error for tokens after a complete expression, from the first of them.
     pub(crate) fn trailing(&self, tok: Tok) -> SyntaxError {
         let token = &self.tokens[tok.idx as usize];
-        let found = describe_found(self.src, token);
+        let range = self.range(tok.idx as usize);
+        let found = describe_found(token.kind, &self.src[range.clone()]);
         let message = match token.kind {
             EQ | NOT_EQ | LESS | GREATER | LESS_EQ | GREATER_EQ => {
                 format!("unexpected {found}: comparisons do not chain; combine them with '&&' or add parentheses")
@@ -246,11 +247,22 @@ impl<'a> Builder<'a> {
             }
             _ => format!("unexpected {found} after the end of the expression"),
         };
-        SyntaxError::new(SyntaxErrorKind::UnexpectedToken, token.start..token.end, message)
+        SyntaxError::new(SyntaxErrorKind::UnexpectedToken, range.start as u32..range.end as u32, message)
     }
 
-    fn green_token(&self, token: &Token) -> GreenToken {
-        let text = token.text(self.src);
+    /// The byte range of token `i`; virtual tokens are empty.
+    fn range(&self, i: usize) -> std::ops::Range<usize> {
+        if i < self.real {
+            crate::lexer::range(&self.tokens[..self.real], i, self.src.len())
+        } else {
+            let at = self.tokens[i].start as usize;
+            at..at
+        }
+    }
+
+    fn green_token(&self, i: usize) -> GreenToken {
+        let token = &self.tokens[i];
+        let text = &self.src[self.range(i)];
         if (IF_KW..=IND_QUOTE).contains(&token.kind) {
             return self.fixed.borrow_mut()[token.kind as usize]
                 .get_or_insert_with(|| GreenToken::new(token.kind.into(), text))
@@ -274,7 +286,7 @@ impl<'a> Builder<'a> {
             let at = self.virtual_at;
             return El::Node { first: at, end: at, depth: 1, node: GreenNode::new(ERROR.into(), []) };
         }
-        El::Token { idx: tok.idx, token: self.green_token(&self.tokens[idx]) }
+        El::Token { idx: tok.idx, token: self.green_token(idx) }
     }
 
     /// Where the element starting at token `first` starts.
@@ -298,7 +310,7 @@ impl<'a> Builder<'a> {
         for child in children {
             depth = depth.max(child.depth().saturating_add(1));
             debug_assert!(child.first() >= pos, "children out of order in {kind:?}");
-            if child.first() > pos && self.fill(&mut out, &self.tokens[pos as usize..child.first() as usize]) {
+            if child.first() > pos && self.fill(&mut out, pos as usize, child.first() as usize) {
                 // Skipped tokens make an ERROR node: one level more.
                 depth = depth.max(2);
             }
@@ -383,11 +395,11 @@ impl<'a> Builder<'a> {
                     break;
                 }
                 if top_power == power && assoc == Assoc::None {
-                    let token = &self.tokens[op.idx as usize];
-                    let found = describe_found(self.src, token);
+                    let range = self.range(op.idx as usize);
+                    let found = describe_found(op.kind, &self.src[range.clone()]);
                     self.push_error(SyntaxError::new(
                         SyntaxErrorKind::UnexpectedToken,
-                        token.start..token.end,
+                        range.start as u32..range.end as u32,
                         format!("unexpected {found}: comparisons do not chain; combine them with '&&' or add parentheses"),
                     ));
                 }
@@ -440,17 +452,18 @@ impl<'a> Builder<'a> {
         self.node_at(kind, 0, children)
     }
 
-    /// Adds the tokens of `gap` to `out`: trivia as they are, anything else (tokens the parser
+    /// Adds tokens `from..to` to `out`: trivia as they are, anything else (tokens the parser
     /// skipped) wrapped in an `ERROR` node. Returns whether it made an ERROR node.
-    fn fill(&self, out: &mut Vec<Green>, gap: &[Token]) -> bool {
-        let lo = gap.iter().position(|t| !t.kind.is_trivia()).unwrap_or(gap.len());
-        let hi = gap.iter().rposition(|t| !t.kind.is_trivia()).map_or(gap.len(), |i| i + 1);
-        out.extend(gap[..lo].iter().map(|t| NodeOrToken::Token(self.green_token(t))));
+    fn fill(&self, out: &mut Vec<Green>, from: usize, to: usize) -> bool {
+        let gap = &self.tokens[from..to];
+        let lo = from + gap.iter().position(|t| !t.kind.is_trivia()).unwrap_or(gap.len());
+        let hi = from + gap.iter().rposition(|t| !t.kind.is_trivia()).map_or(gap.len(), |i| i + 1);
+        out.extend((from..lo).map(|i| NodeOrToken::Token(self.green_token(i))));
         if lo < hi {
-            let skipped = gap[lo..hi].iter().map(|t| NodeOrToken::Token(self.green_token(t)));
+            let skipped = (lo..hi).map(|i| NodeOrToken::Token(self.green_token(i)));
             out.push(NodeOrToken::Node(GreenNode::new(ERROR.into(), skipped)));
         }
-        out.extend(gap[hi..].iter().map(|t| NodeOrToken::Token(self.green_token(t))));
+        out.extend((hi..to).map(|i| NodeOrToken::Token(self.green_token(i))));
         lo < hi
     }
 
@@ -458,20 +471,20 @@ impl<'a> Builder<'a> {
     /// depth of the tree; `None` when the depth is more than an element counts (the caller
     /// measures the tree then).
     pub(crate) fn root(&self, body: Option<El>) -> (GreenNode, Option<usize>) {
-        let tokens = &self.tokens[..self.real];
+        let real = self.real;
         let mut out = Vec::new();
         let mut pos = 0;
         let mut depth = body.as_ref().map_or(1, |b| usize::from(b.depth()) + 1);
         let saturated = body.as_ref().is_some_and(|b| b.depth() == DEPTH_SATURATED);
         if let Some(body) = body {
-            let first = (body.first() as usize).min(tokens.len());
-            if self.fill(&mut out, &tokens[..first]) {
+            let first = (body.first() as usize).min(real);
+            if self.fill(&mut out, 0, first) {
                 depth = depth.max(2);
             }
-            pos = (body.end() as usize).min(tokens.len());
+            pos = (body.end() as usize).min(real);
             out.push(body.into_green());
         }
-        if self.fill(&mut out, &tokens[pos..]) {
+        if self.fill(&mut out, pos, real) {
             depth = depth.max(2);
         }
         (GreenNode::new(ROOT.into(), out), (!saturated).then_some(depth))
@@ -493,7 +506,7 @@ impl<'a> Builder<'a> {
             ParseError::UnrecognizedToken { token: (start, tok, end), expected } => SyntaxError::new(
                 SyntaxErrorKind::UnexpectedToken,
                 start..end,
-                format!("unexpected {}{}", describe_found(self.src, &self.tokens[tok.idx as usize]), expected_list(&expected)),
+                format!("unexpected {}{}", describe_found(tok.kind, &self.src[self.range(tok.idx as usize)]), expected_list(&expected)),
             ),
             ParseError::UnrecognizedEof { location, expected } => {
                 let mut eof_expected = self.eof_expected.borrow_mut();
@@ -509,7 +522,7 @@ impl<'a> Builder<'a> {
             ParseError::ExtraToken { token: (start, tok, end) } => SyntaxError::new(
                 SyntaxErrorKind::UnexpectedToken,
                 start..end,
-                format!("unexpected {}, expected end of file", describe_found(self.src, &self.tokens[tok.idx as usize])),
+                format!("unexpected {}, expected end of file", describe_found(tok.kind, &self.src[self.range(tok.idx as usize)])),
             ),
             ParseError::InvalidToken { location } => SyntaxError::new(
                 SyntaxErrorKind::UnexpectedToken,
@@ -531,12 +544,10 @@ impl<'a> Builder<'a> {
     }
 }
 
-fn describe_found(src: &str, token: &Token) -> String {
-    match token.kind {
-        IDENT => format!("identifier '{}'", token.text(src)),
-        INTEGER | FLOAT | URI | PATH | SEARCH_PATH => {
-            format!("{} '{}'", token.kind.describe(), token.text(src))
-        }
+fn describe_found(kind: SyntaxKind, text: &str) -> String {
+    match kind {
+        IDENT => format!("identifier '{text}'"),
+        INTEGER | FLOAT | URI | PATH | SEARCH_PATH => format!("{} '{text}'", kind.describe()),
         kind => kind.describe().to_string(),
     }
 }
@@ -587,5 +598,7 @@ mod tests {
     fn el_is_small() {
         assert!(std::mem::size_of::<El>() <= 24, "El is {} bytes", std::mem::size_of::<El>());
         assert!(std::mem::size_of::<Term>() <= 32, "Term is {} bytes", std::mem::size_of::<Term>());
+        // And tokens fill the lexer's vector, about one per two or three bytes of source.
+        assert!(std::mem::size_of::<Token>() <= 8, "Token is {} bytes", std::mem::size_of::<Token>());
     }
 }

@@ -30,7 +30,9 @@ pub enum Terminal {
     PathInterp,
 }
 
-/// A token of the input: its kind, what the grammar sees, and its byte range.
+/// A token of the input: its kind, what the grammar sees, and where it starts. Tokens tile the
+/// input, so a token ends where the next one starts (see [`range`]); leaving the end out keeps a
+/// token to 8 bytes, and a file has about one token per two or three bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Token {
     /// The kind the token has in the syntax tree.
@@ -39,15 +41,16 @@ pub struct Token {
     pub terminal: Terminal,
     /// Byte offset of the first byte.
     pub start: u32,
-    /// Byte offset one past the last byte.
-    pub end: u32,
 }
 
-impl Token {
-    /// The token's text in `src`.
-    pub fn text<'a>(&self, src: &'a str) -> &'a str {
-        &src[self.start as usize..self.end as usize]
-    }
+/// The byte range of token `i` of `tokens`, the tokens of a source `len` bytes long.
+pub fn range(tokens: &[Token], i: usize, len: usize) -> std::ops::Range<usize> {
+    tokens[i].start as usize..tokens.get(i + 1).map_or(len, |t| t.start as usize)
+}
+
+/// The text of token `i` of `tokens`, the tokens of `src`.
+pub fn text<'a>(src: &'a str, tokens: &[Token], i: usize) -> &'a str {
+    &src[range(tokens, i, src.len())]
 }
 
 /// Tokens of the expression mode.
@@ -278,12 +281,9 @@ impl Lexer<'_> {
 
     fn push(&mut self, kind: SyntaxKind, terminal: Terminal, start: usize, end: usize) {
         // Adjacent pieces of string text and adjacent invalid bytes become one token each.
+        // Tokens tile the input, so the last token always ends where this one starts.
         if let Some(last) = self.out.tokens.last_mut() {
-            if last.kind == kind
-                && matches!(kind, STRING_CONTENT | ERROR_TOKEN)
-                && last.end as usize == start
-            {
-                last.end = end as u32;
+            if last.kind == kind && matches!(kind, STRING_CONTENT | ERROR_TOKEN) {
                 if kind == ERROR_TOKEN {
                     if let Some(err) = self.out.errors.last_mut() {
                         if err.kind == SyntaxErrorKind::InvalidCharacter {
@@ -294,7 +294,7 @@ impl Lexer<'_> {
                 return;
             }
         }
-        self.out.tokens.push(Token { kind, terminal, start: start as u32, end: end as u32 });
+        self.out.tokens.push(Token { kind, terminal, start: start as u32 });
     }
 
     fn error(&mut self, kind: SyntaxErrorKind, start: usize, end: usize, message: String) {
@@ -302,7 +302,7 @@ impl Lexer<'_> {
     }
 
     fn invalid(&mut self, start: usize, end: usize) {
-        let merges = matches!(self.out.tokens.last(), Some(t) if t.kind == ERROR_TOKEN && t.end as usize == start);
+        let merges = matches!(self.out.tokens.last(), Some(t) if t.kind == ERROR_TOKEN);
         if !merges {
             let ch = self.src[start..].chars().next().unwrap_or('\u{fffd}');
             let message = match crate::source::raw_byte(ch) {
@@ -549,8 +549,9 @@ impl Lexer<'_> {
     }
 
     fn trailing_slash(&mut self) {
+        // The path piece just lexed ends where the lexer stands.
         if let Some(last) = self.out.tokens.last() {
-            let (start, end) = (last.start as usize, last.end as usize);
+            let (start, end) = (last.start as usize, self.pos);
             self.error(
                 SyntaxErrorKind::PathTrailingSlash,
                 start,
@@ -569,7 +570,8 @@ mod tests {
     fn kinds(src: &str) -> Vec<(SyntaxKind, &str)> {
         let lexed = lex(src);
         assert!(lexed.errors.is_empty(), "{src:?}: {:?}", lexed.errors);
-        lexed.tokens.iter().filter(|t| !t.kind.is_trivia()).map(|t| (t.kind, t.text(src))).collect()
+        let tokens = &lexed.tokens;
+        (0..tokens.len()).filter(|&i| !tokens[i].kind.is_trivia()).map(|i| (tokens[i].kind, text(src, tokens, i))).collect()
     }
 
     #[test]
@@ -659,7 +661,7 @@ mod tests {
     fn errors_are_reported_and_lossless() {
         let src = "1 é /* open";
         let lexed = lex(src);
-        let text: String = lexed.tokens.iter().map(|t| t.text(src)).collect();
+        let text: String = (0..lexed.tokens.len()).map(|i| super::text(src, &lexed.tokens, i)).collect();
         assert_eq!(text, src);
         let kinds: Vec<_> = lexed.errors.iter().map(|e| e.kind).collect();
         assert_eq!(kinds, vec![SyntaxErrorKind::InvalidCharacter, SyntaxErrorKind::UnterminatedComment]);

@@ -155,13 +155,14 @@ struct Attempt {
 /// zero-width `virtuals` at the end of the input.
 fn attempt(src: &str, tokens: &[Token], cut: usize, virtuals: &[SyntaxKind]) -> Attempt {
     // Virtual tokens sit right after the last real one, so trailing trivia stays at the root.
-    let end = tokens.iter().rev().find(|t| !t.kind.is_trivia()).map_or(0, |t| t.end);
+    let len = src.len();
+    let end = tokens.iter().rposition(|t| !t.kind.is_trivia()).map_or(0, |i| lexer::range(tokens, i, len).end) as u32;
     let mut owned = Vec::new();
     let all: &[Token] = if virtuals.is_empty() {
         tokens
     } else {
         owned.extend_from_slice(tokens);
-        owned.extend(virtuals.iter().map(|&kind| Token { kind, terminal: Terminal::Plain, start: end, end }));
+        owned.extend(virtuals.iter().map(|&kind| Token { kind, terminal: Terminal::Plain, start: end }));
         &owned
     };
     let builder = Builder::new(src, all, tokens.len());
@@ -169,8 +170,15 @@ fn attempt(src: &str, tokens: &[Token], cut: usize, virtuals: &[SyntaxKind]) -> 
     let significant = |(idx, t): &(usize, &Token)| {
         (*idx < cut || *idx >= tokens.len()) && !t.kind.is_trivia() && t.kind != SyntaxKind::ERROR_TOKEN
     };
+    let real = tokens.len();
     let stream = all.iter().enumerate().filter(significant).map(|(idx, t)| -> Result<(u32, Tok, u32), Never> {
-        Ok((t.start, Tok { kind: t.kind, terminal: t.terminal, idx: idx as u32 }, t.end))
+        // Real tokens end where the next starts; virtual ones are empty.
+        let end = match idx + 1 {
+            next if next < real => tokens[next].start,
+            next if next == real => len as u32,
+            _ => t.start,
+        };
+        Ok((t.start, Tok { kind: t.kind, terminal: t.terminal, idx: idx as u32 }, end))
     });
     let body = match FileParser::new().parse(&builder, stream) {
         Ok(body) => Some(body),
