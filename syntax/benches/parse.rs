@@ -12,6 +12,11 @@
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
+#[path = "common/generated.rs"]
+mod generated;
+
+use generated::generated_file;
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 /// The workspace root: the parent of this crate's manifest directory.
@@ -47,40 +52,6 @@ fn nix_files(dir: &Path, out: &mut Vec<(PathBuf, String)>) {
             }
         }
     }
-}
-
-/// A file of nixpkgs-like code of about `target` bytes: sets, lets, lambdas, strings with
-/// interpolation, indented strings, paths, lists and operators.
-fn generated_file(target: usize) -> String {
-    let mut src = String::from("# generated benchmark input\n{ lib, stdenv, fetchurl, ... }:\n\nlet\n");
-    let mut i = 0;
-    while src.len() < target {
-        src.push_str(&format!(
-            r#"  pkg{i} = stdenv.mkDerivation rec {{
-    pname = "pkg-{i}";
-    version = "1.{i}.0";
-    src = fetchurl {{
-      url = "https://example.org/${{pname}}-${{version}}.tar.gz";
-      sha256 = "0{i:0>51}";
-    }};
-    patches = [ ./fix-{i}.patch ../common/build.patch ];
-    buildInputs = lib.optionals (stdenv.isLinux && !stdenv.isAarch64) [ dep{i} other ]
-      ++ lib.optional (x: x.enable or false) extra;
-    /* multi-line
-       comment */
-    postInstall = ''
-      mkdir -p $out/share/{i}
-      cp -r ${{./data}} $out/share/''${{pname}}
-    '';
-    meta = with lib; {{ description = "Package number {i}"; license = licenses.mit; priority = {i} * 2 + 1; }};
-    passthru.tests = {{ inherit (self) pkg{i}; check = a: b: if a == b then a else b // {{ c = 1.5; }}; }};
-  }};
-"#
-        ));
-        i += 1;
-    }
-    src.push_str("in\n{ inherit pkg0; }\n");
-    src
 }
 
 /// A stand-in for the corpus when it is missing: generated files of assorted sizes.
