@@ -14,7 +14,7 @@
 use lix_syntax::TextRange;
 
 /// Index of an expression in its [`Body`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ExprId(pub u32);
 
 /// Index of a binding (a name some scope defines) in its [`Body`].
@@ -32,12 +32,6 @@ pub struct Body {
     pub bindings: Vec<BindingInfo>,
     /// The file's expression.
     pub root: ExprId,
-}
-
-impl Default for ExprId {
-    fn default() -> Self {
-        ExprId(0)
-    }
 }
 
 impl Body {

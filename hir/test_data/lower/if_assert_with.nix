@@ -1,0 +1,1 @@
+x: assert x; if x then with x; a else null

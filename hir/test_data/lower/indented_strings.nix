@@ -1,0 +1,4 @@
+[ ''
+    line one
+      indented ${x}
+  '' ''a''$b'' ]

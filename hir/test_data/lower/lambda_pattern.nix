@@ -1,0 +1,1 @@
+{ a, b ? a, c ? args, ... }@args: b

@@ -1,0 +1,1 @@
+with { y = 1; }; x: [ x y map builtins z ]

@@ -1,0 +1,1 @@
+<nixpkgs/lib>

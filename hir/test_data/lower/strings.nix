@@ -1,0 +1,1 @@
+[ "plain" "a\n${x}c" "${y}" "esc \${not}" ]

@@ -1,0 +1,1 @@
+[ undefinedThing (let a = 1; in b) ]
