@@ -3,6 +3,7 @@
 
 mod check;
 mod diagnostic;
+mod eval_cmd;
 mod input;
 mod parse_cmd;
 
@@ -25,6 +26,8 @@ enum Command {
     Parse(parse_cmd::Args),
     /// Check files and directories for syntax and edition errors.
     Check(check::Args),
+    /// Evaluate a file or an expression and print its value.
+    Eval(Box<eval_cmd::Args>),
 }
 
 /// How results are printed.
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
     let worker = std::thread::Builder::new().name("lixc".into()).stack_size(STACK_SIZE).spawn(move || match cli.command {
         Command::Parse(args) => parse_cmd::run(args),
         Command::Check(args) => check::run(args),
+        Command::Eval(args) => eval_cmd::run(*args),
     });
     let code = match worker.map(|handle| handle.join()) {
         Ok(Ok(code)) => code,

@@ -8,7 +8,19 @@ use lix_syntax::{SyntaxNode, TextRange};
 use rowan::{NodeOrToken, WalkEvent};
 
 use crate::diagnostic::{self, JsonDiagnostic, LineIndex};
-use crate::{input, Color, Format, EXIT_DIAGNOSTICS, EXIT_OK, EXIT_USAGE};
+use crate::{input, Color, EXIT_DIAGNOSTICS, EXIT_OK, EXIT_USAGE};
+
+/// What `lixc parse` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ParseFormat {
+    /// The syntax tree as indented text.
+    Human,
+    /// The tree and the errors as JSON.
+    Json,
+    /// The lowered expression as Nix source, fully parenthesised, as `nix-instantiate --parse`
+    /// prints it.
+    Nix,
+}
 
 /// Arguments of `lixc parse`.
 #[derive(clap::Args, Debug)]
@@ -16,8 +28,8 @@ pub struct Args {
     /// The file to parse; `-` reads standard input.
     file: PathBuf,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = ParseFormat::Human)]
+    format: ParseFormat,
     /// The edition for files that name none (no pragma, no lix.toml).
     #[arg(long, value_parser = crate::parse_edition)]
     edition: Option<Edition>,
@@ -39,7 +51,35 @@ pub fn run(args: Args) -> u8 {
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let written = match args.format {
-        Format::Human => {
+        ParseFormat::Nix => match &analysis.parse {
+            Some(parse) if analysis.diagnostics.is_empty() => {
+                let base_dir = match &source.path {
+                    Some(p) => std::path::absolute(p)
+                        .ok()
+                        .and_then(|p| p.parent().map(|d| d.to_string_lossy().into_owned()))
+                        .unwrap_or_else(|| "/".into()),
+                    None => std::env::current_dir().map(|d| d.to_string_lossy().into_owned()).unwrap_or_else(|_| "/".into()),
+                };
+                let edition = analysis.edition.as_ref().map_or(Edition::E2024, |e| e.0);
+                let config = lix_hir::lower::LowerConfig {
+                    edition,
+                    base_dir,
+                    home: std::env::var("HOME").ok().filter(|h| !h.is_empty()),
+                };
+                let lowered = lix_hir::lower::lower(&parse.root(), &config);
+                if let Some(e) = lowered.errors.first() {
+                    let mut err = io::stderr().lock();
+                    let _ = writeln!(err, "error: {}", e.message);
+                    return EXIT_DIAGNOSTICS;
+                }
+                writeln!(out, "{}", lix_hir::print::print_nix(&lowered.body)).and_then(|()| out.flush())
+            }
+            _ => {
+                let mut err = io::stderr().lock();
+                diagnostic::write_human(&mut err, &source, &analysis.diagnostics, false)
+            }
+        },
+        ParseFormat::Human => {
             let tree = analysis.parse.as_ref().map(|p| p.syntax());
             let result = tree.as_ref().map_or(Ok(()), |t| write!(out, "{t:#?}")).and_then(|()| out.flush());
             let color = matches!(args.color, Color::Always)
@@ -50,7 +90,7 @@ pub fn run(args: Args) -> u8 {
             let mut err = io::stderr().lock();
             result.and_then(|()| diagnostic::write_human(&mut err, &source, &analysis.diagnostics, color))
         }
-        Format::Json => {
+        ParseFormat::Json => {
             let index = LineIndex::new(&source.text);
             let errors: Vec<_> = analysis.diagnostics.iter().map(|d| JsonDiagnostic::new(&source, &index, d)).collect();
             write_json(&mut out, &source.name, analysis.edition.as_ref().map(|e| e.0), &errors, analysis.parse.as_ref().map(|p| p.syntax()))

@@ -1,0 +1,656 @@
+//! HIR → bytecode. The compiler owns scopes: each binding gets a slot in the frame of the
+//! prototype that binds it, and code in nested prototypes reaches it through upvalues captured
+//! when the closure or thunk is created. Recursive scopes (`let`, `rec`, pattern defaults)
+//! create their thunks and closures first and capture afterwards, so they can see each other.
+//!
+//! Values that already are values (literals, lambdas, variables that are initialised) get no
+//! thunk.
+
+use lix_hir::hir::{
+    AttrKey, BinOp, Binding, BindingId, Body, Expr, ExprId, Lambda, Param, Resolution,
+};
+use lix_syntax::TextRange;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::bytecode::{
+    CompiledFile, Op, OverrideInfo, PatternInfo, SpecOp, Proto, ProtoId, ProtoKind, Slot, WithLookup,
+};
+
+/// Compiles a lowered file. `assert_text` renders an assertion's condition for its message.
+pub fn compile(body: &Body, assert_text: &dyn Fn(ExprId) -> String) -> CompiledFile {
+    compile_with(body, assert_text, false)
+}
+
+/// Compiles a file for `scopedImport`: its root prototype expects the scope set in local 0, and
+/// every name that no `let` or lambda binds is looked up there first, then among the globals,
+/// then in the enclosing `with`s.
+pub fn compile_scoped(body: &Body, assert_text: &dyn Fn(ExprId) -> String) -> CompiledFile {
+    compile_with(body, assert_text, true)
+}
+
+fn compile_with(body: &Body, assert_text: &dyn Fn(ExprId) -> String, scoped: bool) -> CompiledFile {
+    let root_span = body.spans.get(body.root.0 as usize).copied().unwrap_or_default();
+    let mut c = Compiler {
+        body,
+        assert_text,
+        out: CompiledFile::default(),
+        fns: Vec::new(),
+        withs: Vec::new(),
+        names: FxHashMap::default(),
+        strings: FxHashMap::default(),
+        group: FxHashSet::default(),
+        scoped,
+    };
+    c.begin(ProtoKind::File, root_span);
+    if scoped {
+        c.new_slot(Key::Scope);
+    }
+    c.strict(body.root);
+    c.emit(Op::Return, body.root);
+    c.out.root = c.finish();
+    c.out
+}
+
+/// What a frame slot can hold: a binding, or the namespace of a `with`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Key {
+    Binding(BindingId),
+    With(ExprId),
+    /// The scope set of a `scopedImport`ed file.
+    Scope,
+}
+
+struct FnState {
+    proto: Proto,
+    locals: FxHashMap<Key, u32>,
+    upvalues: FxHashMap<Key, u32>,
+}
+
+struct Compiler<'a> {
+    body: &'a Body,
+    assert_text: &'a dyn Fn(ExprId) -> String,
+    out: CompiledFile,
+    fns: Vec<FnState>,
+    /// Lexically enclosing `with` scopes, innermost last.
+    withs: Vec<Key>,
+    names: FxHashMap<Box<str>, u32>,
+    strings: FxHashMap<Box<[u8]>, u32>,
+    /// Bindings of the recursive scope being initialised: reading them needs a thunk.
+    group: FxHashSet<BindingId>,
+    /// Compiling for `scopedImport`.
+    scoped: bool,
+}
+
+impl Compiler<'_> {
+    fn begin(&mut self, kind: ProtoKind, span: TextRange) {
+        self.fns.push(FnState {
+            proto: Proto { kind, code: Vec::new(), spans: Vec::new(), slots: 0, captures: Vec::new(), span },
+            locals: FxHashMap::default(),
+            upvalues: FxHashMap::default(),
+        });
+    }
+
+    fn finish(&mut self) -> ProtoId {
+        let f = self.fns.pop().expect("a prototype is being compiled");
+        self.out.protos.push(f.proto);
+        (self.out.protos.len() - 1) as ProtoId
+    }
+
+    fn cur(&mut self) -> &mut FnState {
+        self.fns.last_mut().expect("a prototype is being compiled")
+    }
+
+    fn emit(&mut self, op: Op, at: ExprId) -> u32 {
+        let span = self.body.spans.get(at.0 as usize).copied().unwrap_or_default();
+        let p = &mut self.cur().proto;
+        p.code.push(op);
+        p.spans.push(span);
+        (p.code.len() - 1) as u32
+    }
+
+    fn here(&mut self) -> u32 {
+        self.cur().proto.code.len() as u32
+    }
+
+    fn patch(&mut self, at: u32) {
+        let target = self.here();
+        match &mut self.cur().proto.code[at as usize] {
+            Op::Jump(t) | Op::JumpIfFalse(t) | Op::JumpIfTrue(t) => *t = target,
+            Op::SelectOr { target: t, .. } | Op::SelectDynOr { target: t } => *t = target,
+            _ => {}
+        }
+    }
+
+    fn new_slot(&mut self, key: Key) -> u32 {
+        let f = self.cur();
+        let slot = f.proto.slots;
+        f.proto.slots += 1;
+        f.locals.insert(key, slot);
+        slot
+    }
+
+    fn name(&mut self, name: &str) -> u32 {
+        if let Some(&n) = self.names.get(name) {
+            return n;
+        }
+        self.out.names.push(name.into());
+        let n = (self.out.names.len() - 1) as u32;
+        self.names.insert(name.into(), n);
+        n
+    }
+
+    fn string(&mut self, text: &str) -> u32 {
+        let bytes: Box<[u8]> = lix_syntax::source::encode(text).into_owned().into();
+        if let Some(&n) = self.strings.get(&bytes) {
+            return n;
+        }
+        self.out.strings.push(bytes.clone());
+        let n = (self.out.strings.len() - 1) as u32;
+        self.strings.insert(bytes, n);
+        n
+    }
+
+    /// Where `key` lives from the innermost prototype, capturing it through every prototype
+    /// between its binder and here.
+    fn resolve(&mut self, key: Key) -> Option<Slot> {
+        let top = self.fns.len() - 1;
+        let mut level = top;
+        let mut found = loop {
+            let f = &self.fns[level];
+            if let Some(&s) = f.locals.get(&key) {
+                break Slot::Local(s);
+            }
+            if let Some(&u) = f.upvalues.get(&key) {
+                break Slot::Upvalue(u);
+            }
+            if level == 0 {
+                return None;
+            }
+            level -= 1;
+        };
+        for l in level + 1..=top {
+            let f = &mut self.fns[l];
+            let idx = f.proto.captures.len() as u32;
+            f.proto.captures.push(found);
+            f.upvalues.insert(key, idx);
+            found = Slot::Upvalue(idx);
+        }
+        Some(found)
+    }
+
+    /// Compiles `e` so that it leaves its value in weak head normal form.
+    fn strict(&mut self, e: ExprId) {
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.strict_inner(e))
+    }
+
+    fn strict_inner(&mut self, e: ExprId) {
+        let body = self.body;
+        match body.expr(e) {
+            Expr::Missing => {
+                self.out.errors.push("syntax error: this expression is incomplete".into());
+                let n = (self.out.errors.len() - 1) as u32;
+                self.emit(Op::Error(n), e);
+            }
+            Expr::Int(_) | Expr::Float(_) | Expr::Str(_) | Expr::Path(_) | Expr::Lambda(_) => self.lazy(e),
+            Expr::Var(v) if self.scoped && !matches!(v.resolution, Resolution::Local(_)) => {
+                self.with_lookup(&v.name, e);
+            }
+            Expr::Var(v) => match v.resolution {
+                Resolution::With => self.with_lookup(&v.name, e),
+                Resolution::Undefined => {
+                    self.out.errors.push(format!("undefined variable '{}'", v.name).into());
+                    let n = (self.out.errors.len() - 1) as u32;
+                    self.emit(Op::Error(n), e);
+                }
+                Resolution::Local(b) if !self.group.contains(&b) => {
+                    match self.resolve(Key::Binding(b)) {
+                        Some(slot) => self.emit(Op::LoadForce(slot), e),
+                        None => self.emit(Op::Null, e),
+                    };
+                }
+                _ => {
+                    self.lazy(e);
+                    self.emit(Op::Force, e);
+                }
+            },
+            Expr::Interpolate { parts, path } => {
+                for &p in parts {
+                    self.strict(p);
+                }
+                self.emit(Op::Interpolate { parts: parts.len() as u32, path: *path }, e);
+            }
+            Expr::List(items) => {
+                for &i in items {
+                    self.lazy(i);
+                }
+                self.emit(Op::List(items.len() as u32), e);
+            }
+            Expr::Attrs(attrs) => {
+                self.group_bindings(&attrs.scope, e);
+                let overrides = if attrs.recursive { self.overrides(attrs, e) } else { None };
+                let mut entries: Vec<_> = attrs.entries.iter().collect();
+                entries.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
+                let mut shape = Vec::with_capacity(entries.len());
+                for entry in entries {
+                    self.lazy(entry.value);
+                    shape.push(self.name(&entry.name));
+                }
+                self.out.shapes.push(shape);
+                let n = (self.out.shapes.len() - 1) as u32;
+                self.emit(Op::Attrs(n), e);
+                if let Some(o) = overrides {
+                    self.emit(Op::AddOverrides(o), e);
+                }
+                for d in &attrs.dynamics {
+                    self.strict(d.name);
+                    self.lazy(d.value);
+                    self.emit(Op::DynAttr, d.name);
+                }
+            }
+            Expr::Let { bindings, body: inner } => {
+                self.group_bindings(bindings, e);
+                self.strict(*inner);
+            }
+            Expr::Apply { fun, args } => {
+                if let Some(op) = self.builtin_op(*fun, args.len()) {
+                    self.strict(args[0]);
+                    self.strict(args[1]);
+                    self.emit(op, e);
+                    return;
+                }
+                self.strict(*fun);
+                for &a in args {
+                    self.lazy(a);
+                    self.emit(Op::Call, e);
+                }
+            }
+            Expr::Select { expr, path, default } => {
+                self.strict(*expr);
+                let mut jumps = Vec::new();
+                for key in path {
+                    match (key, default.is_some()) {
+                        (AttrKey::Static(name), false) => {
+                            let n = self.name(name);
+                            self.emit(Op::Select(n), e);
+                        }
+                        (AttrKey::Static(name), true) => {
+                            let n = self.name(name);
+                            jumps.push(self.emit(Op::SelectOr { name: n, target: 0 }, e));
+                        }
+                        (AttrKey::Dynamic(k), false) => {
+                            self.strict(*k);
+                            self.emit(Op::SelectDyn, e);
+                        }
+                        (AttrKey::Dynamic(k), true) => {
+                            self.strict(*k);
+                            jumps.push(self.emit(Op::SelectDynOr { target: 0 }, e));
+                        }
+                    }
+                    self.emit(Op::Force, e);
+                }
+                if let Some(d) = default {
+                    let end = self.emit(Op::Jump(0), e);
+                    for j in jumps {
+                        self.patch(j);
+                    }
+                    self.strict(*d);
+                    self.patch(end);
+                }
+            }
+            Expr::HasAttr { expr, path } => {
+                self.strict(*expr);
+                let mut jumps = Vec::new();
+                for (i, key) in path.iter().enumerate() {
+                    let last = i + 1 == path.len();
+                    match key {
+                        AttrKey::Static(name) => {
+                            let n = self.name(name);
+                            if last {
+                                self.emit(Op::HasAttr(n), e);
+                            } else {
+                                jumps.push(self.emit(Op::SelectOr { name: n, target: 0 }, e));
+                            }
+                        }
+                        AttrKey::Dynamic(k) => {
+                            self.strict(*k);
+                            if last {
+                                self.emit(Op::HasAttrDyn, e);
+                            } else {
+                                jumps.push(self.emit(Op::SelectDynOr { target: 0 }, e));
+                            }
+                        }
+                    }
+                    if !last {
+                        self.emit(Op::Force, e);
+                    }
+                }
+                if !jumps.is_empty() {
+                    let end = self.emit(Op::Jump(0), e);
+                    for j in jumps {
+                        self.patch(j);
+                    }
+                    self.emit(Op::Bool(false), e);
+                    self.patch(end);
+                }
+            }
+            Expr::BinOp { op, lhs, rhs } => self.binop(*op, *lhs, *rhs, e),
+            Expr::Not(inner) => {
+                self.strict(*inner);
+                self.emit(Op::Not, e);
+            }
+            Expr::If { cond, then_, else_ } => {
+                self.strict(*cond);
+                let to_else = self.emit(Op::JumpIfFalse(0), *cond);
+                self.strict(*then_);
+                let to_end = self.emit(Op::Jump(0), e);
+                self.patch(to_else);
+                self.strict(*else_);
+                self.patch(to_end);
+            }
+            Expr::Assert { cond, body: inner } => {
+                self.strict(*cond);
+                let text = (self.assert_text)(*cond);
+                self.out.assert_messages.push(format!("assertion '{text}' failed").into());
+                let n = (self.out.assert_messages.len() - 1) as u32;
+                self.emit(Op::Assert(n), e);
+                self.strict(*inner);
+            }
+            Expr::With { namespace, body: inner } => {
+                self.lazy(*namespace);
+                let key = Key::With(e);
+                let slot = self.new_slot(key);
+                self.emit(Op::Store(slot), e);
+                self.withs.push(key);
+                self.strict(*inner);
+                self.withs.pop();
+            }
+            Expr::CurPos => {
+                self.emit(Op::CurPos, e);
+            }
+        }
+    }
+
+    /// A `rec` set's `__overrides` (an old Nix feature that nixpkgs no longer uses): their
+    /// values replace the set's own, in the set and in its scope.
+    fn overrides(&mut self, attrs: &lix_hir::hir::Attrs, e: ExprId) -> Option<u32> {
+        let local_slot = |c: &Self, v: ExprId| match c.body.expr(v) {
+            Expr::Var(var) => match var.resolution {
+                Resolution::Local(b) => c.fns.last().and_then(|f| f.locals.get(&Key::Binding(b)).copied()),
+                _ => None,
+            },
+            _ => None,
+        };
+        let entry = attrs.entries.iter().find(|en| &*en.name == "__overrides")?;
+        let source = local_slot(self, entry.value)?;
+        let mut targets = Vec::new();
+        for en in &attrs.entries {
+            if let Some(slot) = local_slot(self, en.value) {
+                let name = self.name(&en.name);
+                targets.push((name, slot));
+            }
+        }
+        self.out.overrides.push(OverrideInfo { source, targets });
+        let n = (self.out.overrides.len() - 1) as u32;
+        self.emit(Op::Overrides(n), e);
+        Some(n)
+    }
+
+    /// `__sub a b` and `__lessThan a b` where those names are the builtins: operators.
+    fn builtin_op(&mut self, fun: ExprId, nargs: usize) -> Option<Op> {
+        if nargs != 2 {
+            return None;
+        }
+        match self.body.expr(fun) {
+            Expr::Var(v) if v.resolution == Resolution::Global => match &*v.name {
+                "__sub" => Some(Op::Sub),
+                "__lessThan" => Some(Op::Less),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn binop(&mut self, op: BinOp, lhs: ExprId, rhs: ExprId, e: ExprId) {
+        let simple = match op {
+            BinOp::Add => Some(Op::Add),
+            BinOp::Mul => Some(Op::Mul),
+            BinOp::Div => Some(Op::Div),
+            BinOp::Concat => Some(Op::Concat),
+            BinOp::Update => Some(Op::Update),
+            BinOp::Eq => Some(Op::Eq),
+            BinOp::NotEq => Some(Op::NotEq),
+            BinOp::And | BinOp::Or | BinOp::Impl => None,
+        };
+        if let Some(code) = simple {
+            self.strict(lhs);
+            self.strict(rhs);
+            self.emit(code, e);
+            return;
+        }
+        // Short-circuit: `a && b` is false when a is, `a || b` true when a is, `a -> b` true
+        // when a is false; otherwise the value is b, which must be a Boolean.
+        self.strict(lhs);
+        let (jump, short) = match op {
+            BinOp::And => (Op::JumpIfFalse(0), false),
+            BinOp::Or => (Op::JumpIfTrue(0), true),
+            _ => (Op::JumpIfFalse(0), true),
+        };
+        let to_short = self.emit(jump, lhs);
+        self.strict(rhs);
+        self.emit(Op::AssertBool, rhs);
+        let to_end = self.emit(Op::Jump(0), e);
+        self.patch(to_short);
+        self.emit(Op::Bool(short), e);
+        self.patch(to_end);
+    }
+
+    fn with_lookup(&mut self, name: &str, e: ExprId) {
+        let keys: Vec<Key> = self.withs.iter().rev().copied().collect();
+        let scopes = keys.into_iter().filter_map(|k| self.resolve(k)).collect();
+        let scoped = if self.scoped { self.resolve(Key::Scope) } else { None };
+        let name = self.name(name);
+        self.out.with_lookups.push(WithLookup { name, scopes, scoped });
+        let n = (self.out.with_lookups.len() - 1) as u32;
+        self.emit(Op::WithLookup(n), e);
+    }
+
+    /// Whether `e` compiles to a value without a thunk.
+    fn is_value(&self, e: ExprId) -> bool {
+        match self.body.expr(e) {
+            Expr::Int(_) | Expr::Float(_) | Expr::Str(_) | Expr::Path(_) | Expr::Lambda(_) => true,
+            Expr::Var(v) => match v.resolution {
+                Resolution::Local(b) => !self.group.contains(&b),
+                Resolution::Global => !self.scoped,
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// Compiles `e` so that it leaves a value that may be a thunk.
+    fn lazy(&mut self, e: ExprId) {
+        let body = self.body;
+        match body.expr(e) {
+            Expr::Int(i) => {
+                self.emit(Op::Int(*i), e);
+            }
+            Expr::Float(f) => {
+                self.emit(Op::Float(*f), e);
+            }
+            Expr::Str(s) => {
+                let n = self.string(s);
+                self.emit(Op::Str(n), e);
+            }
+            Expr::Path(p) => {
+                self.out.paths.push(p.clone());
+                let n = (self.out.paths.len() - 1) as u32;
+                self.emit(Op::Path(n), e);
+            }
+            Expr::Var(v) if self.is_value(e) => match v.resolution {
+                Resolution::Local(b) => {
+                    match self.resolve(Key::Binding(b)) {
+                        Some(slot) => self.emit(Op::Load(slot), e),
+                        None => self.emit(Op::Null, e),
+                    };
+                }
+                _ => match &*v.name {
+                    "null" => {
+                        self.emit(Op::Null, e);
+                    }
+                    "true" => {
+                        self.emit(Op::Bool(true), e);
+                    }
+                    "false" => {
+                        self.emit(Op::Bool(false), e);
+                    }
+                    name => {
+                        let n = self.name(name);
+                        self.emit(Op::Global(n), e);
+                    }
+                },
+            },
+            Expr::Lambda(l) => {
+                let p = self.lambda(l, e);
+                self.emit(Op::Closure(p), e);
+            }
+            _ => {
+                if self.speculate(e) {
+                    return;
+                }
+                let p = self.thunk(e);
+                self.emit(Op::Thunk(p), e);
+            }
+        }
+    }
+
+    /// Whether `e` is a literal number or an initialised local: loading it has no effect.
+    fn is_atom(&self, e: ExprId) -> bool {
+        match self.body.expr(e) {
+            Expr::Int(_) | Expr::Float(_) => true,
+            Expr::Var(v) => matches!(v.resolution, Resolution::Local(b) if !self.group.contains(&b)),
+            _ => false,
+        }
+    }
+
+    /// Lazy arithmetic, comparison or selection on atoms: computed at once when the operands
+    /// are already values, a thunk otherwise ([`Op::Speculate`]).
+    fn speculate(&mut self, e: ExprId) -> bool {
+        let body = self.body;
+        let (op, a, b) = match body.expr(e) {
+            Expr::BinOp { op, lhs, rhs } => match op {
+                BinOp::Add => (SpecOp::Add, *lhs, *rhs),
+                BinOp::Mul => (SpecOp::Mul, *lhs, *rhs),
+                BinOp::Eq => (SpecOp::Eq, *lhs, *rhs),
+                BinOp::NotEq => (SpecOp::NotEq, *lhs, *rhs),
+                _ => return false,
+            },
+            Expr::Apply { fun, args } if args.len() == 2 => match self.builtin_op(*fun, 2) {
+                Some(Op::Sub) => (SpecOp::Sub, args[0], args[1]),
+                Some(Op::Less) => (SpecOp::Less, args[0], args[1]),
+                _ => return false,
+            },
+            Expr::Select { expr, path, default: None } if path.len() == 1 && self.is_atom(*expr) => {
+                let AttrKey::Static(name) = &path[0] else { return false };
+                let name = self.name(name);
+                let proto = self.thunk(e);
+                self.lazy(*expr);
+                self.emit(Op::SpeculateSelect { name, proto }, e);
+                return true;
+            }
+            _ => return false,
+        };
+        if !self.is_atom(a) || !self.is_atom(b) {
+            return false;
+        }
+        let proto = self.thunk(e);
+        self.lazy(a);
+        self.lazy(b);
+        self.emit(Op::Speculate { op, proto }, e);
+        true
+    }
+
+    fn thunk(&mut self, e: ExprId) -> ProtoId {
+        let span = self.body.span(e);
+        let saved = std::mem::take(&mut self.group);
+        self.begin(ProtoKind::Thunk, span);
+        self.strict(e);
+        self.emit(Op::Return, e);
+        self.group = saved;
+        self.finish()
+    }
+
+    fn lambda(&mut self, l: &Lambda, e: ExprId) -> ProtoId {
+        let span = self.body.span(e);
+        let saved = std::mem::take(&mut self.group);
+        self.begin(ProtoKind::Lambda { name: l.name.clone(), pattern: None }, span);
+        match &l.param {
+            Param::Ident(b) => {
+                self.new_slot(Key::Binding(*b));
+            }
+            Param::Pattern(pat) => {
+                // Slot 0 holds the argument itself.
+                self.cur().proto.slots = 1;
+                if let Some(alias) = pat.alias {
+                    self.cur().locals.insert(Key::Binding(alias), 0);
+                }
+                let slots: Vec<u32> = pat.fields.iter().map(|f| self.new_slot(Key::Binding(f.id))).collect();
+                // Defaults see every field: their thunks are captured after all are bound.
+                let mut fields = Vec::with_capacity(pat.fields.len());
+                for f in &pat.fields {
+                    let name = self.name(&self.body.binding(f.id).name.clone());
+                    let default = f.default.map(|d| self.thunk(d));
+                    fields.push((name, default));
+                }
+                self.out.patterns.push(PatternInfo { fields, ellipsis: pat.ellipsis });
+                let pi = (self.out.patterns.len() - 1) as u32;
+                if let ProtoKind::Lambda { pattern, .. } = &mut self.cur().proto.kind {
+                    *pattern = Some(pi);
+                }
+                self.emit(Op::Pattern(pi), e);
+                for (i, &slot) in slots.iter().enumerate() {
+                    self.emit(Op::PatField { pattern: pi, field: i as u32, slot }, e);
+                }
+                for (f, &slot) in pat.fields.iter().zip(&slots) {
+                    if f.default.is_some() {
+                        self.emit(Op::CaptureDefault(slot), e);
+                    }
+                }
+            }
+        }
+        self.strict(l.body);
+        self.emit(Op::Return, l.body);
+        self.group = saved;
+        self.finish()
+    }
+
+    /// Binds a recursive group: every binding's slot first, then values (late thunks and
+    /// closures for anything that may read the group), then the late captures.
+    fn group_bindings(&mut self, bindings: &[Binding], at: ExprId) {
+        if bindings.is_empty() {
+            return;
+        }
+        let slots: Vec<u32> = bindings.iter().map(|b| self.new_slot(Key::Binding(b.id))).collect();
+        let saved = std::mem::replace(&mut self.group, bindings.iter().map(|b| b.id).collect());
+        let mut late = Vec::new();
+        for (b, &slot) in bindings.iter().zip(&slots) {
+            if self.is_value(b.value) {
+                if let Expr::Lambda(l) = self.body.expr(b.value) {
+                    let p = self.lambda(l, b.value);
+                    self.emit(Op::ClosureLate(p), b.value);
+                    late.push(slot);
+                } else {
+                    self.lazy(b.value);
+                }
+            } else {
+                let p = self.thunk(b.value);
+                self.emit(Op::ThunkLate(p), b.value);
+                late.push(slot);
+            }
+            self.emit(Op::Store(slot), b.value);
+        }
+        self.group = saved;
+        for slot in late {
+            self.emit(Op::Capture(slot), at);
+        }
+    }
+}

@@ -1,0 +1,1 @@
+x: y: assert x -> y; x && y || !x

@@ -1,0 +1,1 @@
+{ a, b ? a + 1, ... }@args: [ a b args.c ]

@@ -1,0 +1,3 @@
+let name = "world"; in [ "hello ${name}" ./path/${name} ''
+  indented ${name}
+'' ]

@@ -1,0 +1,358 @@
+//! `lixc eval`: evaluate a file or an expression and print its value, with the surface of
+//! `nix-instantiate --eval` (its flags, its value printing, its error layout).
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::Path;
+
+use lix_editions::Edition;
+use lix_vm::error::ErrorKind;
+use lix_vm::{EvalConfig, EvalError, RealIO, Value, Vm};
+
+use crate::{EXIT_DIAGNOSTICS, EXIT_OK, EXIT_USAGE};
+
+/// Arguments of `lixc eval`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The file to evaluate (`-` reads standard input). Defaults to `./default.nix`.
+    file: Option<String>,
+    /// Evaluate this expression instead of a file.
+    #[arg(short = 'E', long = "expr")]
+    expr: Option<String>,
+    /// Evaluate the value completely (lists and sets recursively), as `--strict` does.
+    #[arg(long)]
+    strict: bool,
+    /// Print the value as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Print the value as XML.
+    #[arg(long)]
+    xml: bool,
+    /// Leave source positions out of XML output.
+    #[arg(long)]
+    no_location: bool,
+    /// Accepted for compatibility with `nix-instantiate --eval` (lixc eval always evaluates).
+    #[arg(long)]
+    eval: bool,
+    /// Select this attribute path from the value (repeatable).
+    #[arg(short = 'A', long = "attr")]
+    attr: Vec<String>,
+    /// Pass `NAME = EXPR` to a top-level function.
+    #[arg(long, num_args = 2, value_names = ["NAME", "EXPR"])]
+    arg: Vec<String>,
+    /// Pass `NAME = "STRING"` to a top-level function.
+    #[arg(long, num_args = 2, value_names = ["NAME", "STRING"])]
+    argstr: Vec<String>,
+    /// Add a search path entry (`PATH` or `PREFIX=PATH`), before those of `NIX_PATH`.
+    #[arg(short = 'I', long = "include")]
+    include: Vec<String>,
+    /// Print the whole trace of errors.
+    #[arg(long)]
+    show_trace: bool,
+    /// Print a short trace of errors (the default).
+    #[arg(long)]
+    no_show_trace: bool,
+    /// Accepted for compatibility (lixc does not restrict evaluation).
+    #[arg(long)]
+    impure: bool,
+    /// Deepest nesting of calls before evaluation stops with an error.
+    #[arg(long)]
+    max_call_depth: Option<usize>,
+    /// Accepted for compatibility; experimental features of the reference map to editions.
+    #[arg(long)]
+    extra_experimental_features: Vec<String>,
+    /// The edition of files that name none.
+    #[arg(long, value_parser = crate::parse_edition)]
+    edition: Option<Edition>,
+    /// Print the bytecode of the evaluated file before evaluating it.
+    #[arg(long)]
+    dump_bytecode: bool,
+    /// How errors are printed: `pretty` (ariadne, with source excerpts and labels) or `nix`
+    /// (the reference's layout, one frame after the other). Defaults to `pretty` on a terminal.
+    #[arg(long, value_enum)]
+    error_format: Option<ErrorFormat>,
+    /// Reference lint flags (`--lint-url-literals warn` and friends); accepted, not yet acted on.
+    #[arg(long = "lint-url-literals")]
+    lint_url_literals: Option<String>,
+    /// See `--lint-url-literals`.
+    #[arg(long = "lint-short-path-literals")]
+    lint_short_path_literals: Option<String>,
+    /// See `--lint-url-literals`.
+    #[arg(long = "lint-absolute-path-literals")]
+    lint_absolute_path_literals: Option<String>,
+}
+
+/// Runs `lixc eval`.
+pub fn run(args: Args) -> u8 {
+    let cwd = std::env::current_dir().map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|_| "/".into());
+    let mut config = EvalConfig::default();
+    if let Some(edition) = args.edition {
+        config.default_edition = edition;
+    }
+    if let Some(depth) = args.max_call_depth {
+        config.max_call_depth = depth;
+    }
+    config.nix_path = search_path(&args.include, &cwd);
+    let mut vm = Vm::new(Box::new(RealIO), config);
+    vm.heap.stress = std::env::var_os("LIXC_GC_STRESS").is_some_and(|v| v != "0");
+    let started = std::time::Instant::now();
+    let result = evaluate(&mut vm, &args, &cwd);
+    let code = match result {
+        Ok(text) => {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{text}");
+            EXIT_OK
+        }
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}");
+            EXIT_USAGE
+        }
+        Err(Failure::Eval(e)) => {
+            let stderr = std::io::stderr();
+            let pretty = match args.error_format {
+                Some(f) => f == ErrorFormat::Pretty,
+                None => stderr.is_terminal(),
+            };
+            if pretty {
+                let color = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+                let _ = render_pretty(&vm, &e, args.show_trace, color, &mut stderr.lock());
+            } else {
+                eprint!("{}", render_error(&vm, &e, args.show_trace));
+            }
+            EXIT_DIAGNOSTICS
+        }
+    };
+    if std::env::var_os("LIXC_SHOW_STATS").is_some_and(|v| v != "0") {
+        eprintln!("{}", stats_json(&vm, started.elapsed()));
+    }
+    code
+}
+
+/// How errors are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ErrorFormat {
+    /// ariadne reports.
+    Pretty,
+    /// The reference implementation's layout.
+    Nix,
+}
+
+enum Failure {
+    Usage(String),
+    Eval(EvalError),
+}
+
+impl From<EvalError> for Failure {
+    fn from(e: EvalError) -> Self {
+        Failure::Eval(e)
+    }
+}
+
+/// `-I` entries then `NIX_PATH`, as (prefix, absolute path).
+fn search_path(include: &[String], cwd: &str) -> Vec<(String, String)> {
+    let from_env = std::env::var("NIX_PATH").unwrap_or_default();
+    include
+        .iter()
+        .map(String::as_str)
+        .chain(from_env.split(':').filter(|s| !s.is_empty()))
+        .map(|entry| {
+            let (prefix, path) = match entry.split_once('=') {
+                Some((p, path)) => (p.to_string(), path.to_string()),
+                None => (String::new(), entry.to_string()),
+            };
+            let abs = if path.starts_with('/') || path.contains("://") { path } else { format!("{cwd}/{path}") };
+            (prefix, abs)
+        })
+        .collect()
+}
+
+fn evaluate(vm: &mut Vm, args: &Args, cwd: &str) -> Result<String, Failure> {
+    let (name, text, base_dir) = match (&args.expr, args.file.as_deref()) {
+        (Some(expr), _) => ("(string)".to_string(), expr.clone(), cwd.to_string()),
+        (None, Some("-")) => {
+            let mut bytes = Vec::new();
+            std::io::stdin().read_to_end(&mut bytes).map_err(|e| Failure::Usage(format!("cannot read standard input: {e}")))?;
+            ("(stdin)".to_string(), decode(&bytes)?, cwd.to_string())
+        }
+        (None, file) => {
+            let file = file.unwrap_or("default.nix");
+            let path = if Path::new(file).is_absolute() { file.to_string() } else { format!("{cwd}/{file}") };
+            let path = String::from_utf8_lossy(&lix_vm::ops::canon_path(path.as_bytes())).into_owned();
+            let path = if Path::new(&path).is_dir() { format!("{path}/default.nix") } else { path };
+            let bytes = std::fs::read(&path).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    Failure::Eval(EvalError::new(ErrorKind::Other, format!("path '{path}' does not exist")))
+                } else {
+                    Failure::Usage(format!("cannot read {path}: {e}"))
+                }
+            })?;
+            let dir = Path::new(&path).parent().map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|| "/".into());
+            (path, decode(&bytes)?, dir)
+        }
+    };
+    if args.dump_bytecode {
+        let file = vm.load_source(&name, &text, &base_dir)?;
+        print!("{}", vm.dump_bytecode(file));
+    }
+    let root = vm.eval_source(&name, &text, &base_dir)?;
+    let mark = vm.root(root);
+    let auto_args = auto_args(vm, args, cwd)?;
+    vm.root(auto_args.unwrap_or(Value::Null));
+    let mut results = Vec::new();
+    let paths: Vec<String> = if args.attr.is_empty() { vec![String::new()] } else { args.attr.clone() };
+    for path in &paths {
+        let mut v = vm.select_attr_path(root, path, auto_args)?;
+        if let Some(a) = auto_args {
+            v = vm.auto_call(v, a)?;
+        }
+        vm.root(v);
+        results.push(print(vm, v, args)?);
+    }
+    vm.unroot(mark);
+    Ok(results.join("\n"))
+}
+
+fn decode(bytes: &[u8]) -> Result<String, Failure> {
+    lix_syntax::source::decode(bytes).map(|t| t.into_owned()).map_err(|e| Failure::Usage(e.to_string()))
+}
+
+fn auto_args(vm: &mut Vm, args: &Args, cwd: &str) -> Result<Option<Value>, Failure> {
+    if args.arg.is_empty() && args.argstr.is_empty() {
+        return Ok(None);
+    }
+    let mut entries = Vec::new();
+    for pair in args.arg.chunks(2) {
+        let v = vm.eval_source("(string)", &pair[1], cwd)?;
+        vm.root(v);
+        entries.push((pair[0].clone(), v));
+    }
+    for pair in args.argstr.chunks(2) {
+        let v = vm.new_string(pair[1].as_bytes());
+        vm.root(v);
+        entries.push((pair[0].clone(), v));
+    }
+    Ok(Some(vm.attrs_from(entries)))
+}
+
+fn print(vm: &mut Vm, v: Value, args: &Args) -> Result<String, Failure> {
+    if args.json {
+        let v = vm.force_deep(v)?;
+        let mut out = String::new();
+        let mut context = Vec::new();
+        vm.write_json(v, &mut out, &mut context)?;
+        return Ok(out);
+    }
+    if args.xml {
+        let v = if args.strict { vm.force_deep(v)? } else { vm.force(v)? };
+        let (xml, _) = vm.to_xml(v, args.strict)?;
+        return Ok(String::from_utf8_lossy(&xml).trim_end().to_string());
+    }
+    let v = if args.strict { vm.force_deep(v)? } else { vm.force(v)? };
+    Ok(vm.print_value(v))
+}
+
+/// The error in the reference's layout: the trace (outermost first), then the message.
+fn render_error(vm: &Vm, e: &EvalError, _full: bool) -> String {
+    let mut out = String::new();
+    if e.trace.is_empty() {
+        out.push_str(&format!("error: {}\n", e.message));
+        if let Some(pos) = e.pos {
+            out.push_str(&location(vm, pos, "       "));
+        }
+        return out;
+    }
+    out.push_str("error:\n");
+    for entry in e.trace.iter().rev() {
+        out.push_str(&format!("       … {}\n", entry.message));
+        if let Some(pos) = entry.pos {
+            out.push_str(&location(vm, pos, "         "));
+        }
+        out.push('\n');
+    }
+    out.push_str(&format!("       error: {}\n", e.message));
+    out
+}
+
+/// `at file:line:col:` and the source lines around it.
+fn location(vm: &Vm, pos: lix_vm::Pos, indent: &str) -> String {
+    let (path, text) = vm.file_source(pos.file);
+    let (line, col) = vm.line_col(pos);
+    let path = if path.starts_with('(') { format!("«{}»", path.trim_matches(|c| c == '(' || c == ')')) } else { path.to_string() };
+    let mut out = format!("{indent}at {path}:{line}:{col}:\n");
+    let lines: Vec<&str> = text.split('\n').collect();
+    let gutter = " ".repeat(indent.len().saturating_sub(4) + 5);
+    let num = |n: usize| format!("{:>width$}", n, width = gutter.len() - 1 + 1);
+    if line >= 2 {
+        out.push_str(&format!("{}| {}\n", num(line - 1), lines[line - 2]).replace("| \n", "|\n"));
+    }
+    if let Some(l) = lines.get(line - 1) {
+        out.push_str(&format!("{}| {}\n", num(line), l).replace("| \n", "|\n"));
+        out.push_str(&format!("{}| {}^\n", " ".repeat(num(line).len()), " ".repeat(col.saturating_sub(1))));
+    }
+    if let Some(l) = lines.get(line) {
+        out.push_str(&format!("{}| {}\n", num(line + 1), l).replace("| \n", "|\n"));
+    }
+    out
+}
+
+fn stats_json(vm: &Vm, elapsed: std::time::Duration) -> String {
+    let gc = &vm.heap.stats;
+    serde_json::json!({
+        "cpuTime": elapsed.as_secs_f64(),
+        "nrThunks": gc.thunks,
+        "nrFunctionCalls": vm.stats.calls,
+        "nrPrimOpCalls": vm.stats.builtin_calls,
+        "nrValues": gc.allocations,
+        "maxCallDepth": vm.stats.max_depth,
+        "gc": {
+            "collections": gc.collections,
+            "pauseSeconds": gc.pause.as_secs_f64(),
+            "peakObjects": gc.peak_objects,
+            "freed": gc.freed,
+        },
+    })
+    .to_string()
+}
+
+/// Frames shown without `--show-trace`.
+const SHORT_TRACE: usize = 4;
+
+/// The error as an ariadne report: the message at its position, the frames being evaluated as
+/// further labels (innermost first), in every file they touch.
+fn render_pretty(vm: &Vm, e: &EvalError, full: bool, color: bool, out: &mut dyn Write) -> std::io::Result<()> {
+    use ariadne::{Color as AColor, Config, Label, Report, ReportKind};
+    let span = |pos: lix_vm::Pos| -> (String, std::ops::Range<usize>) {
+        let (path, text) = vm.file_source(pos.file);
+        let start = (u32::from(pos.range.start()) as usize).min(text.len());
+        let end = (u32::from(pos.range.end()) as usize).clamp(start, text.len());
+        let end = if end == start { (start + 1).min(text.len()) } else { end };
+        (path.to_string(), start..end)
+    };
+    let config = Config::default().with_color(color).with_index_type(ariadne::IndexType::Byte);
+    let anchor = e.pos.or_else(|| e.trace.iter().find_map(|t| t.pos));
+    let Some(anchor) = anchor else {
+        return writeln!(out, "error: {}", e.message);
+    };
+    let mut report = Report::build(ReportKind::Error, span(anchor)).with_config(config).with_message(&e.message);
+    if let Some(pos) = e.pos {
+        report = report.with_label(Label::new(span(pos)).with_message(&e.message).with_color(AColor::Red).with_order(0));
+    }
+    let shown = if full { e.trace.len() } else { e.trace.len().min(SHORT_TRACE) };
+    for (i, entry) in e.trace.iter().take(shown).enumerate() {
+        if let Some(pos) = entry.pos {
+            report = report.with_label(Label::new(span(pos)).with_message(&entry.message).with_order(i as i32 + 1));
+        } else {
+            report = report.with_note(&entry.message);
+        }
+    }
+    if shown < e.trace.len() {
+        report = report.with_help(format!("{} more frames; use --show-trace to see them all", e.trace.len() - shown));
+    }
+    let mut files: Vec<(String, String)> = Vec::new();
+    for pos in e.pos.into_iter().chain(e.trace.iter().filter_map(|t| t.pos)) {
+        let (path, text) = vm.file_source(pos.file);
+        if !files.iter().any(|(p, _)| p == path) {
+            files.push((path.to_string(), text.to_string()));
+        }
+    }
+    report.finish().write(ariadne::sources(files), out)
+}

@@ -1,0 +1,82 @@
+//! Evaluation errors: what went wrong, where, and the frames that were being evaluated.
+
+use lix_syntax::TextRange;
+
+/// A position in a loaded file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pos {
+    /// Loaded-file index (see [`crate::Vm::file_source`]).
+    pub file: u32,
+    /// The byte range.
+    pub range: TextRange,
+}
+
+/// What kind of error: decides whether `tryEval` catches it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// `throw`: catchable.
+    Throw,
+    /// A failed `assert`: catchable.
+    Assert,
+    /// `abort`.
+    Abort,
+    /// A value of the wrong type, a missing attribute, a bad argument.
+    Type,
+    /// A thunk needed its own value.
+    InfiniteRecursion,
+    /// Calls nested deeper than the maximum call depth.
+    StackOverflow,
+    /// Anything else (I/O, syntax errors in imported files, ...).
+    Other,
+}
+
+/// One frame of an error's trace.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TraceEntry {
+    /// `while calling 'f'` and the like.
+    pub message: String,
+    /// Where.
+    pub pos: Option<Pos>,
+}
+
+/// An evaluation error.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct EvalError {
+    /// The kind.
+    pub kind: ErrorKind,
+    /// The message (lower-case, without `error:`).
+    pub message: String,
+    /// Where it happened.
+    pub pos: Option<Pos>,
+    /// The frames being evaluated, innermost first.
+    pub trace: Vec<TraceEntry>,
+}
+
+impl EvalError {
+    /// A new error of `kind`.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> EvalError {
+        EvalError { kind, message: message.into(), pos: None, trace: Vec::new() }
+    }
+
+    /// A type error.
+    pub fn type_error(message: impl Into<String>) -> EvalError {
+        EvalError::new(ErrorKind::Type, message)
+    }
+
+    /// Whether `tryEval` catches it.
+    pub fn catchable(&self) -> bool {
+        matches!(self.kind, ErrorKind::Throw | ErrorKind::Assert)
+    }
+
+    /// Sets the position if there is none yet.
+    pub fn at(mut self, pos: Pos) -> EvalError {
+        if self.pos.is_none() {
+            self.pos = Some(pos);
+        }
+        self
+    }
+}
+
+/// Results of evaluation.
+pub type EvalResult<T> = Result<T, EvalError>;

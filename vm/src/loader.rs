@@ -1,0 +1,205 @@
+//! Loading source files into the VM: read through `EvalIO`, run the salsa pipeline (parse,
+//! lower, compile), and turn the compiled file's tables into run-time objects (symbols,
+//! constant strings and paths). `import` caches the value of each file by path.
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+use lix_compiler::{compile_file, CompiledFile};
+use lix_editions::Edition;
+use lix_hir::db::{file_diagnostics, lower_file, parse_file, DiagnosticKind, RootDatabase, SourceFile};
+use lix_syntax::TextRange;
+
+use crate::error::{ErrorKind, EvalError, EvalResult, Pos};
+use crate::symbol::Symbol;
+use crate::value::{CodeRef, Gc, NixStr, Value};
+use crate::vm::RtProto;
+use crate::Vm;
+
+/// A file the VM has loaded.
+pub(crate) struct LoadedFile {
+    pub path: String,
+    pub text: Arc<str>,
+    pub compiled: Arc<CompiledFile>,
+    pub names: Vec<Symbol>,
+    pub strings: Vec<Gc>,
+    pub paths: Vec<Gc>,
+    pub shapes: Vec<Box<[Symbol]>>,
+    pub root: CodeRef,
+}
+
+/// The salsa database of a VM (one per evaluation; files are inputs).
+#[derive(Default)]
+pub struct Loader {
+    db: RootDatabase,
+}
+
+impl Vm {
+    /// Loads source `text` named `path` (a file path, or a pseudo name like `(string)`),
+    /// with relative paths resolved against `base_dir`. Returns the loaded-file index.
+    pub fn load_source(&mut self, path: &str, text: &str, base_dir: &str) -> EvalResult<u32> {
+        let edition = match lix_editions::pragma(text) {
+            Some((Ok(e), _)) => e,
+            Some((Err(e), range)) => {
+                return Err(EvalError::new(ErrorKind::Other, format!("{e}")).at_text(self, path, text, range.start));
+            }
+            None => self.config.default_edition,
+        };
+        self.load_with_edition(path, text, base_dir, edition)
+    }
+
+    fn load_with_edition(&mut self, path: &str, text: &str, base_dir: &str, edition: Edition) -> EvalResult<u32> {
+        self.load_file(path, text, base_dir, edition, false)
+    }
+
+    /// Loads a file; `scoped` compiles it for `scopedImport` (names that nothing in the file
+    /// binds are looked up at run time, so they are not errors now).
+    fn load_file(&mut self, path: &str, text: &str, base_dir: &str, edition: Edition, scoped: bool) -> EvalResult<u32> {
+        let text: Arc<str> = text.into();
+        let db = &self.loader.db;
+        let file = SourceFile::new(db, path.to_string(), text.clone(), edition, base_dir.to_string());
+        let mut diagnostics = file_diagnostics(db, file).to_vec();
+        let violations = {
+            let parse = parse_file(db, file);
+            lix_editions::check(&parse.syntax(), edition)
+        };
+        let compiled = if scoped {
+            diagnostics.retain(|d| !(d.kind == DiagnosticKind::Lower && d.message.starts_with("undefined variable")));
+            let lowered = lower_file(db, file);
+            let body = &lowered.body;
+            Arc::new(lix_compiler::compile_scoped(body, &|e| {
+                let mut sub = body.clone();
+                sub.root = e;
+                lix_hir::print::print_nix(&sub)
+            }))
+        } else {
+            compile_file(db, file).clone()
+        };
+        let index = self.register(path, text.clone(), compiled);
+        if let Some(d) = diagnostics.first() {
+            let message = d.message.clone();
+            return Err(EvalError::new(ErrorKind::Other, message).at(Pos { file: index, range: d.range }));
+        }
+        if let Some(v) = violations.first() {
+            let range = TextRange::new(v.range.start.into(), v.range.end.into());
+            return Err(EvalError::new(ErrorKind::Other, v.message.clone()).at(Pos { file: index, range }));
+        }
+        Ok(index)
+    }
+
+    fn register(&mut self, path: &str, text: Arc<str>, compiled: Arc<CompiledFile>) -> u32 {
+        let index = self.files.len() as u32;
+        let file_base = self.protos.len() as u32;
+        for p in &compiled.protos {
+            self.protos.push(Rc::new(RtProto {
+                code: p.code.clone().into_boxed_slice(),
+                spans: p.spans.clone().into_boxed_slice(),
+                slots: p.slots,
+                captures: p.captures.clone().into_boxed_slice(),
+                kind: p.kind.clone(),
+                file: index,
+                file_base,
+                span: p.span,
+            }));
+        }
+        let names: Vec<Symbol> = compiled.names.iter().map(|n| self.symbols.intern(n.as_bytes())).collect();
+        let strings: Vec<Gc> = compiled
+            .strings
+            .iter()
+            .map(|s| self.heap.alloc_str(NixStr { bytes: s.clone(), context: Vec::new() }))
+            .collect();
+        let paths: Vec<Gc> = compiled
+            .paths
+            .iter()
+            .map(|p| {
+                let bytes = lix_syntax::source::encode(p).into_owned();
+                self.heap.alloc_str(NixStr { bytes: bytes.into(), context: Vec::new() })
+            })
+            .collect();
+        self.permanent.extend(strings.iter().chain(paths.iter()).copied());
+        let shapes = compiled
+            .shapes
+            .iter()
+            .map(|shape| shape.iter().map(|&n| names[n as usize]).collect())
+            .collect();
+        let root = CodeRef(file_base + compiled.root);
+        self.files.push(LoadedFile { path: path.to_string(), text, compiled, names, strings, paths, shapes, root });
+        index
+    }
+
+    /// Evaluates a file's expression (not cached; see [`Vm::import`]).
+    pub fn eval_source(&mut self, path: &str, text: &str, base_dir: &str) -> EvalResult<Value> {
+        let file = self.load_source(path, text, base_dir)?;
+        self.run_file(file)
+    }
+
+    /// `scopedImport scope path`: the value of the file at `path` with the attributes of
+    /// `scope` in scope (ahead of the globals). Not cached.
+    pub fn scoped_import(&mut self, scope: Value, path: &str) -> EvalResult<Value> {
+        let (path, text, base_dir) = self.read_source(path)?;
+        let edition = match lix_editions::pragma(&text) {
+            Some((Ok(e), _)) => e,
+            _ => self.config.default_edition,
+        };
+        let file = self.load_file(&path, &text, &base_dir, edition, true)?;
+        self.run_file_scoped(file, scope)
+    }
+
+    /// Reads the file at `path` (a directory: its `default.nix`): its path, text and directory.
+    fn read_source(&mut self, path: &str) -> EvalResult<(String, String, String)> {
+        let mut path = path.to_string();
+        if matches!(self.io.file_type(&path), Ok(crate::io::FileType::Directory)) {
+            path = format!("{}/default.nix", path.trim_end_matches('/'));
+        }
+        let bytes = self.io.read_file(&path).map_err(|e| {
+            EvalError::new(
+                ErrorKind::Other,
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    format!("path '{path}' does not exist")
+                } else {
+                    format!("cannot read '{path}': {e}")
+                },
+            )
+        })?;
+        let text = match lix_syntax::source::decode(&bytes) {
+            Ok(t) => t.into_owned(),
+            Err(e) => return Err(EvalError::new(ErrorKind::Other, format!("cannot read '{path}': {e}"))),
+        };
+        let base_dir = match path.rfind('/') {
+            Some(0) => "/".to_string(),
+            Some(i) => path[..i].to_string(),
+            None => ".".to_string(),
+        };
+        Ok((path, text, base_dir))
+    }
+
+    /// `import path`: the value of the file at `path` (a directory means its `default.nix`),
+    /// evaluated once per path.
+    pub fn import(&mut self, path: &str) -> EvalResult<Value> {
+        let mut key = path.to_string();
+        if matches!(self.io.file_type(&key), Ok(crate::io::FileType::Directory)) {
+            key = format!("{}/default.nix", key.trim_end_matches('/'));
+        }
+        if let Some(&v) = self.import_cache.get(&key) {
+            return self.force(v);
+        }
+        let (path, text, base_dir) = self.read_source(&key)?;
+        let file = self.load_source(&path, &text, &base_dir)?;
+        let root = self.files[file as usize].root;
+        let thunk = self.heap.alloc_thunk(crate::value::ThunkState::Code { code: root, upvalues: Box::new([]) });
+        self.import_cache.insert(path, Value::Thunk(thunk));
+        self.force(Value::Thunk(thunk))
+    }
+}
+
+trait AtText {
+    fn at_text(self, vm: &mut Vm, path: &str, text: &str, offset: u32) -> EvalError;
+}
+
+impl AtText for EvalError {
+    fn at_text(self, vm: &mut Vm, path: &str, text: &str, offset: u32) -> EvalError {
+        let compiled = Arc::new(CompiledFile::default());
+        let index = vm.register(path, text.into(), compiled);
+        self.at(Pos { file: index, range: TextRange::new(offset.into(), offset.into()) })
+    }
+}

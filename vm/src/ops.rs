@@ -1,0 +1,471 @@
+//! Nix's operators and coercions: arithmetic, comparison, equality, `++`, `//`, and the rules
+//! for turning values into strings.
+
+use std::cmp::Ordering;
+
+use lix_compiler::Op;
+
+use crate::error::{ErrorKind, EvalError, EvalResult};
+use crate::gc::Obj;
+use crate::symbol::Symbol;
+use crate::value::{Attrs, Context, Value};
+use crate::Vm;
+
+/// How far string coercion goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Coercion {
+    /// Interpolation: strings, paths and sets with `__toString`/`outPath` only.
+    Interpolation,
+    /// `toString`: also numbers, Booleans, null and lists.
+    ToString,
+}
+
+impl Vm {
+    /// `expected {what} but found {type}: {value}`.
+    pub fn expected(&self, v: &Value, what: &str) -> EvalError {
+        EvalError::type_error(format!("expected {what} but found {}: {}", v.show_type(), self.show(*v)))
+    }
+
+    pub(crate) fn arith(&mut self, op: Op, a: Value, b: Value) -> EvalResult<Value> {
+        use Value::{Float, Int};
+        match (op, a, b) {
+            (Op::Add, Int(x), Int(y)) => x.checked_add(y).map(Int).ok_or_else(|| overflow("adding", x, "+", y)),
+            (Op::Sub, Int(x), Int(y)) => x.checked_sub(y).map(Int).ok_or_else(|| overflow("subtracting", x, "-", y)),
+            (Op::Mul, Int(x), Int(y)) => x.checked_mul(y).map(Int).ok_or_else(|| overflow("multiplying", x, "*", y)),
+            (Op::Div, Int(_), Int(0)) => Err(EvalError::type_error("division by zero")),
+            (Op::Div, Int(x), Int(y)) => x.checked_div(y).map(Int).ok_or_else(|| overflow("dividing", x, "/", y)),
+            (Op::Div, Int(_) | Float(_), Float(0.0)) => Err(EvalError::type_error("division by zero")),
+            (Op::Div, Float(_), Int(0)) => Err(EvalError::type_error("division by zero")),
+            (_, Int(_) | Float(_), Int(_) | Float(_)) => {
+                let x = as_float(a);
+                let y = as_float(b);
+                Ok(Float(match op {
+                    Op::Add => x + y,
+                    Op::Sub => x - y,
+                    Op::Mul => x * y,
+                    _ => x / y,
+                }))
+            }
+            (Op::Add, Value::Path(p), _) => {
+                let mut s = self.heap.str(p).bytes.to_vec();
+                let (tail, _) = self.coerce_to_string(b, Coercion::Interpolation, false)?;
+                s.extend_from_slice(&tail);
+                let canon = canon_path(&s);
+                Ok(self.new_path(canon))
+            }
+            (Op::Add, Value::String(_), _) => {
+                let (mut s, mut ctx) = self.coerce_to_string(a, Coercion::Interpolation, true)?;
+                let (tail, ctx2) = self.coerce_to_string(b, Coercion::Interpolation, true)?;
+                s.extend_from_slice(&tail);
+                merge_context(&mut ctx, ctx2);
+                Ok(self.new_string_ctx(s, ctx))
+            }
+            (Op::Add, Int(_) | Float(_), _) => Err(self.expected(&b, if matches!(a, Int(_)) { "an integer" } else { "a float" })),
+            (Op::Add, _, _) => Err(EvalError::type_error(format!(
+                "cannot add {} to {}",
+                b.show_type(),
+                a.show_type()
+            ))),
+            (_, Int(_) | Float(_), _) => Err(self.expected(&b, "an integer")),
+            _ => Err(self.expected(&a, "an integer")),
+        }
+    }
+
+    pub(crate) fn less_than(&mut self, a: Value, b: Value) -> EvalResult<bool> {
+        Ok(self.compare(a, b)? == Ordering::Less)
+    }
+
+    /// Nix's ordering (`<`, `sort` with `lessThan`): numbers, strings, paths, and lists
+    /// lexicographically.
+    pub fn compare(&mut self, a: Value, b: Value) -> EvalResult<Ordering> {
+        use Value::{Float, Int};
+        let a = self.force(a)?;
+        let b = self.force(b)?;
+        match (a, b) {
+            (Int(x), Int(y)) => Ok(x.cmp(&y)),
+            (Int(_) | Float(_), Int(_) | Float(_)) => {
+                Ok(as_float(a).partial_cmp(&as_float(b)).unwrap_or(Ordering::Equal))
+            }
+            (Value::String(x), Value::String(y)) | (Value::Path(x), Value::Path(y)) => {
+                Ok(self.heap.str(x).bytes.cmp(&self.heap.str(y).bytes))
+            }
+            (Value::List(x), Value::List(y)) => {
+                let mut i = 0;
+                loop {
+                    let (lx, ly) = (self.heap.list(x).len(), self.heap.list(y).len());
+                    if i == lx || i == ly {
+                        return Ok(lx.cmp(&ly));
+                    }
+                    let (ex, ey) = (self.heap.list(x)[i], self.heap.list(y)[i]);
+                    let mark = self.root(a);
+                    self.root(b);
+                    let ord = self.compare(ex, ey);
+                    self.unroot(mark);
+                    match ord? {
+                        Ordering::Equal => i += 1,
+                        other => return Ok(other),
+                    }
+                }
+            }
+            _ => Err(EvalError::type_error(format!(
+                "cannot compare {} with {}; values are {} and {}",
+                a.show_type(),
+                b.show_type(),
+                self.show(a),
+                self.show(b)
+            ))),
+        }
+    }
+
+    /// Nix's `==`: deep, numbers across int and float, derivations by `outPath`, functions
+    /// never equal (unless the very same value inside a container).
+    pub fn equal(&mut self, a: Value, b: Value) -> EvalResult<bool> {
+        let mark = self.root(a);
+        self.root(b);
+        let r = stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || self.equal_inner(a, b, true));
+        self.unroot(mark);
+        r
+    }
+
+    fn equal_inner(&mut self, a: Value, b: Value, top: bool) -> EvalResult<bool> {
+        use Value::*;
+        if !top {
+            if let (Thunk(x), Thunk(y)) = (a, b) {
+                if x == y {
+                    return Ok(true);
+                }
+            }
+        }
+        let a = self.force(a)?;
+        let b = self.force(b)?;
+        Ok(match (a, b) {
+            (Null, Null) => true,
+            (Bool(x), Bool(y)) => x == y,
+            (Int(x), Int(y)) => x == y,
+            (Int(_) | Float(_), Int(_) | Float(_)) => as_float(a) == as_float(b),
+            (String(x), String(y)) | (Path(x), Path(y)) => self.heap.str(x).bytes == self.heap.str(y).bytes,
+            (List(x), List(y)) => {
+                if x == y {
+                    return Ok(true);
+                }
+                let n = self.heap.list(x).len();
+                if n != self.heap.list(y).len() {
+                    return Ok(false);
+                }
+                for i in 0..n {
+                    let (ex, ey) = (self.heap.list(x)[i], self.heap.list(y)[i]);
+                    if !self.equal_inner(ex, ey, false)? {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+            (Attrs(x), Attrs(y)) => {
+                if x == y {
+                    return Ok(true);
+                }
+                if self.is_derivation(x)? && self.is_derivation(y)? {
+                    let (ox, oy) = (self.heap.attrs(x).get(self.syms.out_path), self.heap.attrs(y).get(self.syms.out_path));
+                    if let (Some(ox), Some(oy)) = (ox, oy) {
+                        return self.equal_inner(ox, oy, false);
+                    }
+                }
+                let n = self.heap.attrs(x).entries.len();
+                if n != self.heap.attrs(y).entries.len() {
+                    return Ok(false);
+                }
+                for i in 0..n {
+                    let (sx, vx) = self.heap.attrs(x).entries[i];
+                    let (sy, vy) = self.heap.attrs(y).entries[i];
+                    if sx != sy {
+                        return Ok(false);
+                    }
+                    if !self.equal_inner(vx, vy, false)? {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+            (Lambda(x), Lambda(y)) => !top && x == y,
+            _ => false,
+        })
+    }
+
+    /// Whether set `g` is a derivation (`type = "derivation"`), forcing `type`.
+    pub fn is_derivation(&mut self, g: crate::value::Gc) -> EvalResult<bool> {
+        let Some(t) = self.heap.attrs(g).get(self.syms.type_) else { return Ok(false) };
+        let t = self.force(t)?;
+        Ok(matches!(t, Value::String(s) if &*self.heap.str(s).bytes == b"derivation"))
+    }
+
+    pub(crate) fn concat_lists(&mut self, a: Value, b: Value) -> EvalResult<Value> {
+        let Value::List(x) = a else { return Err(self.expected(&a, "a list")) };
+        let Value::List(y) = b else { return Err(self.expected(&b, "a list")) };
+        let (lx, ly) = (self.heap.list(x), self.heap.list(y));
+        if lx.is_empty() {
+            return Ok(b);
+        }
+        if ly.is_empty() {
+            return Ok(a);
+        }
+        let mut items = Vec::with_capacity(lx.len() + ly.len());
+        items.extend_from_slice(lx);
+        items.extend_from_slice(ly);
+        Ok(self.new_list(items))
+    }
+
+    pub(crate) fn update(&mut self, a: Value, b: Value) -> EvalResult<Value> {
+        let Value::Attrs(x) = a else { return Err(self.expected(&a, "a set")) };
+        let Value::Attrs(y) = b else { return Err(self.expected(&b, "a set")) };
+        let (ax, ay) = (&self.heap.attrs(x).entries, &self.heap.attrs(y).entries);
+        if ay.is_empty() {
+            return Ok(a);
+        }
+        if ax.is_empty() {
+            return Ok(b);
+        }
+        let mut out: Vec<(Symbol, Value)> = Vec::with_capacity(ax.len() + ay.len());
+        let (mut i, mut j) = (0, 0);
+        while i < ax.len() && j < ay.len() {
+            match ax[i].0.cmp(&ay[j].0) {
+                Ordering::Less => {
+                    out.push(ax[i]);
+                    i += 1;
+                }
+                Ordering::Greater => {
+                    out.push(ay[j]);
+                    j += 1;
+                }
+                Ordering::Equal => {
+                    out.push(ay[j]);
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        out.extend_from_slice(&ax[i..]);
+        out.extend_from_slice(&ay[j..]);
+        Ok(Value::Attrs(self.heap.alloc_attrs(Attrs { entries: out })))
+    }
+
+    pub(crate) fn interpolate(&mut self, parts: usize, path: bool) -> EvalResult<Value> {
+        let at = self.stack.len() - parts;
+        let mut bytes = Vec::new();
+        let mut ctx = Context::new();
+        for i in 0..parts {
+            let v = self.stack[at + i];
+            if path && i == 0 {
+                match v {
+                    Value::Path(g) => bytes.extend_from_slice(&self.heap.str(g).bytes),
+                    _ => {
+                        let (s, c) = self.coerce_to_string(v, Coercion::Interpolation, false)?;
+                        bytes.extend_from_slice(&s);
+                        merge_context(&mut ctx, c);
+                    }
+                }
+                continue;
+            }
+            let (s, c) = self.coerce_to_string(v, Coercion::Interpolation, !path)?;
+            bytes.extend_from_slice(&s);
+            merge_context(&mut ctx, c);
+        }
+        self.stack.truncate(at);
+        if path {
+            if !ctx.is_empty() {
+                return Err(EvalError::type_error(
+                    "a string that refers to a store path cannot be appended to a path",
+                ));
+            }
+            Ok(self.new_path(canon_path(&bytes)))
+        } else {
+            Ok(self.new_string_ctx(bytes, ctx))
+        }
+    }
+
+    /// Coerces `v` to a string. `copy_paths`: paths go to the store (as in string
+    /// interpolation) instead of staying as they are.
+    pub fn coerce_to_string(&mut self, v: Value, how: Coercion, copy_paths: bool) -> EvalResult<(Vec<u8>, Context)> {
+        let v = self.force(v)?;
+        match v {
+            Value::String(g) => {
+                let s = self.heap.str(g);
+                Ok((s.bytes.to_vec(), s.context.clone()))
+            }
+            Value::Path(g) => {
+                let path = String::from_utf8_lossy(&self.heap.str(g).bytes).into_owned();
+                if copy_paths {
+                    let store_path = self.io.add_to_store(&path).map_err(|m| EvalError::new(ErrorKind::Other, m))?;
+                    Ok((store_path.clone().into_bytes(), vec![store_path.into()]))
+                } else {
+                    Ok((path.into_bytes(), Vec::new()))
+                }
+            }
+            Value::Attrs(g) => {
+                if let Some(f) = self.heap.attrs(g).get(self.syms.to_string) {
+                    let mark = self.root(v);
+                    let r = self.call(f, v);
+                    self.unroot(mark);
+                    let r = r?;
+                    return match r {
+                        Value::String(_) | Value::Path(_) => self.coerce_to_string(r, how, copy_paths),
+                        other => Err(EvalError::type_error(format!(
+                            "`__toString` should return a string, but got {}: {}",
+                            other.show_type(),
+                            self.show(other)
+                        ))),
+                    };
+                }
+                if let Some(out) = self.heap.attrs(g).get(self.syms.out_path) {
+                    return self.coerce_to_string(out, how, copy_paths);
+                }
+                Err(EvalError::type_error(format!("cannot coerce a set to a string: {}", self.show(v))))
+            }
+            _ if how == Coercion::ToString => match v {
+                Value::Int(i) => Ok((i.to_string().into_bytes(), Vec::new())),
+                Value::Float(f) => Ok((format!("{f:.6}").into_bytes(), Vec::new())),
+                Value::Bool(true) => Ok((b"1".to_vec(), Vec::new())),
+                Value::Bool(false) | Value::Null => Ok((Vec::new(), Vec::new())),
+                Value::List(g) => {
+                    let mut out = Vec::new();
+                    let mut ctx = Context::new();
+                    let n = self.heap.list(g).len();
+                    let mark = self.root(v);
+                    for i in 0..n {
+                        let item = self.heap.list(g)[i];
+                        let r = self.coerce_to_string(item, how, copy_paths);
+                        let (s, c) = match r {
+                            Ok(x) => x,
+                            Err(e) => {
+                                self.unroot(mark);
+                                return Err(e);
+                            }
+                        };
+                        out.extend_from_slice(&s);
+                        let item = self.force(item)?;
+                        // A separator after every element but the last, except after `[ ]`.
+                        if i + 1 < n && !is_empty_list(self, item) {
+                            out.push(b' ');
+                        }
+                        merge_context(&mut ctx, c);
+                    }
+                    self.unroot(mark);
+                    Ok((out, ctx))
+                }
+                _ => Err(self.cannot_coerce(v)),
+            },
+            _ => Err(self.cannot_coerce(v)),
+        }
+    }
+
+    fn cannot_coerce(&self, v: Value) -> EvalError {
+        EvalError::type_error(format!("cannot coerce {} to a string: {}", v.show_type(), self.show(v)))
+    }
+
+    /// The string of `v` (forced), or an error naming what was expected.
+    pub fn expect_string(&mut self, v: Value) -> EvalResult<(Vec<u8>, Context)> {
+        let v = self.force(v)?;
+        match v {
+            Value::String(g) => {
+                let s = self.heap.str(g);
+                Ok((s.bytes.to_vec(), s.context.clone()))
+            }
+            _ => Err(self.expected(&v, "a string")),
+        }
+    }
+
+    /// The set behind `v` (forced).
+    pub fn expect_attrs(&mut self, v: Value) -> EvalResult<crate::value::Gc> {
+        match self.force(v)? {
+            Value::Attrs(g) => Ok(g),
+            other => Err(self.expected(&other, "a set")),
+        }
+    }
+
+    /// The list behind `v` (forced).
+    pub fn expect_list(&mut self, v: Value) -> EvalResult<crate::value::Gc> {
+        match self.force(v)? {
+            Value::List(g) => Ok(g),
+            other => Err(self.expected(&other, "a list")),
+        }
+    }
+
+    /// The integer `v` (forced).
+    pub fn expect_int(&mut self, v: Value) -> EvalResult<i64> {
+        match self.force(v)? {
+            Value::Int(i) => Ok(i),
+            other => Err(self.expected(&other, "an integer")),
+        }
+    }
+
+    /// The Boolean `v` (forced).
+    pub fn expect_bool(&mut self, v: Value) -> EvalResult<bool> {
+        match self.force(v)? {
+            Value::Bool(b) => Ok(b),
+            other => Err(self.expected(&other, "a Boolean")),
+        }
+    }
+
+    /// The function `v` (forced): lambdas, builtins and sets with `__functor`.
+    pub fn expect_function(&mut self, v: Value) -> EvalResult<Value> {
+        let v = self.force(v)?;
+        match v {
+            Value::Lambda(_) | Value::Builtin(_) | Value::PrimApp(_) => Ok(v),
+            Value::Attrs(g) if self.heap.attrs(g).get(self.syms.functor).is_some() => Ok(v),
+            other => Err(self.expected(&other, "a function")),
+        }
+    }
+
+    /// Whether object `g` is a string (for builtins that inspect heap objects).
+    pub fn is_str_obj(&self, g: crate::value::Gc) -> bool {
+        matches!(self.heap.get(g), Obj::Str(_))
+    }
+}
+
+fn is_empty_list(vm: &Vm, v: Value) -> bool {
+    matches!(v, Value::List(g) if vm.heap.list(g).is_empty())
+}
+
+fn overflow(verb: &str, x: i64, op: &str, y: i64) -> EvalError {
+    EvalError::type_error(format!("integer overflow in {verb} {x} {op} {y}"))
+}
+
+fn as_float(v: Value) -> f64 {
+    match v {
+        Value::Int(i) => i as f64,
+        Value::Float(f) => f,
+        _ => 0.0,
+    }
+}
+
+/// Adds `more` to `ctx`, keeping it sorted and unique.
+pub fn merge_context(ctx: &mut Context, more: Context) {
+    if more.is_empty() {
+        return;
+    }
+    ctx.extend(more);
+    ctx.sort();
+    ctx.dedup();
+}
+
+/// A path made canonical: `.` and empty components dropped, `..` resolved, no trailing slash.
+pub fn canon_path(path: &[u8]) -> Vec<u8> {
+    let mut parts: Vec<&[u8]> = Vec::new();
+    for part in path.split(|&b| b == b'/') {
+        match part {
+            b"" | b"." => {}
+            b".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    let mut out = Vec::with_capacity(path.len());
+    for p in parts {
+        out.push(b'/');
+        out.extend_from_slice(p);
+    }
+    if out.is_empty() {
+        out.push(b'/');
+    }
+    out
+}

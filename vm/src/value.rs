@@ -1,0 +1,176 @@
+//! The value model: what a Nix value is at run time. Scalars live in the [`Value`] itself;
+//! everything else is an object on the garbage-collected heap ([`crate::gc`]), referred to by a
+//! [`Gc`] handle. Values are `Copy`: copying one shares the object, as Nix sharing demands.
+
+use crate::symbol::Symbol;
+
+/// A handle to an object on the heap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Gc(pub(crate) u32);
+
+/// A Nix value.
+#[derive(Clone, Copy, Debug)]
+pub enum Value {
+    /// `null`
+    Null,
+    /// `true` / `false`
+    Bool(bool),
+    /// A 64-bit integer.
+    Int(i64),
+    /// A double.
+    Float(f64),
+    /// A string with context ([`NixStr`]).
+    String(Gc),
+    /// An absolute path ([`NixStr`] without context).
+    Path(Gc),
+    /// A list (`Box<[Value]>`).
+    List(Gc),
+    /// An attribute set ([`Attrs`]).
+    Attrs(Gc),
+    /// A lambda with its captured upvalues ([`Closure`]).
+    Lambda(Gc),
+    /// A builtin function, by index in the builtin table.
+    Builtin(u32),
+    /// A builtin applied to fewer arguments than it takes ([`PrimApp`]).
+    PrimApp(Gc),
+    /// A suspended computation ([`Thunk`]).
+    Thunk(Gc),
+}
+
+impl Value {
+    /// The type name that `builtins.typeOf` gives (thunks must be forced first).
+    pub fn type_of(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::String(_) => "string",
+            Value::Path(_) => "path",
+            Value::List(_) => "list",
+            Value::Attrs(_) => "set",
+            Value::Lambda(_) | Value::Builtin(_) | Value::PrimApp(_) => "lambda",
+            Value::Thunk(_) => "thunk",
+        }
+    }
+
+    /// The type as error messages name it ("an integer", "a set", ...).
+    pub fn show_type(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a Boolean",
+            Value::Int(_) => "an integer",
+            Value::Float(_) => "a float",
+            Value::String(_) => "a string",
+            Value::Path(_) => "a path",
+            Value::List(_) => "a list",
+            Value::Attrs(_) => "a set",
+            Value::Lambda(_) => "a function",
+            Value::Builtin(_) => "a built-in function",
+            Value::PrimApp(_) => "a partially applied built-in function",
+            Value::Thunk(_) => "a thunk",
+        }
+    }
+
+    /// Whether this is a function of any kind (sets with `__functor` aside).
+    pub fn is_function(&self) -> bool {
+        matches!(self, Value::Lambda(_) | Value::Builtin(_) | Value::PrimApp(_))
+    }
+}
+
+/// A string: bytes (Nix strings need not be UTF-8) and the store paths it depends on.
+#[derive(Clone, Debug, Default)]
+pub struct NixStr {
+    /// The contents.
+    pub bytes: Box<[u8]>,
+    /// The string context, sorted and without duplicates (empty for most strings).
+    pub context: Context,
+}
+
+/// A string's context: store paths (`/nix/store/…`), derivations with all outputs
+/// (`=/nix/store/….drv`) and single outputs (`!out!/nix/store/….drv`).
+pub type Context = Vec<Box<str>>;
+
+/// An attribute set: entries sorted by symbol index (not by name; see [`crate::Vm::sorted_attrs`]
+/// for Nix's order).
+#[derive(Clone, Debug, Default)]
+pub struct Attrs {
+    /// The entries, sorted by `Symbol` and unique.
+    pub entries: Vec<(Symbol, Value)>,
+}
+
+impl Attrs {
+    /// The value of `name`, if present.
+    pub fn get(&self, name: Symbol) -> Option<Value> {
+        self.entries.binary_search_by_key(&name, |e| e.0).ok().map(|i| self.entries[i].1)
+    }
+
+    /// Builds from unsorted entries; for duplicate names the first one wins.
+    pub fn from_unsorted(mut entries: Vec<(Symbol, Value)>) -> Attrs {
+        entries.sort_by_key(|e| e.0);
+        entries.dedup_by_key(|e| e.0);
+        Attrs { entries }
+    }
+}
+
+/// Where a prototype's code is: an index into the VM's table of prototypes of every loaded file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CodeRef(pub u32);
+
+/// A lambda: its code and captured variables.
+#[derive(Clone, Debug)]
+pub struct Closure {
+    /// The code.
+    pub code: CodeRef,
+    /// Captured values, in the prototype's capture order. Empty until captured for closures
+    /// created late in a recursive scope.
+    pub upvalues: Box<[Value]>,
+}
+
+/// A suspended computation and, once forced, its value.
+#[derive(Clone, Debug)]
+pub struct Thunk {
+    /// What the thunk is.
+    pub state: ThunkState,
+    /// Set while the thunk is being forced: forcing it again is infinite recursion.
+    pub forcing: bool,
+}
+
+/// The states of a thunk.
+#[derive(Clone, Debug)]
+pub enum ThunkState {
+    /// Code to run with captured upvalues.
+    Code {
+        /// The code.
+        code: CodeRef,
+        /// Captured values (empty until captured, for late thunks).
+        upvalues: Box<[Value]>,
+    },
+    /// `f arg`, made by builtins such as `map`.
+    Apply {
+        /// The function.
+        f: Value,
+        /// The argument.
+        arg: Value,
+    },
+    /// The value of `set.name`, made by builtins that select lazily.
+    Select {
+        /// The set (forced when the thunk is).
+        set: Value,
+        /// The name.
+        name: Symbol,
+    },
+    /// Forced: the value in weak head normal form.
+    Done(Value),
+    /// Forcing failed: forcing again fails the same way, without evaluating anything.
+    Failed(Box<crate::error::EvalError>),
+}
+
+/// A builtin waiting for more arguments.
+#[derive(Clone, Debug)]
+pub struct PrimApp {
+    /// The builtin's index.
+    pub builtin: u32,
+    /// The arguments so far.
+    pub args: Box<[Value]>,
+}

@@ -1,0 +1,1214 @@
+//! The interpreter: the value stack, call frames and the run loop.
+//!
+//! Calls of lambdas and forcing of thunks push frames on an explicit frame stack instead of
+//! recursing in Rust, so deep Nix recursion is bounded by [`EvalConfig::max_call_depth`], not by
+//! the native stack. Native code (builtins, equality, printing) re-enters the loop through
+//! [`Vm::force`] and [`Vm::call`]; those nested runs grow the native stack on demand.
+
+use std::rc::Rc;
+
+use lix_compiler::{Op, ProtoKind, Slot, SpecOp};
+use lix_syntax::TextRange;
+use rustc_hash::FxHashMap;
+
+use crate::builtins::{self, BuiltinDef};
+use crate::error::{ErrorKind, EvalError, EvalResult, Pos, TraceEntry};
+use crate::gc::{Heap, Obj};
+use crate::io::EvalIO;
+use crate::loader::{LoadedFile, Loader};
+use crate::symbol::{Symbol, Symbols};
+use crate::value::{Attrs, Closure, CodeRef, Gc, NixStr, PrimApp, ThunkState, Value};
+
+/// Settings of one evaluation.
+#[derive(Clone, Debug)]
+pub struct EvalConfig {
+    /// Deepest nesting of calls and thunk forcing before "stack overflow".
+    pub max_call_depth: usize,
+    /// `-I` and `NIX_PATH` entries: (prefix, path); an empty prefix matches every lookup.
+    pub nix_path: Vec<(String, String)>,
+    /// The edition of files that say nothing about theirs.
+    pub default_edition: lix_editions::Edition,
+    /// `builtins.currentSystem`.
+    pub current_system: String,
+}
+
+impl Default for EvalConfig {
+    fn default() -> Self {
+        EvalConfig {
+            max_call_depth: 100_000,
+            nix_path: Vec::new(),
+            default_edition: lix_editions::Edition::E2024,
+            current_system: "x86_64-linux".into(),
+        }
+    }
+}
+
+/// Counters for `LIXC_SHOW_STATS`.
+#[derive(Clone, Debug, Default)]
+pub struct VmStats {
+    /// Lambda calls.
+    pub calls: u64,
+    /// Builtin calls.
+    pub builtin_calls: u64,
+    /// Deepest frame stack.
+    pub max_depth: usize,
+}
+
+/// A prototype ready to run.
+pub(crate) struct RtProto {
+    pub code: Box<[Op]>,
+    pub spans: Box<[TextRange]>,
+    pub slots: u32,
+    pub captures: Box<[Slot]>,
+    pub kind: ProtoKind,
+    pub file: u32,
+    /// Index of the file's first prototype in the VM's table.
+    pub file_base: u32,
+    pub span: TextRange,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OnReturn {
+    Nothing,
+    Update(Gc),
+}
+
+struct Frame {
+    proto: Rc<RtProto>,
+    ip: u32,
+    base: u32,
+    /// The closure or thunk whose upvalues the code reads.
+    env: Option<Gc>,
+    on_return: OnReturn,
+}
+
+/// Symbols the VM itself needs.
+pub(crate) struct Syms {
+    pub functor: Symbol,
+    pub out_path: Symbol,
+    pub to_string: Symbol,
+    pub type_: Symbol,
+    pub file: Symbol,
+    pub line: Symbol,
+    pub column: Symbol,
+    pub name: Symbol,
+    pub value: Symbol,
+    pub success: Symbol,
+    pub right: Symbol,
+    pub wrong: Symbol,
+}
+
+/// The virtual machine: heap, stacks, loaded files and builtins.
+pub struct Vm {
+    /// The heap.
+    pub heap: Heap,
+    /// Interned names.
+    pub symbols: Symbols,
+    pub(crate) stack: Vec<Value>,
+    frames: Vec<Frame>,
+    /// Values held by native code across calls back into the VM.
+    pub(crate) roots: Vec<Value>,
+    pub(crate) files: Vec<LoadedFile>,
+    pub(crate) loader: Loader,
+    pub(crate) protos: Vec<Rc<RtProto>>,
+    /// Permanent objects (constants of loaded files, the builtins set).
+    pub(crate) permanent: Vec<Gc>,
+    pub(crate) globals: FxHashMap<Symbol, Value>,
+    pub(crate) builtins: &'static [BuiltinDef],
+    pub(crate) import_cache: FxHashMap<String, Value>,
+    pub(crate) syms: Syms,
+    pub(crate) empty_list: Gc,
+    pub(crate) empty_attrs: Gc,
+    /// I/O.
+    pub io: Box<dyn EvalIO>,
+    /// Settings.
+    pub config: EvalConfig,
+    /// Counters.
+    pub stats: VmStats,
+}
+
+impl Vm {
+    /// A VM with the builtins loaded.
+    pub fn new(io: Box<dyn EvalIO>, config: EvalConfig) -> Vm {
+        let mut symbols = Symbols::default();
+        let syms = Syms {
+            functor: symbols.intern(b"__functor"),
+            out_path: symbols.intern(b"outPath"),
+            to_string: symbols.intern(b"__toString"),
+            type_: symbols.intern(b"type"),
+            file: symbols.intern(b"file"),
+            line: symbols.intern(b"line"),
+            column: symbols.intern(b"column"),
+            name: symbols.intern(b"name"),
+            value: symbols.intern(b"value"),
+            success: symbols.intern(b"success"),
+            right: symbols.intern(b"right"),
+            wrong: symbols.intern(b"wrong"),
+        };
+        let mut heap = Heap::default();
+        let empty_list = heap.alloc_list(Box::new([]));
+        let empty_attrs = heap.alloc_attrs(Attrs::default());
+        let mut vm = Vm {
+            heap,
+            symbols,
+            stack: Vec::with_capacity(1024),
+            frames: Vec::with_capacity(256),
+            roots: Vec::new(),
+            files: Vec::new(),
+            loader: Loader::default(),
+            protos: Vec::new(),
+            permanent: vec![empty_list, empty_attrs],
+            globals: FxHashMap::default(),
+            builtins: builtins::TABLE,
+            import_cache: FxHashMap::default(),
+            syms,
+            empty_list,
+            empty_attrs,
+            io,
+            config,
+            stats: VmStats::default(),
+        };
+        builtins::install(&mut vm);
+        vm
+    }
+
+    // ----- small helpers used everywhere -----
+
+    /// A new string value without context.
+    pub fn new_string(&mut self, bytes: impl Into<Box<[u8]>>) -> Value {
+        Value::String(self.heap.alloc_str(NixStr { bytes: bytes.into(), context: Vec::new() }))
+    }
+
+    /// A new string value with context.
+    pub fn new_string_ctx(&mut self, bytes: impl Into<Box<[u8]>>, context: Vec<Box<str>>) -> Value {
+        Value::String(self.heap.alloc_str(NixStr { bytes: bytes.into(), context }))
+    }
+
+    /// A new path value.
+    pub fn new_path(&mut self, path: impl Into<Box<[u8]>>) -> Value {
+        Value::Path(self.heap.alloc_str(NixStr { bytes: path.into(), context: Vec::new() }))
+    }
+
+    /// A new list value.
+    pub fn new_list(&mut self, items: Vec<Value>) -> Value {
+        if items.is_empty() {
+            return Value::List(self.empty_list);
+        }
+        Value::List(self.heap.alloc_list(items.into_boxed_slice()))
+    }
+
+    /// A new set value.
+    pub fn new_attrs(&mut self, attrs: Attrs) -> Value {
+        if attrs.entries.is_empty() {
+            return Value::Attrs(self.empty_attrs);
+        }
+        Value::Attrs(self.heap.alloc_attrs(attrs))
+    }
+
+    /// A lazy `f arg`.
+    pub fn new_apply(&mut self, f: Value, arg: Value) -> Value {
+        Value::Thunk(self.heap.alloc_thunk(ThunkState::Apply { f, arg }))
+    }
+
+    /// Interns a name.
+    pub fn intern(&mut self, name: &[u8]) -> Symbol {
+        self.symbols.intern(name)
+    }
+
+    /// Roots `v` until [`Vm::unroot`] to the returned mark (for native code that calls back
+    /// into the VM while holding values).
+    pub fn root(&mut self, v: Value) -> usize {
+        self.roots.push(v);
+        self.roots.len() - 1
+    }
+
+    /// Drops the roots from `mark` on.
+    pub fn unroot(&mut self, mark: usize) {
+        self.roots.truncate(mark);
+    }
+
+    /// The entries of a set in Nix's order (by name).
+    pub fn sorted_attrs(&self, g: Gc) -> Vec<(Symbol, Value)> {
+        let mut entries = self.heap.attrs(g).entries.clone();
+        entries.sort_by(|a, b| self.symbols.name(a.0).cmp(self.symbols.name(b.0)));
+        entries
+    }
+
+    /// A loaded file's path and text.
+    pub fn file_source(&self, file: u32) -> (&str, &str) {
+        let f = &self.files[file as usize];
+        (&f.path, &f.text)
+    }
+
+    /// The 1-based line and column of `pos`.
+    pub fn line_col(&self, pos: Pos) -> (usize, usize) {
+        let text = &self.files[pos.file as usize].text;
+        let offset = (u32::from(pos.range.start()) as usize).min(text.len());
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let col = before.rfind('\n').map_or(offset, |i| offset - i - 1) + 1;
+        (line, col)
+    }
+
+    // ----- collection -----
+
+    /// Runs a collection now. Roots: the VM stack and frames, values rooted by native code,
+    /// globals, the import cache and loaded files' constants.
+    pub fn collect_garbage(&mut self) {
+        let mut extra: Vec<Gc> = self.permanent.clone();
+        extra.extend(self.frames.iter().filter_map(|f| f.env));
+        extra.extend(self.frames.iter().filter_map(|f| match f.on_return {
+            OnReturn::Update(t) => Some(t),
+            OnReturn::Nothing => None,
+        }));
+        let roots = self
+            .stack
+            .iter()
+            .chain(self.roots.iter())
+            .chain(self.globals.values())
+            .chain(self.import_cache.values())
+            .copied()
+            .collect::<Vec<_>>();
+        self.heap.collect(roots, extra);
+    }
+
+    // ----- entering and leaving the loop -----
+
+    /// Runs a file's root prototype and returns its value.
+    pub(crate) fn run_file(&mut self, file: u32) -> EvalResult<Value> {
+        let root = self.files[file as usize].root;
+        let thunk = self.heap.alloc_thunk(ThunkState::Code { code: root, upvalues: Box::new([]) });
+        self.force(Value::Thunk(thunk))
+    }
+
+    /// Runs the root prototype of a file compiled for `scopedImport` with `scope` as its scope.
+    pub(crate) fn run_file_scoped(&mut self, file: u32, scope: Value) -> EvalResult<Value> {
+        let root = self.files[file as usize].root;
+        let proto = self.protos[root.0 as usize].clone();
+        stacker::maybe_grow(256 * 1024, 8 * 1024 * 1024, || {
+            let stop = self.frames.len();
+            let base = self.stack.len();
+            self.push_frame(proto, None, OnReturn::Nothing)?;
+            self.stack[base] = scope;
+            self.run(stop)
+        })
+    }
+
+    /// Forces `v` to weak head normal form.
+    pub fn force(&mut self, v: Value) -> EvalResult<Value> {
+        let Value::Thunk(t) = v else { return Ok(v) };
+        if let ThunkState::Done(x) = self.heap.thunk(t).state {
+            return Ok(x);
+        }
+        stacker::maybe_grow(256 * 1024, 8 * 1024 * 1024, || {
+            let stop = self.frames.len();
+            match self.begin_force(t)? {
+                Some(x) => Ok(x),
+                None => self.run(stop),
+            }
+        })
+    }
+
+    /// Forces `v` and everything inside it (lists and sets, recursively).
+    pub fn force_deep(&mut self, v: Value) -> EvalResult<Value> {
+        let v = self.force(v)?;
+        let mut seen = rustc_hash::FxHashSet::default();
+        let mark = self.root(v);
+        let r = self.force_deep_inner(v, &mut seen);
+        self.unroot(mark);
+        r.map(|()| v)
+    }
+
+    fn force_deep_inner(&mut self, v: Value, seen: &mut rustc_hash::FxHashSet<Gc>) -> EvalResult<()> {
+        // Values inside a forced list or set stay reachable from `v`, which the caller roots.
+        let mut work = vec![v];
+        while let Some(v) = work.pop() {
+            let v = self.force(v)?;
+            match v {
+                Value::List(g) if seen.insert(g) => work.extend(self.heap.list(g).iter().rev().copied()),
+                Value::Attrs(g) if seen.insert(g) => {
+                    work.extend(self.heap.attrs(g).entries.iter().rev().map(|e| e.1));
+                }
+                _ => {}
+            }
+            // Forcing may replace thunks by values inside the containers: keep them rooted
+            // through the container (already rooted), nothing else to do.
+        }
+        Ok(())
+    }
+
+    /// Calls `f` with `arg` and returns the result in weak head normal form.
+    pub fn call(&mut self, f: Value, arg: Value) -> EvalResult<Value> {
+        stacker::maybe_grow(256 * 1024, 8 * 1024 * 1024, || {
+            let f = self.force(f)?;
+            if let Value::Lambda(c) = f {
+                let stop = self.frames.len();
+                self.enter_lambda(c, arg, OnReturn::Nothing)?;
+                self.run(stop)
+            } else {
+                self.call_slow(f, arg)
+            }
+        })
+    }
+
+    /// Starts forcing thunk `t`: `Some(value)` when it is known at once, `None` when a frame
+    /// was pushed that will produce it.
+    fn begin_force(&mut self, t: Gc) -> EvalResult<Option<Value>> {
+        let thunk = self.heap.thunk_mut(t);
+        if thunk.forcing {
+            return Err(EvalError::new(ErrorKind::InfiniteRecursion, "infinite recursion encountered"));
+        }
+        match thunk.state {
+            ThunkState::Done(v) => Ok(Some(v)),
+            ThunkState::Failed(ref e) => Err((**e).clone()),
+            ThunkState::Code { code, .. } => {
+                thunk.forcing = true;
+                let proto = self.protos[code.0 as usize].clone();
+                self.push_frame(proto, Some(t), OnReturn::Update(t))?;
+                Ok(None)
+            }
+            ThunkState::Apply { f, arg } => {
+                thunk.forcing = true;
+                let r = (|| {
+                    let f = self.force(f)?;
+                    if let Value::Lambda(c) = f {
+                        self.enter_lambda(c, arg, OnReturn::Update(t))?;
+                        Ok(None)
+                    } else {
+                        self.call_slow(f, arg).map(Some)
+                    }
+                })();
+                self.finish_thunk(t, &r);
+                r
+            }
+            ThunkState::Select { set, name } => {
+                thunk.forcing = true;
+                let r = (|| {
+                    let set = self.force(set)?;
+                    let Value::Attrs(g) = set else { return Err(self.expected(&set, "a set")) };
+                    match self.heap.attrs(g).get(name) {
+                        Some(v) => self.force(v).map(Some),
+                        None => Err(EvalError::type_error(format!(
+                            "attribute '{}' missing",
+                            self.symbols.text(name)
+                        ))),
+                    }
+                })();
+                self.finish_thunk(t, &r);
+                r
+            }
+        }
+    }
+
+    fn finish_thunk(&mut self, t: Gc, r: &EvalResult<Option<Value>>) {
+        match r {
+            Ok(Some(v)) => {
+                let thunk = self.heap.thunk_mut(t);
+                thunk.state = ThunkState::Done(*v);
+                thunk.forcing = false;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                let thunk = self.heap.thunk_mut(t);
+                thunk.state = ThunkState::Failed(Box::new(e.clone()));
+                thunk.forcing = false;
+            }
+        }
+    }
+
+    fn push_frame(&mut self, proto: Rc<RtProto>, env: Option<Gc>, on_return: OnReturn) -> EvalResult<()> {
+        if self.frames.len() >= self.config.max_call_depth {
+            return Err(EvalError::new(
+                ErrorKind::StackOverflow,
+                format!("stack overflow; max-call-depth exceeded ({})", self.config.max_call_depth),
+            ));
+        }
+        let base = self.stack.len() as u32;
+        for _ in 0..proto.slots {
+            self.stack.push(Value::Null);
+        }
+        self.frames.push(Frame { proto, ip: 0, base, env, on_return });
+        if self.frames.len() > self.stats.max_depth {
+            self.stats.max_depth = self.frames.len();
+        }
+        Ok(())
+    }
+
+    fn enter_lambda(&mut self, c: Gc, arg: Value, on_return: OnReturn) -> EvalResult<()> {
+        self.stats.calls += 1;
+        let code = self.heap.closure(c).code;
+        let proto = self.protos[code.0 as usize].clone();
+        let base = self.stack.len();
+        self.push_frame(proto, Some(c), on_return)?;
+        self.stack[base] = arg;
+        Ok(())
+    }
+
+    /// Calls anything that is not a lambda: builtins, partial applications, functors.
+    pub(crate) fn call_slow(&mut self, f: Value, arg: Value) -> EvalResult<Value> {
+        match f {
+            Value::Lambda(_) => self.call(f, arg),
+            Value::Builtin(id) => {
+                let def = &self.builtins[id as usize];
+                if def.arity == 1 {
+                    self.call_builtin(id, &[arg])
+                } else {
+                    let g = self.heap.alloc(Obj::PrimApp(PrimApp { builtin: id, args: Box::new([arg]) }));
+                    Ok(Value::PrimApp(g))
+                }
+            }
+            Value::PrimApp(g) => {
+                let p = self.heap.prim_app(g);
+                let id = p.builtin;
+                let mut args: Vec<Value> = p.args.to_vec();
+                args.push(arg);
+                if args.len() == self.builtins[id as usize].arity as usize {
+                    self.call_builtin(id, &args)
+                } else {
+                    let g = self.heap.alloc(Obj::PrimApp(PrimApp { builtin: id, args: args.into() }));
+                    Ok(Value::PrimApp(g))
+                }
+            }
+            Value::Attrs(g) => match self.heap.attrs(g).get(self.syms.functor) {
+                Some(functor) => {
+                    let mark = self.root(arg);
+                    self.root(f);
+                    let r = self.call(functor, f).and_then(|inner| {
+                        self.root(inner);
+                        self.call(inner, arg)
+                    });
+                    self.unroot(mark);
+                    r
+                }
+                None => Err(not_callable(self, &f)),
+            },
+            Value::Thunk(_) => {
+                let f = self.force(f)?;
+                self.call_slow(f, arg)
+            }
+            _ => Err(not_callable(self, &f)),
+        }
+    }
+
+    fn call_builtin(&mut self, id: u32, args: &[Value]) -> EvalResult<Value> {
+        self.stats.builtin_calls += 1;
+        let mark = self.roots.len();
+        self.roots.extend_from_slice(args);
+        let def = &self.builtins[id as usize];
+        let r = (def.f)(self, args).and_then(|v| self.force(v));
+        self.roots.truncate(mark);
+        r.map_err(|mut e| {
+            e.trace.push(TraceEntry { message: format!("while calling the '{}' builtin", def.name), pos: None });
+            e
+        })
+    }
+
+    fn upvalue(&self, env: Option<Gc>, i: u32) -> Value {
+        let Some(env) = env else { return Value::Null };
+        match self.heap.get(env) {
+            Obj::Closure(c) => c.upvalues[i as usize],
+            Obj::Thunk(t) => match &t.state {
+                ThunkState::Code { upvalues, .. } => upvalues[i as usize],
+                _ => Value::Null,
+            },
+            _ => Value::Null,
+        }
+    }
+
+    fn capture(&self, captures: &[Slot], base: usize, env: Option<Gc>) -> Box<[Value]> {
+        captures
+            .iter()
+            .map(|s| match *s {
+                Slot::Local(n) => self.stack[base + n as usize],
+                Slot::Upvalue(n) => self.upvalue(env, n),
+            })
+            .collect()
+    }
+
+    /// Unwinds the frames above `stop` after `err`, recording them in its trace.
+    fn unwind(&mut self, mut err: EvalError, stop: usize) -> EvalError {
+        while self.frames.len() > stop {
+            let Some(frame) = self.frames.pop() else { break };
+            let at = (frame.ip as usize).saturating_sub(1);
+            let pos = frame.proto.spans.get(at).map(|&range| Pos { file: frame.proto.file, range });
+            if let Some(pos) = pos {
+                if err.pos.is_none() {
+                    err.pos = Some(pos);
+                }
+            }
+            if let OnReturn::Update(t) = frame.on_return {
+                if let Obj::Thunk(th) = self.heap.get_mut(t) {
+                    th.forcing = false;
+                    th.state = ThunkState::Failed(Box::new(err.clone()));
+                }
+            }
+            if let ProtoKind::Lambda { name, .. } = &frame.proto.kind {
+                let message = match name {
+                    Some(n) => format!("while calling '{n}'"),
+                    None => "while calling anonymous lambda".to_string(),
+                };
+                err.trace.push(TraceEntry { message, pos: Some(Pos { file: frame.proto.file, range: frame.proto.span }) });
+            }
+            self.stack.truncate(frame.base as usize);
+        }
+        err
+    }
+
+    /// Runs frames until the frame stack is back to `stop` frames; returns the value the last
+    /// frame returned.
+    fn run(&mut self, stop: usize) -> EvalResult<Value> {
+        macro_rules! fail {
+            ($ip:expr, $e:expr) => {{
+                let fi = self.frames.len() - 1;
+                self.frames[fi].ip = $ip as u32;
+                let e = $e;
+                return Err(self.unwind(e, stop));
+            }};
+        }
+        macro_rules! tri {
+            ($ip:expr, $e:expr) => {
+                match $e {
+                    Ok(v) => v,
+                    Err(e) => fail!($ip, e),
+                }
+            };
+        }
+        'frames: loop {
+            let fi = self.frames.len() - 1;
+            let proto = self.frames[fi].proto.clone();
+            let base = self.frames[fi].base as usize;
+            let env = self.frames[fi].env;
+            let mut ip = self.frames[fi].ip as usize;
+            let code = &proto.code;
+            loop {
+                let op = code[ip];
+                ip += 1;
+                match op {
+                    Op::Int(i) => self.stack.push(Value::Int(i)),
+                    Op::Float(f) => self.stack.push(Value::Float(f)),
+                    Op::Null => self.stack.push(Value::Null),
+                    Op::Bool(b) => self.stack.push(Value::Bool(b)),
+                    Op::Str(n) => {
+                        let g = self.files[proto.file as usize].strings[n as usize];
+                        self.stack.push(Value::String(g));
+                    }
+                    Op::Path(n) => {
+                        let g = self.files[proto.file as usize].paths[n as usize];
+                        self.stack.push(Value::Path(g));
+                    }
+                    Op::Load(Slot::Local(n)) => self.stack.push(self.stack[base + n as usize]),
+                    Op::Load(Slot::Upvalue(n)) => self.stack.push(self.upvalue(env, n)),
+                    Op::Store(n) => {
+                        let v = self.pop();
+                        self.stack[base + n as usize] = v;
+                    }
+                    Op::Global(n) => {
+                        let sym = self.files[proto.file as usize].names[n as usize];
+                        match self.globals.get(&sym) {
+                            Some(&v) => self.stack.push(v),
+                            None => fail!(
+                                ip,
+                                EvalError::new(
+                                    ErrorKind::Other,
+                                    format!("builtin '{}' is not implemented yet", self.symbols.text(sym))
+                                )
+                            ),
+                        }
+                    }
+                    Op::WithLookup(n) => {
+                        let v = tri!(ip, self.with_lookup(proto.file, n, base, env));
+                        match v {
+                            Value::Thunk(t) => match tri!(ip, self.begin_force(t)) {
+                                Some(x) => self.stack.push(x),
+                                None => {
+                                    self.frames[fi].ip = ip as u32;
+                                    continue 'frames;
+                                }
+                            },
+                            v => self.stack.push(v),
+                        }
+                    }
+                    Op::LoadForce(slot) => {
+                        let v = match slot {
+                            Slot::Local(n) => self.stack[base + n as usize],
+                            Slot::Upvalue(n) => self.upvalue(env, n),
+                        };
+                        match v {
+                            Value::Thunk(t) => {
+                                if let ThunkState::Done(x) = self.heap.thunk(t).state {
+                                    if let Slot::Local(n) = slot {
+                                        self.stack[base + n as usize] = x;
+                                    }
+                                    self.stack.push(x);
+                                } else {
+                                    match tri!(ip, self.begin_force(t)) {
+                                        Some(x) => self.stack.push(x),
+                                        None => {
+                                            self.frames[fi].ip = ip as u32;
+                                            continue 'frames;
+                                        }
+                                    }
+                                }
+                            }
+                            v => self.stack.push(v),
+                        }
+                    }
+                    Op::Speculate { op, proto: p } => {
+                        let b = self.pop();
+                        let a = self.pop();
+                        let (a2, b2) = (self.peek(a), self.peek(b));
+                        match speculate(self, op, a2, b2) {
+                            Some(v) => self.stack.push(v),
+                            None => {
+                                let code = CodeRef(proto.file_base + p);
+                                let upvalues = self.capture(&self.protos[code.0 as usize].captures, base, env);
+                                let g = self.heap.alloc_thunk(ThunkState::Code { code, upvalues });
+                                self.stack.push(Value::Thunk(g));
+                            }
+                        }
+                    }
+                    Op::SpeculateSelect { name, proto: p } => {
+                        let set = self.pop();
+                        let sym = self.files[proto.file as usize].names[name as usize];
+                        match self.peek(set) {
+                            Value::Attrs(g) if self.heap.attrs(g).get(sym).is_some() => {
+                                let v = self.heap.attrs(g).get(sym).unwrap_or(Value::Null);
+                                self.stack.push(v);
+                            }
+                            _ => {
+                                let code = CodeRef(proto.file_base + p);
+                                let upvalues = self.capture(&self.protos[code.0 as usize].captures, base, env);
+                                let g = self.heap.alloc_thunk(ThunkState::Code { code, upvalues });
+                                self.stack.push(Value::Thunk(g));
+                            }
+                        }
+                    }
+                    Op::Force => {
+                        if let Some(&Value::Thunk(t)) = self.stack.last() {
+                            self.stack.pop();
+                            match tri!(ip, self.begin_force(t)) {
+                                Some(x) => self.stack.push(x),
+                                None => {
+                                    self.frames[fi].ip = ip as u32;
+                                    continue 'frames;
+                                }
+                            }
+                        }
+                    }
+                    Op::Thunk(p) => {
+                        let code = CodeRef(proto.file_base + p);
+                        let upvalues = self.capture(&self.protos[code.0 as usize].captures, base, env);
+                        let g = self.heap.alloc_thunk(ThunkState::Code { code, upvalues });
+                        self.stack.push(Value::Thunk(g));
+                    }
+                    Op::Closure(p) => {
+                        let code = CodeRef(proto.file_base + p);
+                        let upvalues = self.capture(&self.protos[code.0 as usize].captures, base, env);
+                        let g = self.heap.alloc(Obj::Closure(Closure { code, upvalues }));
+                        self.stack.push(Value::Lambda(g));
+                    }
+                    Op::ThunkLate(p) => {
+                        let code = CodeRef(proto.file_base + p);
+                        let g = self.heap.alloc_thunk(ThunkState::Code { code, upvalues: Box::new([]) });
+                        self.stack.push(Value::Thunk(g));
+                    }
+                    Op::ClosureLate(p) => {
+                        let code = CodeRef(proto.file_base + p);
+                        let g = self.heap.alloc(Obj::Closure(Closure { code, upvalues: Box::new([]) }));
+                        self.stack.push(Value::Lambda(g));
+                    }
+                    Op::Capture(n) | Op::CaptureDefault(n) => {
+                        let v = self.stack[base + n as usize];
+                        self.capture_late(v, base, env);
+                    }
+                    Op::Call => {
+                        if self.heap.wants_collection() {
+                            self.frames[fi].ip = (ip - 1) as u32;
+                            self.collect_garbage();
+                        }
+                        let arg = self.pop();
+                        let f = self.pop();
+                        if let Value::Lambda(c) = f {
+                            self.frames[fi].ip = ip as u32;
+                            tri!(ip, self.enter_lambda(c, arg, OnReturn::Nothing));
+                            continue 'frames;
+                        }
+                        self.frames[fi].ip = ip as u32;
+                        let v = tri!(ip, self.call_slow(f, arg));
+                        self.stack.push(v);
+                    }
+                    Op::Add | Op::Sub | Op::Mul | Op::Div => {
+                        let b = self.pop();
+                        let a = self.pop();
+                        if let (Value::Int(x), Value::Int(y)) = (a, b) {
+                            let r = match op {
+                                Op::Add => x.checked_add(y),
+                                Op::Sub => x.checked_sub(y),
+                                Op::Mul => x.checked_mul(y),
+                                _ => None,
+                            };
+                            if let Some(r) = r {
+                                self.stack.push(Value::Int(r));
+                                continue;
+                            }
+                        }
+                        self.frames[fi].ip = ip as u32;
+                        let v = tri!(ip, self.arith(op, a, b));
+                        self.stack.push(v);
+                    }
+                    Op::Less => {
+                        let b = self.pop();
+                        let a = self.pop();
+                        if let (Value::Int(x), Value::Int(y)) = (a, b) {
+                            self.stack.push(Value::Bool(x < y));
+                            continue;
+                        }
+                        self.frames[fi].ip = ip as u32;
+                        let v = tri!(ip, self.less_than(a, b));
+                        self.stack.push(Value::Bool(v));
+                    }
+                    Op::Eq | Op::NotEq => {
+                        let b = self.pop();
+                        let a = self.pop();
+                        if let Some(Value::Bool(eq)) = speculate(self, SpecOp::Eq, a, b) {
+                            self.stack.push(Value::Bool(eq == (op == Op::Eq)));
+                            continue;
+                        }
+                        self.frames[fi].ip = ip as u32;
+                        self.stack.push(a);
+                        self.stack.push(b);
+                        let eq = tri!(ip, self.equal(a, b));
+                        self.stack.truncate(self.stack.len() - 2);
+                        self.stack.push(Value::Bool(eq == (op == Op::Eq)));
+                    }
+                    Op::Concat => {
+                        let b = self.pop();
+                        let a = self.pop();
+                        let v = tri!(ip, self.concat_lists(a, b));
+                        self.stack.push(v);
+                    }
+                    Op::Update => {
+                        let b = self.pop();
+                        let a = self.pop();
+                        let v = tri!(ip, self.update(a, b));
+                        self.stack.push(v);
+                    }
+                    Op::Not => match self.pop() {
+                        Value::Bool(b) => self.stack.push(Value::Bool(!b)),
+                        v => fail!(ip, self.expected(&v, "a Boolean")),
+                    },
+                    Op::AssertBool => match self.stack.last() {
+                        Some(Value::Bool(_)) => {}
+                        Some(&v) => fail!(ip, self.expected(&v, "a Boolean")),
+                        None => {}
+                    },
+                    Op::Jump(t) => ip = t as usize,
+                    Op::JumpIfFalse(t) => match self.pop() {
+                        Value::Bool(false) => ip = t as usize,
+                        Value::Bool(true) => {}
+                        v => fail!(ip, self.expected(&v, "a Boolean")),
+                    },
+                    Op::JumpIfTrue(t) => match self.pop() {
+                        Value::Bool(true) => ip = t as usize,
+                        Value::Bool(false) => {}
+                        v => fail!(ip, self.expected(&v, "a Boolean")),
+                    },
+                    Op::Assert(n) => match self.pop() {
+                        Value::Bool(true) => {}
+                        Value::Bool(false) => {
+                            let msg = self.files[proto.file as usize].compiled.assert_messages[n as usize].to_string();
+                            fail!(ip, EvalError::new(ErrorKind::Assert, msg))
+                        }
+                        v => fail!(ip, self.expected(&v, "a Boolean")),
+                    },
+                    Op::List(n) => {
+                        let at = self.stack.len() - n as usize;
+                        let items: Vec<Value> = self.stack.drain(at..).collect();
+                        let v = self.new_list(items);
+                        self.stack.push(v);
+                    }
+                    Op::Attrs(n) => {
+                        let v = self.build_attrs(proto.file, n);
+                        self.stack.push(v);
+                    }
+                    Op::DynAttr => {
+                        let value = self.pop();
+                        let name = self.pop();
+                        self.frames[fi].ip = ip as u32;
+                        tri!(ip, self.add_dynamic(name, value));
+                    }
+                    Op::Select(n) => {
+                        let set = self.pop();
+                        let sym = self.files[proto.file as usize].names[n as usize];
+                        let v = tri!(ip, self.select(set, sym));
+                        self.stack.push(v);
+                    }
+                    Op::SelectDyn => {
+                        let name = self.pop();
+                        let set = self.pop();
+                        let sym = tri!(ip, self.attr_name(name));
+                        let v = tri!(ip, self.select(set, sym));
+                        self.stack.push(v);
+                    }
+                    Op::SelectOr { name, target } => {
+                        let set = self.pop();
+                        let sym = self.files[proto.file as usize].names[name as usize];
+                        match self.try_select(set, sym) {
+                            Some(v) => self.stack.push(v),
+                            None => ip = target as usize,
+                        }
+                    }
+                    Op::SelectDynOr { target } => {
+                        let name = self.pop();
+                        let set = self.pop();
+                        let sym = tri!(ip, self.attr_name(name));
+                        match self.try_select(set, sym) {
+                            Some(v) => self.stack.push(v),
+                            None => ip = target as usize,
+                        }
+                    }
+                    Op::HasAttr(n) => {
+                        let set = self.pop();
+                        let sym = self.files[proto.file as usize].names[n as usize];
+                        let has = self.try_select(set, sym).is_some();
+                        self.stack.push(Value::Bool(has));
+                    }
+                    Op::HasAttrDyn => {
+                        let name = self.pop();
+                        let set = self.pop();
+                        let sym = tri!(ip, self.attr_name(name));
+                        let has = self.try_select(set, sym).is_some();
+                        self.stack.push(Value::Bool(has));
+                    }
+                    Op::Interpolate { parts, path } => {
+                        self.frames[fi].ip = ip as u32;
+                        let v = tri!(ip, self.interpolate(parts as usize, path));
+                        self.stack.push(v);
+                    }
+                    Op::CurPos => {
+                        let pos = Pos { file: proto.file, range: proto.spans[ip - 1] };
+                        let v = self.cur_pos(pos);
+                        self.stack.push(v);
+                    }
+                    Op::Pattern(n) => {
+                        self.frames[fi].ip = ip as u32;
+                        tri!(ip, self.check_pattern(&proto, n, base));
+                    }
+                    Op::PatField { pattern, field, slot } => {
+                        tri!(ip, self.bind_field(&proto, pattern, field, slot, base));
+                    }
+                    Op::Overrides(n) => {
+                        self.frames[fi].ip = ip as u32;
+                        tri!(ip, self.apply_overrides(proto.file, n, base));
+                    }
+                    Op::AddOverrides(n) => {
+                        let set = self.pop();
+                        let v = tri!(ip, self.add_overrides(proto.file, n, base, set));
+                        self.stack.push(v);
+                    }
+                    Op::Pop => {
+                        self.pop();
+                    }
+                    Op::Return => {
+                        let v = self.pop();
+                        let Some(frame) = self.frames.pop() else { unreachable!("a frame is running") };
+                        self.stack.truncate(frame.base as usize);
+                        if let OnReturn::Update(t) = frame.on_return {
+                            let thunk = self.heap.thunk_mut(t);
+                            thunk.state = ThunkState::Done(v);
+                            thunk.forcing = false;
+                        }
+                        if self.frames.len() == stop {
+                            return Ok(v);
+                        }
+                        self.stack.push(v);
+                        continue 'frames;
+                    }
+                    Op::Error(n) => {
+                        let msg = self.files[proto.file as usize].compiled.errors[n as usize].to_string();
+                        fail!(ip, EvalError::new(ErrorKind::Other, msg))
+                    }
+                }
+            }
+        }
+    }
+
+    /// `v`, or the value of `v` if it is an evaluated thunk.
+    #[inline]
+    fn peek(&self, v: Value) -> Value {
+        match v {
+            Value::Thunk(t) => match self.heap.thunk(t).state {
+                ThunkState::Done(x) => x,
+                _ => v,
+            },
+            v => v,
+        }
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Value {
+        self.stack.pop().unwrap_or(Value::Null)
+    }
+
+    fn capture_late(&mut self, v: Value, base: usize, env: Option<Gc>) {
+        let code = match v {
+            Value::Thunk(t) => match &self.heap.thunk(t).state {
+                ThunkState::Code { code, upvalues } if upvalues.is_empty() => *code,
+                _ => return,
+            },
+            Value::Lambda(c) => {
+                let c = self.heap.closure(c);
+                if !c.upvalues.is_empty() {
+                    return;
+                }
+                c.code
+            }
+            _ => return,
+        };
+        let proto = self.protos[code.0 as usize].clone();
+        if proto.captures.is_empty() {
+            return;
+        }
+        let captured = self.capture(&proto.captures, base, env);
+        match v {
+            Value::Thunk(t) => {
+                if let ThunkState::Code { upvalues, .. } = &mut self.heap.thunk_mut(t).state {
+                    *upvalues = captured;
+                }
+            }
+            Value::Lambda(c) => {
+                if let Obj::Closure(c) = self.heap.get_mut(c) {
+                    c.upvalues = captured;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn with_lookup(&mut self, file: u32, n: u32, base: usize, env: Option<Gc>) -> EvalResult<Value> {
+        let f = &self.files[file as usize];
+        let lookup = &f.compiled.with_lookups[n as usize];
+        let sym = f.names[lookup.name as usize];
+        let read = |vm: &Self, s: Slot| match s {
+            Slot::Local(n) => vm.stack[base + n as usize],
+            Slot::Upvalue(n) => vm.upvalue(env, n),
+        };
+        let scoped = lookup.scoped.map(|s| read(self, s));
+        let scopes: Vec<Value> = lookup.scopes.iter().map(|&s| read(self, s)).collect();
+        if let Some(scope) = scoped {
+            if let Value::Attrs(g) = self.force(scope)? {
+                if let Some(v) = self.heap.attrs(g).get(sym) {
+                    return Ok(v);
+                }
+            }
+            if let Some(&v) = self.globals.get(&sym) {
+                return Ok(v);
+            }
+        }
+        for scope in scopes {
+            let ns = self.force(scope)?;
+            let Value::Attrs(g) = ns else { return Err(self.expected(&ns, "a set")) };
+            if let Some(v) = self.heap.attrs(g).get(sym) {
+                return Ok(v);
+            }
+        }
+        Err(EvalError::new(ErrorKind::Type, format!("undefined variable '{}'", self.symbols.text(sym))))
+    }
+
+    fn apply_overrides(&mut self, file: u32, n: u32, base: usize) -> EvalResult<()> {
+        let info = self.files[file as usize].compiled.overrides[n as usize].clone();
+        let ov = self.force(self.stack[base + info.source as usize])?;
+        let Value::Attrs(g) = ov else { return Err(self.expected(&ov, "a set")) };
+        for (name, slot) in info.targets {
+            let sym = self.files[file as usize].names[name as usize];
+            if let Some(v) = self.heap.attrs(g).get(sym) {
+                self.stack[base + slot as usize] = v;
+            }
+        }
+        Ok(())
+    }
+
+    fn add_overrides(&mut self, file: u32, n: u32, base: usize, set: Value) -> EvalResult<Value> {
+        let source = self.files[file as usize].compiled.overrides[n as usize].source;
+        let ov = self.force(self.stack[base + source as usize])?;
+        let (Value::Attrs(a), Value::Attrs(b)) = (set, ov) else { return Ok(set) };
+        let mut entries = self.heap.attrs(a).entries.clone();
+        for &(sym, v) in &self.heap.attrs(b).entries {
+            match entries.binary_search_by_key(&sym, |e| e.0) {
+                Ok(i) => entries[i].1 = v,
+                Err(i) => entries.insert(i, (sym, v)),
+            }
+        }
+        Ok(Value::Attrs(self.heap.alloc_attrs(Attrs { entries })))
+    }
+
+    fn build_attrs(&mut self, file: u32, n: u32) -> Value {
+        let shape = &self.files[file as usize].shapes[n as usize];
+        let count = shape.len();
+        let at = self.stack.len() - count;
+        let mut entries: Vec<(Symbol, Value)> = shape.iter().copied().zip(self.stack[at..].iter().copied()).collect();
+        self.stack.truncate(at);
+        entries.sort_unstable_by_key(|e| e.0);
+        if entries.is_empty() {
+            // Dynamic attributes may still be added: give every set its own object.
+            return Value::Attrs(self.heap.alloc_attrs(Attrs::default()));
+        }
+        Value::Attrs(self.heap.alloc_attrs(Attrs { entries }))
+    }
+
+    fn add_dynamic(&mut self, name: Value, value: Value) -> EvalResult<()> {
+        let name = self.force(name)?;
+        if let Value::Null = name {
+            return Ok(());
+        }
+        let sym = self.attr_name(name)?;
+        let Some(&Value::Attrs(g)) = self.stack.last() else { return Ok(()) };
+        let Obj::Attrs(attrs) = self.heap.get_mut(g) else { return Ok(()) };
+        match attrs.entries.binary_search_by_key(&sym, |e| e.0) {
+            Ok(_) => Err(EvalError::type_error(format!(
+                "dynamic attribute '{}' already defined",
+                self.symbols.text(sym)
+            ))),
+            Err(i) => {
+                attrs.entries.insert(i, (sym, value));
+                Ok(())
+            }
+        }
+    }
+
+    /// The symbol for an attribute name value (a string).
+    pub(crate) fn attr_name(&mut self, name: Value) -> EvalResult<Symbol> {
+        match name {
+            Value::String(g) => {
+                let bytes = self.heap.str(g).bytes.clone();
+                Ok(self.intern(&bytes))
+            }
+            v => Err(self.expected(&v, "a string")),
+        }
+    }
+
+    fn select(&mut self, set: Value, sym: Symbol) -> EvalResult<Value> {
+        match set {
+            Value::Attrs(g) => match self.heap.attrs(g).get(sym) {
+                Some(v) => Ok(v),
+                None => Err(EvalError::type_error(format!("attribute '{}' missing", self.symbols.text(sym)))),
+            },
+            v => Err(self.expected(&v, "a set")),
+        }
+    }
+
+    fn try_select(&self, set: Value, sym: Symbol) -> Option<Value> {
+        match set {
+            Value::Attrs(g) => self.heap.attrs(g).get(sym),
+            _ => None,
+        }
+    }
+
+    fn cur_pos(&mut self, pos: Pos) -> Value {
+        let (line, col) = self.line_col(pos);
+        let path = self.files[pos.file as usize].path.clone();
+        let file = self.new_string(path.into_bytes());
+        let entries = vec![
+            (self.syms.file, file),
+            (self.syms.line, Value::Int(line as i64)),
+            (self.syms.column, Value::Int(col as i64)),
+        ];
+        self.new_attrs(Attrs::from_unsorted(entries))
+    }
+
+    fn lambda_name(proto: &RtProto) -> String {
+        match &proto.kind {
+            ProtoKind::Lambda { name: Some(n), .. } => format!("function '{n}'"),
+            _ => "anonymous function".to_string(),
+        }
+    }
+
+    fn check_pattern(&mut self, proto: &Rc<RtProto>, n: u32, base: usize) -> EvalResult<()> {
+        let arg = self.force(self.stack[base])?;
+        self.stack[base] = arg;
+        let Value::Attrs(g) = arg else { return Err(self.expected(&arg, "a set")) };
+        let f = &self.files[proto.file as usize];
+        let pattern = &f.compiled.patterns[n as usize];
+        if pattern.ellipsis {
+            return Ok(());
+        }
+        let attrs = self.heap.attrs(g);
+        if attrs.entries.len() <= pattern.fields.len() {
+            // Quick check: every attribute must be a field.
+        }
+        for (sym, _) in &attrs.entries {
+            let known = pattern.fields.iter().any(|(name, _)| f.names[*name as usize] == *sym);
+            if !known {
+                return Err(EvalError::type_error(format!(
+                    "{} called with unexpected argument '{}'",
+                    Self::lambda_name(proto),
+                    self.symbols.text(*sym)
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn bind_field(&mut self, proto: &Rc<RtProto>, pattern: u32, field: u32, slot: u32, base: usize) -> EvalResult<()> {
+        let Value::Attrs(g) = self.stack[base] else { return Ok(()) };
+        let f = &self.files[proto.file as usize];
+        let (name, default) = f.compiled.patterns[pattern as usize].fields[field as usize];
+        let sym = f.names[name as usize];
+        let v = match self.heap.attrs(g).get(sym) {
+            Some(v) => v,
+            None => match default {
+                Some(p) => {
+                    let code = CodeRef(proto.file_base + p);
+                    Value::Thunk(self.heap.alloc_thunk(ThunkState::Code { code, upvalues: Box::new([]) }))
+                }
+                None => {
+                    return Err(EvalError::type_error(format!(
+                        "{} called without required argument '{}'",
+                        Self::lambda_name(proto),
+                        self.symbols.text(sym)
+                    )))
+                }
+            },
+        };
+        self.stack[base + slot as usize] = v;
+        Ok(())
+    }
+}
+
+/// `a OP b` when it can be computed without forcing anything and without failing.
+#[inline]
+fn speculate(vm: &Vm, op: SpecOp, a: Value, b: Value) -> Option<Value> {
+    use Value::{Bool, Float, Int, Null};
+    match (op, a, b) {
+        (SpecOp::Add, Int(x), Int(y)) => x.checked_add(y).map(Int),
+        (SpecOp::Sub, Int(x), Int(y)) => x.checked_sub(y).map(Int),
+        (SpecOp::Mul, Int(x), Int(y)) => x.checked_mul(y).map(Int),
+        (SpecOp::Less, Int(x), Int(y)) => Some(Bool(x < y)),
+        (SpecOp::Add, Float(x), Float(y)) => Some(Float(x + y)),
+        (SpecOp::Sub, Float(x), Float(y)) => Some(Float(x - y)),
+        (SpecOp::Mul, Float(x), Float(y)) => Some(Float(x * y)),
+        (SpecOp::Eq | SpecOp::NotEq, _, _) => {
+            let eq = match (a, b) {
+                (Int(x), Int(y)) => x == y,
+                (Float(x), Float(y)) => x == y,
+                (Int(x), Float(y)) | (Float(y), Int(x)) => x as f64 == y,
+                (Bool(x), Bool(y)) => x == y,
+                (Null, Null) => true,
+                (Value::String(x), Value::String(y)) => vm.heap.str(x).bytes == vm.heap.str(y).bytes,
+                (Null | Bool(_) | Int(_) | Float(_) | Value::String(_), Null | Bool(_) | Int(_) | Float(_) | Value::String(_)) => false,
+                _ => return None,
+            };
+            Some(Bool(eq == (op == SpecOp::Eq)))
+        }
+        _ => None,
+    }
+}
+
+fn not_callable(vm: &Vm, v: &Value) -> EvalError {
+    EvalError::type_error(format!(
+        "attempt to call something which is not a function but {}: {}",
+        v.show_type(),
+        vm.show(*v)
+    ))
+}
+
