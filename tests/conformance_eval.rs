@@ -16,6 +16,12 @@
 //! runner, `LIXC_CONFORMANCE_DIR` (the suite's root; without a suite the run is skipped, except
 //! under `CI=true`).
 //!
+//! Every test that passes is then run again with `LIXC_GC_STRESS=1` in the evaluator's environment
+//! (a collection at every safe point, so a value the VM forgot to root is freed and the poisoned
+//! slot panics on its next use), and must give the same exit code, stdout and stderr as its normal
+//! run. The whole suite is rerun, not a subset: in a debug build the pass takes a few seconds.
+//! `LIXC_CONFORMANCE_GC_STRESS=0` skips it; it is not run for another evaluator or when blessing.
+//!
 //! Known failures are listed in `tests/conformance/eval-expected-failures.txt` as `name<TAB>reason`.
 //! The list is a ratchet: an unlisted test that fails and a listed test that passes both fail the run.
 //! Blessing keeps the reasons of listed tests that still fail, except the placeholder
@@ -502,16 +508,14 @@ fn grade(test: &Test, run: &Run) -> Grade {
     }
 }
 
-/// Runs `test` in `env` and grades it.
-fn run_test(evaluator: &[String], test: &Test, env: &Environment, index: usize) -> Grade {
+/// Runs `test` in `env` and grades it; the run comes back too, its outputs normalised.
+fn run_test(evaluator: &[String], test: &Test, env: &Environment, index: usize) -> (Grade, Run) {
     let home = env.scratch.join(format!("home-{}-{index}", std::process::id()));
     if test.kind == Kind::Fail {
         if let Err(e) = std::fs::create_dir_all(&home) {
-            return Grade {
-                detail: format!("cannot create {}: {e}", home.display()),
-                reason: "harness error".to_string(),
-                ..Grade::default()
-            };
+            let detail = format!("cannot create {}: {e}", home.display());
+            let grade = Grade { detail: detail.clone(), reason: "harness error".to_string(), ..Grade::default() };
+            return (grade, Run { spawn_error: Some(detail), ..Run::default() });
         }
     }
     let vars = environment_for(test, &home, env);
@@ -521,24 +525,44 @@ fn run_test(evaluator: &[String], test: &Test, env: &Environment, index: usize) 
     }
     run.stdout = normalise(&run.stdout, &env.cwd, &test.name);
     run.stderr = normalise(&run.stderr, &env.cwd, &test.name);
-    grade(test, &run)
+    (grade(test, &run), run)
 }
 
-/// Runs `tests` on [`THREADS`] threads; the grades come back in the tests' order.
-fn run_all(evaluator: &[String], tests: &[&Test], env: &Environment) -> Vec<Grade> {
+/// Runs `tests` on [`THREADS`] threads; grades and runs come back in the tests' order.
+fn run_all(evaluator: &[String], tests: &[&Test], env: &Environment) -> Vec<(Grade, Run)> {
     let next = AtomicUsize::new(0);
-    let grades = Mutex::new(vec![Grade::default(); tests.len()]);
+    let results = Mutex::new((0..tests.len()).map(|_| None).collect::<Vec<_>>());
     std::thread::scope(|scope| {
         for _ in 0..THREADS {
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(test) = tests.get(i) else { break };
-                let grade = run_test(evaluator, test, env, i);
-                grades.lock().unwrap()[i] = grade;
+                let result = run_test(evaluator, test, env, i);
+                results.lock().unwrap()[i] = Some(result);
             });
         }
     });
-    grades.into_inner().unwrap()
+    results.into_inner().unwrap().into_iter().map(|r| r.expect("every test ran")).collect()
+}
+
+/// How a run under GC stress differs from the normal run of the same test, if it does: exit
+/// code, stdout and stderr must be identical, so the grade is too.
+fn stress_difference(normal: &Run, stressed: &Run) -> Option<String> {
+    if let Some((detail, _)) = abnormal(stressed) {
+        return Some(detail);
+    }
+    if normal.code != stressed.code {
+        let show = |c: Option<i32>| c.map_or("a signal".to_string(), |c| format!("exit {c}"));
+        let summary = error_summary(&stressed.stderr);
+        return Some(format!("{} instead of {}: {summary}", show(stressed.code), show(normal.code)));
+    }
+    if normal.stdout != stressed.stdout {
+        return Some(first_difference("stdout", &normal.stdout, &stressed.stdout));
+    }
+    if normal.stderr != stressed.stderr {
+        return Some(first_difference("stderr", &normal.stderr, &stressed.stderr));
+    }
+    None
 }
 
 /// The expected-failures list: its leading comment block and its entries.
@@ -654,6 +678,14 @@ fn self_checks() -> Vec<String> {
         list.header == ["# head"] && list.entries.get("eval-okay-a").map(String::as_str) == Some("why not"),
     );
     check("list round-trips", render_expected_failures(&list) == "# head\neval-okay-a\twhy not\n");
+    let ran = |code: i32, stdout: &str| Run { code: Some(code), stdout: stdout.to_string(), ..Run::default() };
+    check("same outputs under stress", stress_difference(&ran(0, "1\n"), &ran(0, "1\n")).is_none());
+    check("stress changes stdout", stress_difference(&ran(0, "1\n"), &ran(0, "2\n")).is_some());
+    check("stress changes the exit code", stress_difference(&ran(1, ""), &ran(101, "")).is_some());
+    check(
+        "stress times out",
+        stress_difference(&ran(0, ""), &Run { timed_out: true, ..Run::default() }).is_some(),
+    );
     failures
 }
 
@@ -676,6 +708,33 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Runs the tests that passed in `results` again with `LIXC_GC_STRESS=1` (a collection at every
+/// safe point) and reports, as problems, those whose outputs differ from the normal run's.
+fn stress_pass(evaluator: &[String], tests: &[&Test], results: &[(Grade, Run)], env: &Environment) -> Vec<String> {
+    let (passed, normal): (Vec<&Test>, Vec<&Run>) =
+        tests.iter().zip(results).filter(|(_, (g, _))| g.passed).map(|(t, (_, r))| (*t, r)).unzip();
+    let mut extra = env.extra.clone();
+    extra.push(("LIXC_GC_STRESS".to_string(), "1".to_string()));
+    let stress_env = Environment { cwd: env.cwd.clone(), scratch: env.scratch.clone(), extra };
+    let started = Instant::now();
+    let stressed = run_all(evaluator, &passed, &stress_env);
+    let problems: Vec<String> = passed
+        .iter()
+        .zip(normal.iter().zip(&stressed))
+        .filter_map(|(test, (normal, (_, stressed)))| {
+            let difference = stress_difference(normal, stressed)?;
+            Some(format!("{}: differs under LIXC_GC_STRESS=1: {difference}", test.name))
+        })
+        .collect();
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "gc stress pass: {} passing tests rerun with LIXC_GC_STRESS=1, {} differ ({seconds:.1} s)",
+        passed.len(),
+        problems.len()
+    );
+    problems
 }
 
 /// The run proper: discover, evaluate, count, then check or bless the ratchet.
@@ -718,9 +777,9 @@ fn run() -> Result<ExitCode, String> {
         tests.iter().filter(|t| filter.as_ref().is_none_or(|f| t.name.contains(f.as_str()))).collect();
     let to_run: Vec<&Test> = selected.iter().copied().filter(|t| t.skip.is_none()).collect();
     println!("running {} of {} eval tests with `{}`", to_run.len(), tests.len(), evaluator.join(" "));
-    let grades = run_all(&evaluator, &to_run, &env);
+    let results = run_all(&evaluator, &to_run, &env);
     let outcomes: BTreeMap<&str, (&Test, &Grade)> =
-        to_run.iter().zip(&grades).map(|(t, g)| (t.name.as_str(), (*t, g))).collect();
+        to_run.iter().zip(&results).map(|(t, (g, _))| (t.name.as_str(), (*t, g))).collect();
 
     for kind in [Kind::Okay, Kind::Fail] {
         let of_kind = || outcomes.values().filter(|(t, _)| t.kind == kind);
@@ -794,6 +853,11 @@ fn run() -> Result<ExitCode, String> {
         for name in list.entries.keys().filter(|n| !in_suite(n)) {
             problems.push(format!("{name}: listed in {EXPECTED_FAILURES} but not in the suite"));
         }
+    }
+    if overridden.is_none() && std::env::var("LIXC_CONFORMANCE_GC_STRESS").is_ok_and(|v| v == "0") {
+        println!("gc stress pass: skipped (LIXC_CONFORMANCE_GC_STRESS=0)");
+    } else if overridden.is_none() {
+        problems.extend(stress_pass(&evaluator, &to_run, &results, &env));
     }
     for problem in &problems {
         println!("FAIL {problem}");
