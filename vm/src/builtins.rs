@@ -5,6 +5,7 @@
 mod attrs;
 mod files;
 mod hash;
+mod import;
 mod json;
 mod lists;
 mod misc;
@@ -117,6 +118,7 @@ table! {
     "readFileType" 1 files::read_file_type, false,
     "removeAttrs" 2 remove_attrs, true,
     "replaceStrings" 3 strings::replace_strings, false,
+    "scopedImport" 2 import::scoped_import, true,
     "seq" 2 seq, false,
     "sort" 2 lists::sort, false,
     "split" 2 regex::split, false,
