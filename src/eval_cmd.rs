@@ -6,6 +6,7 @@ use std::path::Path;
 
 use lix_editions::Edition;
 use lix_vm::error::ErrorKind;
+use lix_vm::TraceEntry;
 use lix_vm::{EvalConfig, EvalError, RealIO, Value, Vm};
 
 use crate::{EXIT_DIAGNOSTICS, EXIT_OK, EXIT_USAGE};
@@ -250,48 +251,112 @@ fn print(vm: &mut Vm, v: Value, args: &Args) -> Result<String, Failure> {
     Ok(vm.print_value(v))
 }
 
-/// The error in the reference's layout: the trace (outermost first), then the message.
-fn render_error(vm: &Vm, e: &EvalError, _full: bool) -> String {
-    let mut out = String::new();
-    if e.trace.is_empty() {
-        out.push_str(&format!("error: {}\n", e.message));
-        if let Some(pos) = e.pos {
-            out.push_str(&location(vm, pos, "       "));
+/// The error in the reference's layout (CppNix's `showErrorInfo`): `error:`, the trace outermost
+/// first (`… message`, then `at FILE:LINE:COL:` and three lines of source), runs of frames seen
+/// before folded into `(N duplicate frames omitted)`, then the message, its position and any
+/// suggestion. Lines after the first are indented by seven spaces and stripped of trailing
+/// blanks. Without `full`, frames after the fourth are left out.
+fn render_error(vm: &Vm, e: &EvalError, full: bool) -> String {
+    let (message, suggestion) = match e.message.split_once(&format!("\n{}", lix_vm::ops::DID_YOU_MEAN)) {
+        Some((m, rest)) => (m, Some(format!("{}{rest}", lix_vm::ops::DID_YOU_MEAN))),
+        None => (e.message.as_str(), None),
+    };
+    // A usage hint is printed by the reference's command line after the whole error, unindented.
+    let (message, usage_hint) = match message.strip_suffix(lix_vm::builtins::USAGE_HINT) {
+        Some(m) => (m.strip_suffix('\n').unwrap_or(m), true),
+        None => (message, false),
+    };
+    let mut body = String::new();
+    if !e.trace.is_empty() {
+        let mut seen: Vec<&TraceEntry> = Vec::new();
+        let mut skipped: Vec<&TraceEntry> = Vec::new();
+        let mut count = 0;
+        let mut truncated = false;
+        for entry in e.trace.iter().rev() {
+            if entry.message.is_empty() {
+                continue;
+            }
+            if !full && count > 3 {
+                truncated = true;
+                break;
+            }
+            if seen.contains(&entry) {
+                skipped.push(entry);
+                continue;
+            }
+            seen.push(entry);
+            flush_skipped(vm, &mut body, &mut skipped, &mut count);
+            print_frame(vm, &mut body, entry, &mut count);
         }
-        return out;
+        flush_skipped(vm, &mut body, &mut skipped, &mut count);
+        if truncated {
+            body.push_str("\n(stack trace truncated; use '--show-trace' to show the full trace)\n");
+        }
+        body.push_str("\nerror: ");
     }
-    out.push_str("error:\n");
-    for entry in e.trace.iter().rev() {
-        out.push_str(&format!("       … {}\n", entry.message));
-        if let Some(pos) = entry.pos {
-            out.push_str(&location(vm, pos, "         "));
-        }
+    body.push_str(message);
+    body.push('\n');
+    if let Some(pos) = e.pos {
+        print_pos(vm, &mut body, "", pos);
+    }
+    if let Some(s) = suggestion {
+        body.push_str(&s);
+        body.push('\n');
+    }
+    let mut out = String::new();
+    for (i, line) in body.trim_end().split('\n').enumerate() {
+        let indent = if i == 0 { "error: " } else { "       " };
+        out.push_str(format!("{indent}{line}").trim_end());
         out.push('\n');
     }
-    out.push_str(&format!("       error: {}\n", e.message));
+    if usage_hint {
+        out.push_str(lix_vm::builtins::USAGE_HINT);
+        out.push('\n');
+    }
     out
 }
 
-/// `at file:line:col:` and the source lines around it.
-fn location(vm: &Vm, pos: lix_vm::Pos, indent: &str) -> String {
-    let (path, text) = vm.file_source(pos.file);
+/// One frame: `… message` and its position.
+fn print_frame(vm: &Vm, out: &mut String, entry: &TraceEntry, count: &mut usize) {
+    out.push_str(&format!("\n… {}\n", entry.message));
+    if let Some(pos) = entry.pos {
+        print_pos(vm, out, "  ", pos);
+        *count += 1;
+    }
+}
+
+/// Frames seen before, skipped in a row: printed as they are when there are five or fewer,
+/// else counted. (The reference means to forget the frames seen after such a count, but its
+/// set is a copy, so it does not; we do as it does.)
+fn flush_skipped(vm: &Vm, out: &mut String, skipped: &mut Vec<&TraceEntry>, count: &mut usize) {
+    if skipped.len() <= 5 {
+        for entry in skipped.iter() {
+            print_frame(vm, out, entry, count);
+        }
+    } else {
+        out.push_str(&format!("\n({} duplicate frames omitted)\n", skipped.len()));
+    }
+    skipped.clear();
+}
+
+/// `at FILE:LINE:COL:` and the lines around it (CppNix's `printPosMaybe` and
+/// `printCodeLines`): line numbers right-aligned in five columns, a caret under the column.
+fn print_pos(vm: &Vm, out: &mut String, indent: &str, pos: lix_vm::Pos) {
+    let (_, text) = vm.file_source(pos.file);
     let (line, col) = vm.line_col(pos);
-    let path = if path.starts_with('(') { format!("«{}»", path.trim_matches(|c| c == '(' || c == ')')) } else { path.to_string() };
-    let mut out = format!("{indent}at {path}:{line}:{col}:\n");
+    out.push_str(&format!("{indent}at {}:", vm.show_pos(pos)));
     let lines: Vec<&str> = text.split('\n').collect();
-    let gutter = " ".repeat(indent.len().saturating_sub(4) + 5);
-    let num = |n: usize| format!("{:>width$}", n, width = gutter.len() - 1 + 1);
     if line >= 2 {
-        out.push_str(&format!("{}| {}\n", num(line - 1), lines[line - 2]).replace("| \n", "|\n"));
+        out.push_str(&format!("\n {:>5}| {}", line - 1, lines[line - 2]));
     }
     if let Some(l) = lines.get(line - 1) {
-        out.push_str(&format!("{}| {}\n", num(line), l).replace("| \n", "|\n"));
-        out.push_str(&format!("{}| {}^\n", " ".repeat(num(line).len()), " ".repeat(col.saturating_sub(1))));
+        out.push_str(&format!("\n {line:>5}| {l}"));
+        out.push_str(&format!("\n      |{}^", " ".repeat(col)));
+        if let Some(next) = lines.get(line) {
+            out.push_str(&format!("\n {:>5}| {next}", line + 1));
+        }
     }
-    if let Some(l) = lines.get(line) {
-        out.push_str(&format!("{}| {}\n", num(line + 1), l).replace("| \n", "|\n"));
-    }
-    out
+    out.push('\n');
 }
 
 fn stats_json(vm: &Vm, elapsed: std::time::Duration) -> String {

@@ -77,6 +77,9 @@ pub enum Op {
     Capture(u32),
     /// f a → f(a), forced
     Call,
+    /// f a1 .. an → f(a1)..(an), forced; for builtins of arity n, one native call with no
+    /// partial applications in between
+    CallN(u32),
     /// a b → a + b (numbers, strings, paths)
     Add,
     /// a b → a - b

@@ -259,6 +259,13 @@ impl Compiler<'_> {
                     return;
                 }
                 self.strict(*fun);
+                if args.len() > 1 && self.is_global_function(*fun) {
+                    for &a in args {
+                        self.lazy(a);
+                    }
+                    self.emit(Op::CallN(args.len() as u32), e);
+                    return;
+                }
                 for &a in args {
                     self.lazy(a);
                     self.emit(Op::Call, e);
@@ -393,6 +400,18 @@ impl Compiler<'_> {
         let n = (self.out.overrides.len() - 1) as u32;
         self.emit(Op::Overrides(n), e);
         Some(n)
+    }
+
+    /// Whether `fun` names a global (`map`, `__foo`) or `builtins.foo`: most likely a builtin.
+    fn is_global_function(&self, fun: ExprId) -> bool {
+        let global = |e: ExprId| matches!(self.body.expr(e), Expr::Var(v) if v.resolution == Resolution::Global && !self.scoped);
+        match self.body.expr(fun) {
+            Expr::Var(_) => global(fun),
+            Expr::Select { expr, path, default: None } => {
+                path.len() == 1 && global(*expr) && matches!(self.body.expr(*expr), Expr::Var(v) if &*v.name == "builtins")
+            }
+            _ => false,
+        }
     }
 
     /// `__sub a b` and `__lessThan a b` where those names are the builtins: operators.

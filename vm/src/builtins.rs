@@ -23,6 +23,10 @@ use crate::symbol::Symbol;
 use crate::value::{Attrs, Value};
 use crate::Vm;
 
+/// The line CppNix's command line prints after a usage error (some builtins raise those); the
+/// error printer leaves it unindented, as CppNix does.
+pub const USAGE_HINT: &str = "Try 'nix-instantiate --help' for more information.";
+
 /// A native function.
 pub type NativeFn = fn(&mut Vm, &[Value]) -> EvalResult<Value>;
 
@@ -211,25 +215,25 @@ fn nix_path_value(vm: &mut Vm) -> Value {
 /// O(1).
 fn add(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     let (x, y) = (vm.force(a[0])?, vm.force(a[1])?);
-    vm.arith(lix_compiler::Op::Add, x, y)
+    vm.builtin_arith(lix_compiler::Op::Add, x, y)
 }
 
 /// O(1).
 fn sub(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     let (x, y) = (vm.force(a[0])?, vm.force(a[1])?);
-    vm.arith(lix_compiler::Op::Sub, x, y)
+    vm.builtin_arith(lix_compiler::Op::Sub, x, y)
 }
 
 /// O(1).
 fn mul(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     let (x, y) = (vm.force(a[0])?, vm.force(a[1])?);
-    vm.arith(lix_compiler::Op::Mul, x, y)
+    vm.builtin_arith(lix_compiler::Op::Mul, x, y)
 }
 
 /// O(1).
 fn div(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     let (x, y) = (vm.force(a[0])?, vm.force(a[1])?);
-    vm.arith(lix_compiler::Op::Div, x, y)
+    vm.builtin_arith(lix_compiler::Op::Div, x, y)
 }
 
 /// O(1) for numbers, O(n) for strings and lists.
@@ -360,8 +364,11 @@ fn elem_at(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
 
 /// O(n) allocation; each element a lazy application.
 fn map(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
-    let f = a[0];
-    let l = vm.expect_list(a[1])?;
+    let l = vm.expect_list(a[1]).trace(|| nth_arg(1, "map"))?;
+    if vm.heap.list(l).is_empty() {
+        return Ok(Value::List(l));
+    }
+    let f = vm.expect_function(a[0]).trace(|| nth_arg(0, "map"))?;
     let items = vm.heap.list(l).to_vec();
     let out = items.into_iter().map(|x| vm.new_apply(f, x)).collect();
     Ok(vm.new_list(out))
@@ -369,9 +376,12 @@ fn map(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
 
 /// O(n) calls of the predicate.
 fn filter(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
-    let f = vm.expect_function(a[0])?;
-    let l = vm.expect_list(a[1])?;
+    let l = vm.expect_list(a[1]).trace(|| nth_arg(1, "filter"))?;
     let n = vm.heap.list(l).len();
+    if n == 0 {
+        return Ok(Value::List(l));
+    }
+    let f = vm.expect_function(a[0]).trace(|| nth_arg(0, "filter"))?;
     let mut out = Vec::new();
     for i in 0..n {
         let x = vm.heap.list(l)[i];
@@ -379,7 +389,10 @@ fn filter(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
         match keep {
             Value::Bool(true) => out.push(x),
             Value::Bool(false) => {}
-            other => return Err(vm.expected(&other, "a Boolean")),
+            other => {
+                return Err(vm.expected(&other, "a Boolean"))
+                    .trace(|| "while evaluating the return value of the filtering function passed to builtins.filter".into())
+            }
         }
     }
     Ok(vm.new_list(out))
@@ -387,14 +400,13 @@ fn filter(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
 
 /// O(n) calls; the accumulator is forced at each step.
 fn foldl(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
-    let f = a[0];
-    let l = vm.expect_list(a[2])?;
+    let f = vm.expect_function(a[0]).trace(|| nth_arg(0, "foldlStrict"))?;
+    let l = vm.expect_list(a[2]).trace(|| nth_arg(2, "foldlStrict"))?;
     let n = vm.heap.list(l).len();
     let mut acc = a[1];
     if n == 0 {
         return Ok(acc);
     }
-    let f = vm.expect_function(f)?;
     let mark = vm.root(acc);
     for i in 0..n {
         let x = vm.heap.list(l)[i];
@@ -424,11 +436,11 @@ fn foldl(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
 
 /// O(n) allocation; each element a lazy application.
 fn gen_list(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
-    let f = a[0];
-    let n = vm.expect_int(a[1])?;
+    let n = vm.expect_int(a[1]).trace(|| nth_arg(1, "genList"))?;
     if n < 0 {
         return Err(EvalError::type_error(format!("cannot create list of size {n}")));
     }
+    let f = vm.expect_function(a[0]).trace(|| nth_arg(0, "genList"))?;
     let out = (0..n).map(|i| vm.new_apply(f, Value::Int(i))).collect();
     Ok(vm.new_list(out))
 }
@@ -563,7 +575,7 @@ fn function_args(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
             Ok(vm.new_attrs(Attrs::from_unsorted(fields)))
         }
         Value::Builtin(_) | Value::PrimApp(_) => Ok(vm.new_attrs(Attrs::default())),
-        other => Err(vm.expected(&other, "a function")),
+        _ => Err(EvalError::type_error("'functionArgs' requires a function")),
     }
 }
 

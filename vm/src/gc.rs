@@ -55,11 +55,15 @@ pub struct GcStats {
 
 /// The heap.
 pub struct Heap {
-    objs: Vec<Obj>,
-    marks: Vec<bool>,
+    /// Object slots in fixed-size chunks: growing never moves or copies objects.
+    chunks: Vec<Box<[Obj]>>,
+    /// Slots in use or freed (the next new slot's index).
+    len: usize,
+    /// One mark bit per slot.
+    marks: Vec<u64>,
     free: Vec<u32>,
     live: usize,
-    /// Allocations since the last collection.
+    /// Bytes allocated since the last collection (objects and what they own).
     since: usize,
     /// Collect when `since` exceeds this.
     threshold: usize,
@@ -69,13 +73,36 @@ pub struct Heap {
     pub stats: GcStats,
 }
 
-/// Fewest allocations between collections.
-const MIN_THRESHOLD: usize = 1 << 18;
+/// Slots per chunk (a power of two).
+const CHUNK_BITS: usize = 16;
+const CHUNK: usize = 1 << CHUNK_BITS;
+
+/// Fewest bytes allocated between collections.
+const MIN_THRESHOLD: usize = 32 << 20;
+
+/// The bytes an object occupies, counting what it owns.
+fn obj_size(obj: &Obj) -> usize {
+    const V: usize = std::mem::size_of::<Value>();
+    std::mem::size_of::<Obj>()
+        + match obj {
+            Obj::Free => 0,
+            Obj::Str(s) => s.bytes.len() + s.context.iter().map(|c| c.len() + 16).sum::<usize>(),
+            Obj::List(items) => items.len() * V,
+            Obj::Attrs(a) => a.entries.capacity() * std::mem::size_of::<(crate::symbol::Symbol, Value)>(),
+            Obj::Closure(c) => c.upvalues.len() * V,
+            Obj::PrimApp(p) => p.args.len() * V,
+            Obj::Thunk(t) => match &t.state {
+                ThunkState::Code { upvalues, .. } => upvalues.len() * V,
+                _ => 0,
+            },
+        }
+}
 
 impl Default for Heap {
     fn default() -> Self {
         Heap {
-            objs: Vec::new(),
+            chunks: Vec::new(),
+            len: 0,
             marks: Vec::new(),
             free: Vec::new(),
             live: 0,
@@ -91,20 +118,35 @@ impl Heap {
     /// Allocates `obj`.
     #[inline]
     pub fn alloc(&mut self, obj: Obj) -> Gc {
-        self.since += 1;
+        self.since += obj_size(&obj);
         self.live += 1;
         self.stats.allocations += 1;
         if self.live as u64 > self.stats.peak_objects {
             self.stats.peak_objects = self.live as u64;
         }
         if let Some(i) = self.free.pop() {
-            self.objs[i as usize] = obj;
+            *self.slot_mut(i as usize) = obj;
             Gc(i)
         } else {
-            self.objs.push(obj);
-            self.marks.push(false);
-            Gc((self.objs.len() - 1) as u32)
+            let i = self.len;
+            if i >> CHUNK_BITS == self.chunks.len() {
+                self.chunks.push((0..CHUNK).map(|_| Obj::Free).collect());
+                self.marks.resize(self.chunks.len() * CHUNK / 64, 0);
+            }
+            self.len += 1;
+            *self.slot_mut(i) = obj;
+            Gc(i as u32)
         }
+    }
+
+    #[inline]
+    fn slot(&self, i: usize) -> &Obj {
+        &self.chunks[i >> CHUNK_BITS][i & (CHUNK - 1)]
+    }
+
+    #[inline]
+    fn slot_mut(&mut self, i: usize) -> &mut Obj {
+        &mut self.chunks[i >> CHUNK_BITS][i & (CHUNK - 1)]
     }
 
     /// Allocates a string.
@@ -142,13 +184,13 @@ impl Heap {
     /// The object behind `g`.
     #[inline]
     pub fn get(&self, g: Gc) -> &Obj {
-        &self.objs[g.0 as usize]
+        self.slot(g.0 as usize)
     }
 
     /// The object behind `g`, mutably.
     #[inline]
     pub fn get_mut(&mut self, g: Gc) -> &mut Obj {
-        &mut self.objs[g.0 as usize]
+        self.slot_mut(g.0 as usize)
     }
 
     /// The string behind `g`.
@@ -224,11 +266,12 @@ impl Heap {
         work.extend(extra.into_iter().map(|g| g.0));
         while let Some(i) = work.pop() {
             let i = i as usize;
-            if self.marks[i] {
+            let (word, bit) = (i / 64, 1u64 << (i % 64));
+            if self.marks[word] & bit != 0 {
                 continue;
             }
-            self.marks[i] = true;
-            match &self.objs[i] {
+            self.marks[word] |= bit;
+            match self.slot(i) {
                 Obj::Free | Obj::Str(_) => {}
                 Obj::List(items) => items.iter().for_each(|v| push_value(&mut work, *v)),
                 Obj::Attrs(a) => a.entries.iter().for_each(|(_, v)| push_value(&mut work, *v)),
@@ -247,18 +290,21 @@ impl Heap {
             }
         }
         let mut freed = 0;
-        for (i, (obj, mark)) in self.objs.iter_mut().zip(self.marks.iter_mut()).enumerate() {
-            if *mark {
-                *mark = false;
-            } else if !matches!(obj, Obj::Free) {
-                *obj = Obj::Free;
+        let mut live_bytes = 0;
+        for i in 0..self.len {
+            let (word, bit) = (i / 64, 1u64 << (i % 64));
+            if self.marks[word] & bit != 0 {
+                live_bytes += obj_size(self.slot(i));
+            } else if !matches!(self.slot(i), Obj::Free) {
+                *self.slot_mut(i) = Obj::Free;
                 self.free.push(i as u32);
                 freed += 1;
             }
         }
+        self.marks.iter_mut().for_each(|w| *w = 0);
         self.live -= freed;
         self.since = 0;
-        self.threshold = MIN_THRESHOLD.max(self.live);
+        self.threshold = MIN_THRESHOLD.max(live_bytes);
         self.stats.freed += freed as u64;
         self.stats.collections += 1;
         self.stats.pause += start.elapsed();

@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 
 use lix_compiler::Op;
 
-use crate::error::{ErrorKind, EvalError, EvalResult};
+use crate::error::{ErrorKind, EvalError, EvalResult, Pos, TraceEntry};
 use crate::gc::Obj;
 use crate::symbol::Symbol;
 use crate::value::{Attrs, Context, Value};
@@ -26,49 +26,91 @@ impl Vm {
         EvalError::type_error(format!("expected {what} but found {}: {}", v.show_type(), self.show(*v)))
     }
 
+    /// The operators `+ - * /`. `+` is CppNix's `ExprConcatStrings` (numbers add, anything else
+    /// concatenates as a string or path); `-`, `*` and `/` are calls of the builtins `sub`,
+    /// `mul` and `div` in CppNix, so they fail as those do.
     pub(crate) fn arith(&mut self, op: Op, a: Value, b: Value) -> EvalResult<Value> {
         use Value::{Float, Int};
         match (op, a, b) {
             (Op::Add, Int(x), Int(y)) => x.checked_add(y).map(Int).ok_or_else(|| overflow("adding", x, "+", y)),
-            (Op::Sub, Int(x), Int(y)) => x.checked_sub(y).map(Int).ok_or_else(|| overflow("subtracting", x, "-", y)),
-            (Op::Mul, Int(x), Int(y)) => x.checked_mul(y).map(Int).ok_or_else(|| overflow("multiplying", x, "*", y)),
-            (Op::Div, Int(_), Int(0)) => Err(EvalError::type_error("division by zero")),
-            (Op::Div, Int(x), Int(y)) => x.checked_div(y).map(Int).ok_or_else(|| overflow("dividing", x, "/", y)),
-            (Op::Div, Int(_) | Float(_), Float(0.0)) => Err(EvalError::type_error("division by zero")),
-            (Op::Div, Float(_), Int(0)) => Err(EvalError::type_error("division by zero")),
-            (_, Int(_) | Float(_), Int(_) | Float(_)) => {
-                let x = as_float(a);
-                let y = as_float(b);
-                Ok(Float(match op {
-                    Op::Add => x + y,
-                    Op::Sub => x - y,
-                    Op::Mul => x * y,
-                    _ => x / y,
-                }))
-            }
+            (Op::Add, Int(_) | Float(_), Int(_) | Float(_)) => Ok(Float(as_float(a) + as_float(b))),
+            (Op::Add, Int(_), _) => Err(EvalError::type_error(format!("cannot add {} to an integer", b.show_type()))),
+            (Op::Add, Float(_), _) => Err(EvalError::type_error(format!("cannot add {} to a float", b.show_type()))),
             (Op::Add, Value::Path(p), _) => {
                 let mut s = self.heap.str(p).bytes.to_vec();
-                let (tail, _) = self.coerce_to_string(b, Coercion::Interpolation, false)?;
+                let (tail, ctx) = self
+                    .coerce_to_string(b, Coercion::Interpolation, false)
+                    .map_err(path_segment)?;
+                if !ctx.is_empty() {
+                    return Err(EvalError::type_error(
+                        "a string that refers to a store path cannot be appended to a path",
+                    ));
+                }
                 s.extend_from_slice(&tail);
                 let canon = canon_path(&s);
                 Ok(self.new_path(canon))
             }
-            (Op::Add, Value::String(_), _) => {
-                let (mut s, mut ctx) = self.coerce_to_string(a, Coercion::Interpolation, true)?;
-                let (tail, ctx2) = self.coerce_to_string(b, Coercion::Interpolation, true)?;
+            (Op::Add, _, _) => {
+                let copy = matches!(a, Value::String(_));
+                let (mut s, mut ctx) =
+                    self.coerce_to_string(a, Coercion::Interpolation, copy).map_err(path_segment)?;
+                let (tail, ctx2) =
+                    self.coerce_to_string(b, Coercion::Interpolation, copy).map_err(path_segment)?;
                 s.extend_from_slice(&tail);
                 merge_context(&mut ctx, ctx2);
                 Ok(self.new_string_ctx(s, ctx))
             }
-            (Op::Add, Int(_) | Float(_), _) => Err(self.expected(&b, if matches!(a, Int(_)) { "an integer" } else { "a float" })),
-            (Op::Add, _, _) => Err(EvalError::type_error(format!(
-                "cannot add {} to {}",
-                b.show_type(),
-                a.show_type()
-            ))),
-            (_, Int(_) | Float(_), _) => Err(self.expected(&b, "an integer")),
-            _ => Err(self.expected(&a, "an integer")),
+            _ => self.builtin_arith(op, a, b),
         }
+    }
+
+    /// The builtins `add`, `sub`, `mul` and `div` on forced arguments, with CppNix's checks in
+    /// CppNix's order (`div` checks its divisor first).
+    pub fn builtin_arith(&mut self, op: Op, a: Value, b: Value) -> EvalResult<Value> {
+        use Value::{Float, Int};
+        let (noun, verb, sym, arg) = match op {
+            Op::Add => ("addition", "adding", "+", "argument"),
+            Op::Sub => ("subtraction", "subtracting", "-", "argument"),
+            Op::Mul => ("multiplication", "multiplying", "*", "argument"),
+            _ => ("division", "dividing", "/", "operand"),
+        };
+        let ctx = |which: &str| format!("while evaluating the {which} {arg} of the {noun}");
+        let float = |vm: &Vm, v: Value, which: &str| match v {
+            Int(i) => Ok(i as f64),
+            Float(f) => Ok(f),
+            _ => Err(with_trace(vm.expected(&v, "a float"), ctx(which))),
+        };
+        let int = |vm: &Vm, v: Value, which: &str| match v {
+            Int(i) => Ok(i),
+            _ => Err(with_trace(vm.expected(&v, "an integer"), ctx(which))),
+        };
+        let any_float = matches!(a, Float(_)) || matches!(b, Float(_));
+        if op == Op::Div {
+            let divisor = float(self, b, "second")?;
+            if divisor == 0.0 {
+                return Err(EvalError::type_error("division by zero"));
+            }
+            if any_float {
+                return Ok(Float(float(self, a, "first")? / divisor));
+            }
+            let (x, y) = (int(self, a, "first")?, int(self, b, "second")?);
+            return x.checked_div(y).map(Int).ok_or_else(|| overflow(verb, x, sym, y));
+        }
+        if any_float {
+            let (x, y) = (float(self, a, "first")?, float(self, b, "second")?);
+            return Ok(Float(match op {
+                Op::Add => x + y,
+                Op::Sub => x - y,
+                _ => x * y,
+            }));
+        }
+        let (x, y) = (int(self, a, "first")?, int(self, b, "second")?);
+        let r = match op {
+            Op::Add => x.checked_add(y),
+            Op::Sub => x.checked_sub(y),
+            _ => x.checked_mul(y),
+        };
+        r.map(Int).ok_or_else(|| overflow(verb, x, sym, y))
     }
 
     pub(crate) fn less_than(&mut self, a: Value, b: Value) -> EvalResult<bool> {
@@ -90,25 +132,39 @@ impl Vm {
                 Ok(self.heap.str(x).bytes.cmp(&self.heap.str(y).bytes))
             }
             (Value::List(x), Value::List(y)) => {
+                // As CppNix: equal elements are skipped by `==` (so `[ { } ] < [ { } ]` is
+                // false, not an error), the first unequal pair decides.
                 let mut i = 0;
-                loop {
+                let mark = self.root(a);
+                self.root(b);
+                let r = loop {
                     let (lx, ly) = (self.heap.list(x).len(), self.heap.list(y).len());
                     if i == lx || i == ly {
-                        return Ok(lx.cmp(&ly));
+                        break Ok(lx.cmp(&ly));
                     }
                     let (ex, ey) = (self.heap.list(x)[i], self.heap.list(y)[i]);
-                    let mark = self.root(a);
-                    self.root(b);
-                    let ord = self.compare(ex, ey);
-                    self.unroot(mark);
-                    match ord? {
-                        Ordering::Equal => i += 1,
-                        other => return Ok(other),
+                    match self.equal(ex, ey) {
+                        Ok(true) => i += 1,
+                        Ok(false) => {
+                            break self
+                                .compare(ex, ey)
+                                .map_err(|e| with_trace(e, "while comparing two list elements".into()))
+                        }
+                        Err(e) => break Err(e),
                     }
-                }
+                };
+                self.unroot(mark);
+                r
             }
-            _ => Err(EvalError::type_error(format!(
+            _ if std::mem::discriminant(&a) != std::mem::discriminant(&b) => Err(EvalError::type_error(format!(
                 "cannot compare {} with {}; values are {} and {}",
+                a.show_type(),
+                b.show_type(),
+                self.show(a),
+                self.show(b)
+            ))),
+            _ => Err(EvalError::type_error(format!(
+                "cannot compare {} with {}; values of that type are incomparable (values are {} and {})",
                 a.show_type(),
                 b.show_type(),
                 self.show(a),
@@ -191,6 +247,170 @@ impl Vm {
         })
     }
 
+    /// The error of a failed `assert a == b`: why the values differ, as CppNix's
+    /// `assertEqValues` explains it, framed "while evaluating the condition of the assertion".
+    /// `eq` is the position of the `==`, `assert` that of the assertion, `condition` the
+    /// condition as printed in `assertion '…' failed`. Errors while forcing are returned as
+    /// they are.
+    pub fn assert_equal_error(&mut self, a: Value, b: Value, eq: Option<Pos>, assert: Option<Pos>, condition: &str) -> EvalError {
+        let mark = self.root(a);
+        self.root(b);
+        let r = stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || self.explain_inequality(a, b, eq));
+        self.unroot(mark);
+        let mut e = match r {
+            Err(e) => e,
+            Ok(()) => EvalError::new(ErrorKind::Assert, format!("assertion '{condition}' failed")),
+        };
+        if e.kind == ErrorKind::Assert {
+            e.trace.push(TraceEntry {
+                message: format!("while evaluating the condition of the assertion '{condition}'"),
+                pos: assert,
+            });
+        }
+        e
+    }
+
+    /// `Ok` if `a == b`, else an assertion error saying where they differ (innermost frames
+    /// first: "while comparing attribute 'x'", "while comparing list element 0").
+    pub fn explain_inequality(&mut self, a: Value, b: Value, eq: Option<Pos>) -> EvalResult<()> {
+        use Value::*;
+        let a = self.force(a)?;
+        let b = self.force(b)?;
+        let fail = |m: std::string::String| Err(EvalError::new(ErrorKind::Assert, m));
+        let frame = |mut e: EvalError, message: std::string::String| {
+            e.trace.push(TraceEntry { message, pos: eq });
+            e
+        };
+        match (a, b) {
+            (Int(_) | Float(_), Int(_) | Float(_)) => {
+                let same = match (a, b) {
+                    (Int(x), Int(y)) => x == y,
+                    _ => as_float(a) == as_float(b),
+                };
+                if same {
+                    return Ok(());
+                }
+                fail(format!(
+                    "{} with value '{}' is not equal to {} with value '{}'",
+                    a.show_type(),
+                    self.show(a),
+                    b.show_type(),
+                    self.show(b)
+                ))
+            }
+            _ if std::mem::discriminant(&a) != std::mem::discriminant(&b)
+                && !(a.is_function() && b.is_function()) =>
+            {
+                fail(format!(
+                    "{} of value '{}' is not equal to {} of value '{}'",
+                    a.show_type(),
+                    self.show(a),
+                    b.show_type(),
+                    self.show(b)
+                ))
+            }
+            (Null, Null) => Ok(()),
+            (Bool(x), Bool(y)) if x == y => Ok(()),
+            (Bool(x), Bool(y)) => fail(format!("boolean '{x}' is not equal to boolean '{y}'")),
+            (String(x), String(y)) if self.heap.str(x).bytes == self.heap.str(y).bytes => Ok(()),
+            (String(_), String(_)) => fail(format!("string '{}' is not equal to string '{}'", self.show(a), self.show(b))),
+            (Path(x), Path(y)) if self.heap.str(x).bytes == self.heap.str(y).bytes => Ok(()),
+            (Path(_), Path(_)) => fail(format!("path '{}' is not equal to path '{}'", self.show(a), self.show(b))),
+            (List(x), List(y)) => {
+                let (lx, ly) = (self.heap.list(x).len(), self.heap.list(y).len());
+                if lx != ly {
+                    return fail(format!(
+                        "list of size '{lx}' is not equal to list of size '{ly}', left hand side is '{}', right hand side is '{}'",
+                        self.show(a),
+                        self.show(b)
+                    ));
+                }
+                for i in 0..lx {
+                    let (ex, ey) = (self.heap.list(x)[i], self.heap.list(y)[i]);
+                    if self.equal_inner(ex, ey, false)? {
+                        continue;
+                    }
+                    return self.explain_inequality(ex, ey, eq).map_err(|e| frame(e, format!("while comparing list element {i}")));
+                }
+                Ok(())
+            }
+            (Attrs(x), Attrs(y)) => {
+                if self.is_derivation(x)? && self.is_derivation(y)? {
+                    let (ox, oy) = (self.heap.attrs(x).get(self.syms.out_path), self.heap.attrs(y).get(self.syms.out_path));
+                    if let (Some(ox), Some(oy)) = (ox, oy) {
+                        return self.explain_inequality(ox, oy, eq).map_err(|e| {
+                            frame(e, "while comparing a derivation by its 'outPath' attribute".into())
+                        });
+                    }
+                }
+                let n = self.heap.attrs(x).entries.len();
+                if n != self.heap.attrs(y).entries.len() {
+                    return fail(format!(
+                        "attribute names of attribute set '{}' differs from attribute set '{}'",
+                        self.show(a),
+                        self.show(b)
+                    ));
+                }
+                for i in 0..n {
+                    let (sx, vx) = self.heap.attrs(x).entries[i];
+                    let (sy, vy) = self.heap.attrs(y).entries[i];
+                    if sx != sy {
+                        let (name, how) = if self.heap.attrs(y).get(sx).is_none() {
+                            (sx, "is contained in '{a}', but not in '{b}'")
+                        } else {
+                            (sy, "is missing in '{a}', but is contained in '{b}'")
+                        };
+                        let how = how.replace("{a}", &self.show(a)).replace("{b}", &self.show(b));
+                        return fail(format!("attribute name '{}' {how}", self.symbols.text(name)));
+                    }
+                    if self.equal_inner(vx, vy, false)? {
+                        continue;
+                    }
+                    // CppNix adds "where left/right hand side is" frames at the attributes'
+                    // definitions here; our sets do not record those positions.
+                    return self
+                        .explain_inequality(vx, vy, eq)
+                        .map_err(|e| frame(e, format!("while comparing attribute '{}'", self.symbols.text(sx))));
+                }
+                Ok(())
+            }
+            (Lambda(_) | Builtin(_) | PrimApp(_), _) => {
+                fail("distinct functions and immediate comparisons of identical functions compare as unequal".into())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// `attribute 'NAME' missing`, with CppNix's suggestions from the names of `set` (those at
+    /// edit distance 2 or less, closest first, at most 5) on a line of its own.
+    pub fn missing_attr(&self, name: Symbol, set: Option<crate::value::Gc>) -> EvalError {
+        let wanted = self.symbols.name(name);
+        let mut message = format!("attribute '{}' missing", self.symbols.text(name));
+        if let Some(g) = set {
+            let mut close: Vec<(usize, Vec<u8>)> = self
+                .heap
+                .attrs(g)
+                .entries
+                .iter()
+                .map(|(s, _)| self.symbols.name(*s))
+                .map(|n| (levenshtein(wanted, n), n.to_vec()))
+                .filter(|(d, _)| *d <= 2)
+                .collect();
+            close.sort();
+            close.truncate(5);
+            if !close.is_empty() {
+                let names: Vec<String> = close.iter().map(|(_, n)| String::from_utf8_lossy(n).into_owned()).collect();
+                let list = match names.split_last() {
+                    Some((last, [])) => last.clone(),
+                    Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+                    None => String::new(),
+                };
+                message.push_str(&format!("\n{DID_YOU_MEAN}{list}?"));
+            }
+        }
+        EvalError::type_error(message)
+    }
+
     /// Whether set `g` is a derivation (`type = "derivation"`), forcing `type`.
     pub fn is_derivation(&mut self, g: crate::value::Gc) -> EvalResult<bool> {
         let Some(t) = self.heap.attrs(g).get(self.syms.type_) else { return Ok(false) };
@@ -258,14 +478,14 @@ impl Vm {
                 match v {
                     Value::Path(g) => bytes.extend_from_slice(&self.heap.str(g).bytes),
                     _ => {
-                        let (s, c) = self.coerce_to_string(v, Coercion::Interpolation, false)?;
+                        let (s, c) = self.coerce_to_string(v, Coercion::Interpolation, false).map_err(path_segment)?;
                         bytes.extend_from_slice(&s);
                         merge_context(&mut ctx, c);
                     }
                 }
                 continue;
             }
-            let (s, c) = self.coerce_to_string(v, Coercion::Interpolation, !path)?;
+            let (s, c) = self.coerce_to_string(v, Coercion::Interpolation, !path).map_err(path_segment)?;
             bytes.extend_from_slice(&s);
             merge_context(&mut ctx, c);
         }
@@ -294,6 +514,9 @@ impl Vm {
             Value::Path(g) => {
                 let path = String::from_utf8_lossy(&self.heap.str(g).bytes).into_owned();
                 if copy_paths {
+                    if !self.io.path_exists(&path) {
+                        return Err(EvalError::new(ErrorKind::Other, format!("path '{path}' does not exist")));
+                    }
                     let store_path = self.io.add_to_store(&path).map_err(|m| EvalError::new(ErrorKind::Other, m))?;
                     Ok((store_path.clone().into_bytes(), vec![store_path.into()]))
                 } else {
@@ -306,14 +529,9 @@ impl Vm {
                     let r = self.call(f, v);
                     self.unroot(mark);
                     let r = r?;
-                    return match r {
-                        Value::String(_) | Value::Path(_) => self.coerce_to_string(r, how, copy_paths),
-                        other => Err(EvalError::type_error(format!(
-                            "`__toString` should return a string, but got {}: {}",
-                            other.show_type(),
-                            self.show(other)
-                        ))),
-                    };
+                    return self.coerce_to_string(r, how, copy_paths).map_err(|e| {
+                        with_trace(e, "while using the result of the `__toString` attribute".into())
+                    });
                 }
                 if let Some(out) = self.heap.attrs(g).get(self.syms.out_path) {
                     return self.coerce_to_string(out, how, copy_paths);
@@ -421,8 +639,38 @@ impl Vm {
     }
 }
 
+/// How a suggestion line starts; error printers put it after the error's position, as CppNix
+/// does.
+pub const DID_YOU_MEAN: &str = "Did you mean ";
+
+/// The edit distance of two names (insertions, deletions, substitutions).
+fn levenshtein(a: &[u8], b: &[u8]) -> usize {
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, &ca) in a.iter().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let next = (diag + usize::from(ca != cb)).min(row[j] + 1).min(row[j + 1] + 1);
+            diag = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
 fn is_empty_list(vm: &Vm, v: Value) -> bool {
     matches!(v, Value::List(g) if vm.heap.list(g).is_empty())
+}
+
+/// `e` with `message` as its innermost trace frame (no position).
+pub(crate) fn with_trace(mut e: EvalError, message: String) -> EvalError {
+    e.trace.push(crate::error::TraceEntry { message, pos: None });
+    e
+}
+
+/// A coercion error inside `+`, framed as CppNix frames it.
+fn path_segment(e: EvalError) -> EvalError {
+    with_trace(e, "while evaluating a path segment".into())
 }
 
 fn overflow(verb: &str, x: i64, op: &str, y: i64) -> EvalError {

@@ -29,11 +29,20 @@ pub fn quote_string(bytes: &[u8], out: &mut String) {
     out.push('"');
 }
 
-/// Limits for printing a value inside an error message.
+/// Limits for printing a value inside an error message (CppNix's `errorPrintOptions`). The item
+/// and attribute limits count across the whole value, not per list or set, as CppNix's do.
 struct Limits {
     depth: usize,
     items: usize,
+    attrs: usize,
     string: usize,
+}
+
+/// What has been printed so far, against [`Limits`].
+#[derive(Default)]
+struct Printed {
+    items: usize,
+    attrs: usize,
 }
 
 impl Vm {
@@ -42,7 +51,7 @@ impl Vm {
     pub fn print_value(&self, v: Value) -> String {
         let mut out = String::new();
         let mut seen = FxHashSet::default();
-        self.print_into(v, &mut out, &mut seen, None, 0);
+        self.print_into(v, &mut out, &mut seen, None, &mut Printed::default(), 0);
         out
     }
 
@@ -50,14 +59,49 @@ impl Vm {
     pub fn show(&self, v: Value) -> String {
         let mut out = String::new();
         let mut seen = FxHashSet::default();
-        self.print_into(v, &mut out, &mut seen, Some(&Limits { depth: 10, items: 10, string: 1024 }), 0);
+        let limits = Limits { depth: 10, items: 10, attrs: 10, string: 1024 };
+        self.print_into(v, &mut out, &mut seen, Some(&limits), &mut Printed::default(), 0);
         out
     }
 
-    fn print_into(&self, v: Value, out: &mut String, seen: &mut FxHashSet<Gc>, limits: Option<&Limits>, depth: usize) {
+    /// How error messages name a lambda: `«lambda NAME @ FILE:LINE:COL»`.
+    pub fn show_lambda(&self, c: Gc) -> String {
+        let proto = &self.protos[self.heap.closure(c).code.0 as usize];
+        let mut out = String::from("«lambda");
+        if let lix_compiler::ProtoKind::Lambda { name: Some(name), .. } = &proto.kind {
+            out.push(' ');
+            out.push_str(name);
+        }
+        let pos = crate::Pos { file: proto.file, range: proto.span };
+        let _ = write!(out, " @ {}»", self.show_pos(pos));
+        out
+    }
+
+    /// A position as CppNix prints it: `FILE:LINE:COL`, with `«string»` for expressions given
+    /// on the command line.
+    pub fn show_pos(&self, pos: crate::Pos) -> String {
+        let (path, _) = self.file_source(pos.file);
+        let (line, col) = self.line_col(pos);
+        format!("{}:{line}:{col}", show_origin(path))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn print_into(
+        &self,
+        v: Value,
+        out: &mut String,
+        seen: &mut FxHashSet<Gc>,
+        limits: Option<&Limits>,
+        printed: &mut Printed,
+        depth: usize,
+    ) {
         let v = match v {
             Value::Thunk(t) => match self.heap.thunk(t).state {
                 ThunkState::Done(x) => x,
+                _ if limits.is_some() && self.heap.thunk(t).forcing => {
+                    out.push_str("«potential infinite recursion»");
+                    return;
+                }
                 _ => {
                     out.push_str(if limits.is_some() { "«thunk»" } else { "<CODE>" });
                     return;
@@ -77,7 +121,7 @@ impl Vm {
                 match limits {
                     Some(l) if bytes.len() > l.string => {
                         quote_string(&bytes[..l.string], out);
-                        out.push('«');
+                        out.push_str(" «");
                         let _ = write!(out, "{} bytes elided", bytes.len() - l.string);
                         out.push('»');
                     }
@@ -102,13 +146,15 @@ impl Vm {
                 out.push_str("[ ");
                 for (i, item) in items.iter().enumerate() {
                     if let Some(l) = limits {
-                        if i >= l.items {
-                            let _ = write!(out, "«{} items elided» ", items.len() - i);
+                        if printed.items >= l.items {
+                            let n = items.len() - i;
+                            let _ = write!(out, "«{n} {} elided» ", if n == 1 { "item" } else { "items" });
                             break;
                         }
                     }
-                    self.print_into(*item, out, seen, limits, depth + 1);
+                    self.print_into(*item, out, seen, limits, printed, depth + 1);
                     out.push(' ');
+                    printed.items += 1;
                 }
                 out.push(']');
             }
@@ -130,19 +176,27 @@ impl Vm {
                 let entries = self.sorted_attrs(g);
                 for (i, (name, value)) in entries.iter().enumerate() {
                     if let Some(l) = limits {
-                        if i >= l.items {
-                            let _ = write!(out, "«{} attributes elided» ", entries.len() - i);
+                        if printed.attrs >= l.attrs {
+                            let n = entries.len() - i;
+                            let _ = write!(out, "«{n} {} elided» ", if n == 1 { "attribute" } else { "attributes" });
                             break;
                         }
                     }
                     print_attr_name(self.symbols.name(*name), out);
                     out.push_str(" = ");
-                    self.print_into(*value, out, seen, limits, depth + 1);
+                    self.print_into(*value, out, seen, limits, printed, depth + 1);
                     out.push_str("; ");
+                    printed.attrs += 1;
                 }
                 out.push('}');
             }
-            Value::Lambda(_) => out.push_str(if limits.is_some() { "«lambda»" } else { "<LAMBDA>" }),
+            Value::Lambda(c) => {
+                if limits.is_some() {
+                    out.push_str(&self.show_lambda(c));
+                } else {
+                    out.push_str("<LAMBDA>");
+                }
+            }
             Value::Builtin(id) => {
                 if limits.is_some() {
                     let _ = write!(out, "«primop {}»", self.builtins[id as usize].name);
@@ -160,6 +214,15 @@ impl Vm {
             }
             Value::Thunk(_) => out.push_str("<CODE>"),
         }
+    }
+}
+
+/// A file's name as CppNix prints it in positions: `«string»` and `«stdin»` for the
+/// pseudo-files `(string)` and `(stdin)`.
+pub fn show_origin(path: &str) -> String {
+    match path.strip_prefix('(').and_then(|p| p.strip_suffix(')')) {
+        Some(name) => format!("«{name}»"),
+        None => path.to_string(),
     }
 }
 

@@ -117,6 +117,9 @@ impl Attrs {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CodeRef(pub u32);
 
+/// Captured variables: up to two stay inline (most closures and thunks capture few).
+pub type Upvalues = smallvec::SmallVec<[Value; 2]>;
+
 /// A lambda: its code and captured variables.
 #[derive(Clone, Debug)]
 pub struct Closure {
@@ -124,7 +127,7 @@ pub struct Closure {
     pub code: CodeRef,
     /// Captured values, in the prototype's capture order. Empty until captured for closures
     /// created late in a recursive scope.
-    pub upvalues: Box<[Value]>,
+    pub upvalues: Upvalues,
 }
 
 /// A suspended computation and, once forced, its value.
@@ -144,7 +147,7 @@ pub enum ThunkState {
         /// The code.
         code: CodeRef,
         /// Captured values (empty until captured, for late thunks).
-        upvalues: Box<[Value]>,
+        upvalues: Upvalues,
     },
     /// `f arg`, made by builtins such as `map`.
     Apply {

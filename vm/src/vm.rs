@@ -17,7 +17,7 @@ use crate::gc::{Heap, Obj};
 use crate::io::EvalIO;
 use crate::loader::{LoadedFile, Loader};
 use crate::symbol::{Symbol, Symbols};
-use crate::value::{Attrs, Closure, CodeRef, Gc, NixStr, PrimApp, ThunkState, Value};
+use crate::value::{Attrs, Closure, CodeRef, Gc, NixStr, PrimApp, ThunkState, Upvalues, Value};
 
 /// Settings of one evaluation.
 #[derive(Clone, Debug)]
@@ -277,7 +277,7 @@ impl Vm {
     /// Runs a file's root prototype and returns its value.
     pub(crate) fn run_file(&mut self, file: u32) -> EvalResult<Value> {
         let root = self.files[file as usize].root;
-        let thunk = self.heap.alloc_thunk(ThunkState::Code { code: root, upvalues: Box::new([]) });
+        let thunk = self.heap.alloc_thunk(ThunkState::Code { code: root, upvalues: Upvalues::new() });
         self.force(Value::Thunk(thunk))
     }
 
@@ -515,7 +515,7 @@ impl Vm {
         }
     }
 
-    fn capture(&self, captures: &[Slot], base: usize, env: Option<Gc>) -> Box<[Value]> {
+    fn capture(&self, captures: &[Slot], base: usize, env: Option<Gc>) -> Upvalues {
         captures
             .iter()
             .map(|s| match *s {
@@ -709,12 +709,12 @@ impl Vm {
                     }
                     Op::ThunkLate(p) => {
                         let code = CodeRef(proto.file_base + p);
-                        let g = self.heap.alloc_thunk(ThunkState::Code { code, upvalues: Box::new([]) });
+                        let g = self.heap.alloc_thunk(ThunkState::Code { code, upvalues: Upvalues::new() });
                         self.stack.push(Value::Thunk(g));
                     }
                     Op::ClosureLate(p) => {
                         let code = CodeRef(proto.file_base + p);
-                        let g = self.heap.alloc(Obj::Closure(Closure { code, upvalues: Box::new([]) }));
+                        let g = self.heap.alloc(Obj::Closure(Closure { code, upvalues: Upvalues::new() }));
                         self.stack.push(Value::Lambda(g));
                     }
                     Op::Capture(n) | Op::CaptureDefault(n) => {
@@ -734,6 +734,41 @@ impl Vm {
                             continue 'frames;
                         }
                         self.frames[fi].ip = ip as u32;
+                        let v = tri!(ip, self.call_slow(f, arg));
+                        self.stack.push(v);
+                    }
+                    Op::CallN(n) => {
+                        if self.heap.wants_collection() {
+                            self.frames[fi].ip = (ip - 1) as u32;
+                            self.collect_garbage();
+                        }
+                        self.frames[fi].ip = ip as u32;
+                        let n = n as usize;
+                        let at = self.stack.len() - n - 1;
+                        let f = self.stack[at];
+                        if let Value::Builtin(id) = f {
+                            if self.builtins[id as usize].arity as usize == n {
+                                let args: smallvec::SmallVec<[Value; 4]> = self.stack[at + 1..].iter().copied().collect();
+                                let v = tri!(ip, self.call_builtin(id, &args));
+                                self.stack.truncate(at);
+                                self.stack.push(v);
+                                continue;
+                            }
+                        }
+                        // Anything else: all but the last argument through nested calls (a
+                        // partial application returns at once), the last one as a frame.
+                        let mut f = f;
+                        for i in 0..n - 1 {
+                            let a = self.stack[at + 1 + i];
+                            f = tri!(ip, self.call(f, a));
+                            self.stack[at] = f;
+                        }
+                        let arg = self.stack[at + n];
+                        self.stack.truncate(at);
+                        if let Value::Lambda(c) = f {
+                            tri!(ip, self.enter_lambda(c, arg, OnReturn::Nothing));
+                            continue 'frames;
+                        }
                         let v = tri!(ip, self.call_slow(f, arg));
                         self.stack.push(v);
                     }
@@ -1159,7 +1194,7 @@ impl Vm {
             None => match default {
                 Some(p) => {
                     let code = CodeRef(proto.file_base + p);
-                    Value::Thunk(self.heap.alloc_thunk(ThunkState::Code { code, upvalues: Box::new([]) }))
+                    Value::Thunk(self.heap.alloc_thunk(ThunkState::Code { code, upvalues: Upvalues::new() }))
                 }
                 None => {
                     return Err(EvalError::type_error(format!(

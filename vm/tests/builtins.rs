@@ -192,7 +192,8 @@ fn hashes() {
         ),
         (
             r#"builtins.hashString "foo" "x""#,
-            "error: unknown hash algorithm 'foo', expect 'blake3', 'md5', 'sha1', 'sha256', or 'sha512'",
+            "error: unknown hash algorithm 'foo', expect 'blake3', 'md5', 'sha1', 'sha256', or 'sha512'\n\
+             Try 'nix-instantiate --help' for more information.",
         ),
     ]);
 }

@@ -4,7 +4,7 @@
 use base64::Engine as _;
 use md5::Digest as _;
 
-use super::{expect_string_no_ctx, files::real_path, lossy, nth_arg, TraceExt};
+use super::{expect_string_no_ctx, USAGE_HINT, files::real_path, lossy, nth_arg, TraceExt};
 use crate::error::{EvalError, EvalResult};
 use crate::value::Value;
 use crate::Vm;
@@ -36,8 +36,9 @@ impl HashAlgo {
 
     fn parse_or_err(name: &str) -> EvalResult<HashAlgo> {
         HashAlgo::parse(name).ok_or_else(|| {
+            // CppNix raises a usage error here, which its command line follows with a hint.
             EvalError::type_error(format!(
-                "unknown hash algorithm '{name}', expect 'blake3', 'md5', 'sha1', 'sha256', or 'sha512'"
+                "unknown hash algorithm '{name}', expect 'blake3', 'md5', 'sha1', 'sha256', or 'sha512'\n{USAGE_HINT}"
             ))
         })
     }
