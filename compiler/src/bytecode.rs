@@ -75,6 +75,8 @@ pub enum Op {
     ClosureLate(ProtoId),
     /// captures the upvalues of the late thunk or closure in local slot `n`
     Capture(u32),
+    /// captures them again, after `__overrides` replaced values they captured
+    Recapture(u32),
     /// f a → f(a), forced
     Call,
     /// f a1 .. an → f(a1)..(an), forced; for builtins of arity n, one native call with no

@@ -226,8 +226,8 @@ impl Compiler<'_> {
                 self.emit(Op::List(items.len() as u32), e);
             }
             Expr::Attrs(attrs) => {
-                self.group_bindings(&attrs.scope, e);
-                let overrides = if attrs.recursive { self.overrides(attrs, e) } else { None };
+                let late = self.group_bindings(&attrs.scope, e);
+                let overrides = if attrs.recursive { self.overrides(attrs, &late, e) } else { None };
                 let mut entries: Vec<_> = attrs.entries.iter().collect();
                 entries.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
                 let mut shape = Vec::with_capacity(entries.len());
@@ -248,7 +248,7 @@ impl Compiler<'_> {
                 }
             }
             Expr::Let { bindings, body: inner } => {
-                self.group_bindings(bindings, e);
+                let _ = self.group_bindings(bindings, e);
                 self.strict(*inner);
             }
             Expr::Apply { fun, args } => {
@@ -379,7 +379,7 @@ impl Compiler<'_> {
 
     /// A `rec` set's `__overrides` (an old Nix feature that nixpkgs no longer uses): their
     /// values replace the set's own, in the set and in its scope.
-    fn overrides(&mut self, attrs: &lix_hir::hir::Attrs, e: ExprId) -> Option<u32> {
+    fn overrides(&mut self, attrs: &lix_hir::hir::Attrs, late: &[u32], e: ExprId) -> Option<u32> {
         let local_slot = |c: &Self, v: ExprId| match c.body.expr(v) {
             Expr::Var(var) => match var.resolution {
                 Resolution::Local(b) => c.fns.last().and_then(|f| f.locals.get(&Key::Binding(b)).copied()),
@@ -399,6 +399,10 @@ impl Compiler<'_> {
         self.out.overrides.push(OverrideInfo { source, targets });
         let n = (self.out.overrides.len() - 1) as u32;
         self.emit(Op::Overrides(n), e);
+        // Closures and thunks of the scope copied the old values: copy the new ones.
+        for &slot in late {
+            self.emit(Op::Recapture(slot), e);
+        }
         Some(n)
     }
 
@@ -644,9 +648,9 @@ impl Compiler<'_> {
 
     /// Binds a recursive group: every binding's slot first, then values (late thunks and
     /// closures for anything that may read the group), then the late captures.
-    fn group_bindings(&mut self, bindings: &[Binding], at: ExprId) {
+    fn group_bindings(&mut self, bindings: &[Binding], at: ExprId) -> Vec<u32> {
         if bindings.is_empty() {
-            return;
+            return Vec::new();
         }
         let slots: Vec<u32> = bindings.iter().map(|b| self.new_slot(Key::Binding(b.id))).collect();
         let saved = std::mem::replace(&mut self.group, bindings.iter().map(|b| b.id).collect());
@@ -668,8 +672,9 @@ impl Compiler<'_> {
             self.emit(Op::Store(slot), b.value);
         }
         self.group = saved;
-        for slot in late {
+        for &slot in &late {
             self.emit(Op::Capture(slot), at);
         }
+        late
     }
 }

@@ -506,9 +506,9 @@ impl Vm {
     fn upvalue(&self, env: Option<Gc>, i: u32) -> Value {
         let Some(env) = env else { return Value::Null };
         match self.heap.get(env) {
-            Obj::Closure(c) => c.upvalues[i as usize],
+            Obj::Closure(c) => c.upvalues.get(i as usize).copied().unwrap_or(Value::Null),
             Obj::Thunk(t) => match &t.state {
-                ThunkState::Code { upvalues, .. } => upvalues[i as usize],
+                ThunkState::Code { upvalues, .. } => upvalues.get(i as usize).copied().unwrap_or(Value::Null),
                 _ => Value::Null,
             },
             _ => Value::Null,
@@ -719,7 +719,11 @@ impl Vm {
                     }
                     Op::Capture(n) | Op::CaptureDefault(n) => {
                         let v = self.stack[base + n as usize];
-                        self.capture_late(v, base, env);
+                        self.capture_late(v, base, env, false);
+                    }
+                    Op::Recapture(n) => {
+                        let v = self.stack[base + n as usize];
+                        self.capture_late(v, base, env, true);
                     }
                     Op::Call => {
                         if self.heap.wants_collection() {
@@ -985,15 +989,15 @@ impl Vm {
         self.stack.pop().unwrap_or(Value::Null)
     }
 
-    fn capture_late(&mut self, v: Value, base: usize, env: Option<Gc>) {
+    fn capture_late(&mut self, v: Value, base: usize, env: Option<Gc>, again: bool) {
         let code = match v {
             Value::Thunk(t) => match &self.heap.thunk(t).state {
-                ThunkState::Code { code, upvalues } if upvalues.is_empty() => *code,
+                ThunkState::Code { code, upvalues } if again || upvalues.is_empty() => *code,
                 _ => return,
             },
             Value::Lambda(c) => {
                 let c = self.heap.closure(c);
-                if !c.upvalues.is_empty() {
+                if !again && !c.upvalues.is_empty() {
                     return;
                 }
                 c.code
