@@ -100,6 +100,7 @@ impl Vm {
                 file: index,
                 file_base,
                 span: p.span,
+                curried: curried_inner(p).map(|inner| file_base + inner),
             }));
         }
         let names: Vec<Symbol> = compiled.names.iter().map(|n| self.symbols.intern(n.as_bytes())).collect();
@@ -189,6 +190,15 @@ impl Vm {
         let thunk = self.heap.alloc_thunk(crate::value::ThunkState::Code { code: root, upvalues: crate::value::Upvalues::new() });
         self.import_cache.insert(path, Value::Thunk(thunk));
         self.force(Value::Thunk(thunk))
+    }
+}
+
+/// The inner prototype of a lambda `x: <lambda>` whose whole body makes that lambda.
+fn curried_inner(p: &lix_compiler::Proto) -> Option<u32> {
+    let lix_compiler::ProtoKind::Lambda { pattern: None, .. } = p.kind else { return None };
+    match p.code.as_slice() {
+        [lix_compiler::Op::Closure(inner), lix_compiler::Op::Return] if p.slots == 1 => Some(*inner),
+        _ => None,
     }
 }
 

@@ -65,6 +65,9 @@ pub(crate) struct RtProto {
     /// Index of the file's first prototype in the VM's table.
     pub file_base: u32,
     pub span: TextRange,
+    /// For `x: y: body`-shaped lambdas (whose body only makes another lambda): the inner
+    /// prototype, so a call can make the inner closure without pushing a frame.
+    pub curried: Option<u32>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -343,8 +346,10 @@ impl Vm {
             let f = self.force(f)?;
             if let Value::Lambda(c) = f {
                 let stop = self.frames.len();
-                self.enter_lambda(c, arg, OnReturn::Nothing)?;
-                self.run(stop)
+                match self.enter_lambda(c, arg, OnReturn::Nothing)? {
+                    Some(v) => Ok(v),
+                    None => self.run(stop),
+                }
             } else {
                 self.call_slow(f, arg)
             }
@@ -372,8 +377,7 @@ impl Vm {
                 let r = (|| {
                     let f = self.force(f)?;
                     if let Value::Lambda(c) = f {
-                        self.enter_lambda(c, arg, OnReturn::Update(t))?;
-                        Ok(None)
+                        self.enter_lambda(c, arg, OnReturn::Update(t))
                     } else {
                         self.call_slow(f, arg).map(Some)
                     }
@@ -434,14 +438,32 @@ impl Vm {
         Ok(())
     }
 
-    fn enter_lambda(&mut self, c: Gc, arg: Value, on_return: OnReturn) -> EvalResult<()> {
+    /// Calls closure `c`: pushes its frame (`None`), or, for a curried lambda, makes the inner
+    /// closure at once (`Some`).
+    fn enter_lambda(&mut self, c: Gc, arg: Value, on_return: OnReturn) -> EvalResult<Option<Value>> {
         self.stats.calls += 1;
         let code = self.heap.closure(c).code;
-        let proto = self.protos[code.0 as usize].clone();
+        let proto = &self.protos[code.0 as usize];
+        if let Some(inner) = proto.curried {
+            let upvalues = {
+                let outer = &self.heap.closure(c).upvalues;
+                self.protos[inner as usize]
+                    .captures
+                    .iter()
+                    .map(|s| match *s {
+                        Slot::Local(_) => arg,
+                        Slot::Upvalue(n) => outer.get(n as usize).copied().unwrap_or(Value::Null),
+                    })
+                    .collect()
+            };
+            let g = self.heap.alloc(Obj::Closure(Closure { code: CodeRef(inner), upvalues }));
+            return Ok(Some(Value::Lambda(g)));
+        }
+        let proto = proto.clone();
         let base = self.stack.len();
         self.push_frame(proto, Some(c), on_return)?;
         self.stack[base] = arg;
-        Ok(())
+        Ok(None)
     }
 
     /// Calls anything that is not a lambda: builtins, partial applications, functors.
@@ -734,8 +756,13 @@ impl Vm {
                         let f = self.pop();
                         if let Value::Lambda(c) = f {
                             self.frames[fi].ip = ip as u32;
-                            tri!(ip, self.enter_lambda(c, arg, OnReturn::Nothing));
-                            continue 'frames;
+                            match tri!(ip, self.enter_lambda(c, arg, OnReturn::Nothing)) {
+                                Some(v) => {
+                                    self.stack.push(v);
+                                    continue;
+                                }
+                                None => continue 'frames,
+                            }
                         }
                         self.frames[fi].ip = ip as u32;
                         let v = tri!(ip, self.call_slow(f, arg));
@@ -770,8 +797,13 @@ impl Vm {
                         let arg = self.stack[at + n];
                         self.stack.truncate(at);
                         if let Value::Lambda(c) = f {
-                            tri!(ip, self.enter_lambda(c, arg, OnReturn::Nothing));
-                            continue 'frames;
+                            match tri!(ip, self.enter_lambda(c, arg, OnReturn::Nothing)) {
+                                Some(v) => {
+                                    self.stack.push(v);
+                                    continue;
+                                }
+                                None => continue 'frames,
+                            }
                         }
                         let v = tri!(ip, self.call_slow(f, arg));
                         self.stack.push(v);
