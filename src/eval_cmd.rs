@@ -257,6 +257,7 @@ fn print(vm: &mut Vm, v: Value, args: &Args) -> Result<String, Failure> {
 /// suggestion. Lines after the first are indented by seven spaces and stripped of trailing
 /// blanks. Without `full`, frames after the fourth are left out.
 fn render_error(vm: &Vm, e: &EvalError, full: bool) -> String {
+    let e = &builtin_call_site(e);
     let (message, suggestion) = match e.message.split_once(&format!("\n{}", lix_vm::ops::DID_YOU_MEAN)) {
         Some((m, rest)) => (m, Some(format!("{}{rest}", lix_vm::ops::DID_YOU_MEAN))),
         None => (e.message.as_str(), None),
@@ -314,6 +315,23 @@ fn render_error(vm: &Vm, e: &EvalError, full: bool) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The reference shows where a builtin was called on its `while calling the 'X' builtin` frame,
+/// and an error a builtin raised itself has no position. The VM pushes that frame without a
+/// position and gives the error the position of the call when it unwinds the calling frame;
+/// move it back. (Applies when no frame inside the builtin has a position, so the error's
+/// position can only be the call's.)
+fn builtin_call_site(e: &EvalError) -> EvalError {
+    let mut e = e.clone();
+    let Some(pos) = e.pos else { return e };
+    let is_builtin_frame = |t: &TraceEntry| t.message.starts_with("while calling the '") && t.message.ends_with("' builtin");
+    let Some(i) = e.trace.iter().position(is_builtin_frame) else { return e };
+    if e.trace[..=i].iter().all(|t| t.pos.is_none()) {
+        e.trace[i].pos = Some(pos);
+        e.pos = None;
+    }
+    e
 }
 
 /// One frame: `… message` and its position.

@@ -324,13 +324,13 @@ is_type! {
 
 /// O(1).
 fn length(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
-    let l = vm.expect_list(a[0])?;
+    let l = vm.expect_list(a[0]).trace(|| nth_arg(0, "length"))?;
     Ok(Value::Int(vm.heap.list(l).len() as i64))
 }
 
 /// O(1).
 fn head(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
-    let l = vm.expect_list(a[0])?;
+    let l = vm.expect_list(a[0]).trace(|| "while evaluating the first argument passed to 'builtins.head'".into())?;
     match vm.heap.list(l).first() {
         Some(&v) => Ok(v),
         None => Err(EvalError::type_error("'builtins.head' called on an empty list")),
@@ -339,7 +339,7 @@ fn head(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
 
 /// O(n): copies the rest of the list.
 fn tail(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
-    let l = vm.expect_list(a[0])?;
+    let l = vm.expect_list(a[0]).trace(|| "while evaluating the first argument passed to 'builtins.tail'".into())?;
     let items = vm.heap.list(l);
     if items.is_empty() {
         return Err(EvalError::type_error("'builtins.tail' called on an empty list"));
@@ -350,8 +350,8 @@ fn tail(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
 
 /// O(1).
 fn elem_at(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
-    let l = vm.expect_list(a[0])?;
-    let i = vm.expect_int(a[1])?;
+    let l = vm.expect_list(a[0]).trace(|| "while evaluating the first argument passed to 'builtins.elemAt'".into())?;
+    let i = vm.expect_int(a[1]).trace(|| "while evaluating the second argument passed to 'builtins.elemAt'".into())?;
     let items = vm.heap.list(l);
     if i < 0 || i as usize >= items.len() {
         return Err(EvalError::type_error(format!(
@@ -447,12 +447,12 @@ fn gen_list(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
 
 /// O(total length).
 fn concat_lists(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
-    let l = vm.expect_list(a[0])?;
+    let l = vm.expect_list(a[0]).trace(|| nth_arg(0, "concatLists"))?;
     let n = vm.heap.list(l).len();
     let mut out = Vec::new();
     for i in 0..n {
         let x = vm.heap.list(l)[i];
-        let inner = vm.expect_list(x)?;
+        let inner = vm.expect_list(x).trace(|| "while evaluating a value of the list passed to builtins.concatLists".into())?;
         out.extend_from_slice(vm.heap.list(inner));
     }
     Ok(vm.new_list(out))
@@ -462,7 +462,7 @@ fn concat_lists(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
 
 /// O(n log n): names sorted.
 fn attr_names(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
-    let g = vm.expect_attrs(a[0])?;
+    let g = vm.expect_attrs(a[0]).trace(|| "while evaluating the argument passed to builtins.attrNames".into())?;
     let names: Vec<Symbol> = vm.sorted_attrs(g).into_iter().map(|e| e.0).collect();
     let out = names
         .into_iter()
@@ -476,15 +476,15 @@ fn attr_names(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
 
 /// O(n log n): values in name order.
 fn attr_values(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
-    let g = vm.expect_attrs(a[0])?;
+    let g = vm.expect_attrs(a[0]).trace(|| "while evaluating the argument passed to builtins.attrValues".into())?;
     let values = vm.sorted_attrs(g).into_iter().map(|e| e.1).collect();
     Ok(vm.new_list(values))
 }
 
 /// O(log n).
 fn get_attr(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
-    let (name, _) = vm.expect_string(a[0])?;
-    let g = vm.expect_attrs(a[1])?;
+    let name = expect_string_no_ctx(vm, a[0]).trace(|| nth_arg(0, "getAttr"))?;
+    let g = vm.expect_attrs(a[1]).trace(|| nth_arg(1, "getAttr"))?;
     let sym = vm.intern(&name);
     match vm.heap.attrs(g).get(sym) {
         Some(v) => Ok(v),
@@ -494,21 +494,22 @@ fn get_attr(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
 
 /// O(log n).
 fn has_attr(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
-    let (name, _) = vm.expect_string(a[0])?;
-    let g = vm.expect_attrs(a[1])?;
+    let name = expect_string_no_ctx(vm, a[0]).trace(|| nth_arg(0, "hasAttr"))?;
+    let g = vm.expect_attrs(a[1]).trace(|| nth_arg(1, "hasAttr"))?;
     let has = vm.symbols.lookup(&name).is_some_and(|s| vm.heap.attrs(g).get(s).is_some());
     Ok(Value::Bool(has))
 }
 
 /// O(n + k log k).
 fn remove_attrs(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
-    let g = vm.expect_attrs(a[0])?;
-    let l = vm.expect_list(a[1])?;
+    let g = vm.expect_attrs(a[0]).trace(|| nth_arg(0, "removeAttrs"))?;
+    let l = vm.expect_list(a[1]).trace(|| nth_arg(1, "removeAttrs"))?;
     let n = vm.heap.list(l).len();
     let mut remove = Vec::with_capacity(n);
     for i in 0..n {
         let x = vm.heap.list(l)[i];
-        let (name, _) = vm.expect_string(x)?;
+        let name = expect_string_no_ctx(vm, x)
+            .trace(|| "while evaluating the values of the second argument passed to builtins.removeAttrs".into())?;
         if let Some(s) = vm.symbols.lookup(&name) {
             remove.push(s);
         }
@@ -521,15 +522,21 @@ fn remove_attrs(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
 
 /// O(n log n); the first occurrence of a name wins.
 fn list_to_attrs(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
-    let l = vm.expect_list(a[0])?;
+    let l = vm.expect_list(a[0]).trace(|| "while evaluating the argument passed to builtins.listToAttrs".into())?;
     let n = vm.heap.list(l).len();
     let mut entries = Vec::with_capacity(n);
+    let in_pair = || "in a {name=...; value=...;} pair".to_string();
     for i in 0..n {
         let x = vm.heap.list(l)[i];
-        let item = vm.expect_attrs(x)?;
-        let name_v = vm.heap.attrs(item).get(vm.syms.name).ok_or_else(|| EvalError::type_error("attribute 'name' missing"))?;
-        let (name, _) = vm.expect_string(name_v)?;
-        let value = vm.heap.attrs(item).get(vm.syms.value).ok_or_else(|| EvalError::type_error("attribute 'value' missing"))?;
+        let item = vm
+            .expect_attrs(x)
+            .trace(|| "while evaluating an element of the list passed to builtins.listToAttrs".into())?;
+        let name_v = vm.heap.attrs(item).get(vm.syms.name).ok_or_else(|| EvalError::type_error("attribute 'name' missing"));
+        let name = expect_string_no_ctx(vm, name_v.trace(in_pair)?).trace(|| {
+            "while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs".into()
+        })?;
+        let value = vm.heap.attrs(item).get(vm.syms.value).ok_or_else(|| EvalError::type_error("attribute 'value' missing"));
+        let value = value.trace(in_pair)?;
         let sym = vm.intern(&name);
         entries.push((sym, value));
     }
@@ -542,7 +549,7 @@ fn list_to_attrs(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
 /// O(n) allocation; each value a lazy application `f name value`.
 fn map_attrs(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     let f = a[0];
-    let g = vm.expect_attrs(a[1])?;
+    let g = vm.expect_attrs(a[1]).trace(|| nth_arg(1, "mapAttrs"))?;
     let entries = vm.heap.attrs(g).entries.clone();
     let out = entries
         .into_iter()
@@ -583,7 +590,7 @@ fn function_args(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
 
 /// O(size of the result).
 fn to_string(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
-    let (s, ctx) = vm.coerce_to_string(a[0], Coercion::ToString, false)?;
+    let (s, ctx) = vm.coerce_to_string(a[0], Coercion::ToString, false).trace(|| nth_arg(0, "toString"))?;
     Ok(vm.new_string_ctx(s, ctx))
 }
 
@@ -654,7 +661,7 @@ fn find_file(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
 
 /// Reads an environment variable through `EvalIO`.
 fn get_env(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
-    let (name, _) = vm.expect_string(a[0])?;
+    let name = expect_string_no_ctx(vm, a[0]).trace(|| nth_arg(0, "getEnv"))?;
     let value = vm.io.get_env(&String::from_utf8_lossy(&name)).unwrap_or_default();
     Ok(vm.new_string(value.into_bytes()))
 }
