@@ -46,6 +46,7 @@ fn lixc(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
 fn tree(name: &str, files: &[(&str, &[u8])]) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("lixc-cli-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mkdir");
     for (path, content) in files {
         let path = dir.join(path);
         std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
@@ -160,4 +161,156 @@ fn deep_nesting_is_a_located_error() {
     let ok = format!("{}1{}", "(".repeat(50_000), ")".repeat(50_000));
     let run = lixc(&dir, &["parse", "--format", "json", "-"], Some(ok.as_bytes()));
     assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+/// Runs `lixc` with `vars` added to (and `LIXC_SHOW_STATS` removed from) its environment.
+fn lixc_env(dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_lixc"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("LIXC_SHOW_STATS")
+        .env_remove("LIXC_GC_STRESS")
+        .envs(vars.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .expect("lixc runs");
+    Run {
+        dir: dir.to_path_buf(),
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Each command's line, then its rendered run, for one snapshot of several commands.
+fn transcript(dir: &Path, commands: &[&[&str]]) -> String {
+    commands
+        .iter()
+        .map(|args| format!("$ lixc {}\n{}", args.join(" "), lixc_env(dir, args, &[]).render()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A set with a nested list, a lambda and a string, for the printing tests.
+const VALUE: &str = "{ a = 1; b = [ 1 (2 + 3) ]; c = x: x; d = \"s\"; }";
+
+#[test]
+fn eval_prints_values_lazily_strictly_and_as_json() {
+    let dir = tree("eval-values", &[]);
+    insta::assert_snapshot!(transcript(&dir, &[
+        &["eval", "-E", VALUE],
+        &["eval", "--strict", "-E", VALUE],
+        &["eval", "--json", "--strict", "-E", "{ a = 1; b = [ 1 (2 + 3) ]; d = \"s\"; e = null; f = 1.5; }"],
+        &["eval", "--json", "-E", "x: x", "--error-format", "nix"],
+    ]));
+}
+
+#[test]
+fn eval_selects_attributes_and_calls_with_arguments() {
+    let dir = tree("eval-args", &[(
+        "f.nix",
+        b"{ name ? \"x\", n }: { greeting = \"hello ${name}\"; double = n * 2; sub.deep = [ n (n + 1) ]; }\n",
+    )]);
+    insta::assert_snapshot!(transcript(&dir, &[
+        &["eval", "f.nix", "-A", "greeting", "--argstr", "name", "world", "--arg", "n", "21"],
+        &["eval", "f.nix", "-A", "greeting", "--arg", "n", "21"],
+        &["eval", "f.nix", "-A", "double", "--arg", "n", "1 + 2"],
+        &["eval", "f.nix", "--strict", "-A", "sub.deep", "--arg", "n", "3"],
+        &["eval", "f.nix", "-A", "nope", "--arg", "n", "1", "--error-format", "nix"],
+    ]));
+}
+
+#[test]
+fn eval_errors_in_the_reference_layout_exit_1() {
+    let dir = tree("eval-errors", &[("bad.nix", b"let\n  f = x: x + \"a\";\nin\nf 1\n")]);
+    insta::assert_snapshot!(transcript(&dir, &[
+        &["eval", "--error-format", "nix", "bad.nix"],
+        &["eval", "--error-format", "nix", "--show-trace", "bad.nix"],
+        &["eval", "--error-format", "nix", "-E", "throw \"boom\""],
+        &["eval", "--error-format", "nix", "-E", "1 +"],
+        &["eval", "--error-format", "nix", "missing.nix"],
+    ]));
+}
+
+#[test]
+fn eval_exit_codes() {
+    let dir = tree("eval-exit", &[]);
+    let code = |args: &[&str]| lixc_env(&dir, args, &[]).code;
+    assert_eq!(code(&["eval", "-E", "1"]), 0);
+    assert_eq!(code(&["eval", "--error-format", "nix", "-E", "throw \"x\""]), 1);
+    assert_eq!(code(&["eval", "--error-format", "nix", "-E", "assert false; 1"]), 1);
+    assert_eq!(code(&["eval", "--no-such-flag", "-E", "1"]), 2);
+    assert_eq!(code(&["eval", "--arg", "x"]), 2);
+}
+
+#[test]
+fn eval_dumps_bytecode() {
+    let dir = tree("eval-bytecode", &[("tiny.nix", b"let\n  x = 1;\n  f = a: a + x;\nin f 2\n")]);
+    insta::assert_snapshot!(lixc_env(&dir, &["eval", "--dump-bytecode", "tiny.nix"], &[]).render());
+}
+
+#[test]
+fn parse_prints_the_reference_form() {
+    let dir = tree("parse-nix", &[(
+        "a.nix",
+        b"let\n  x = 1;\n  s = rec { a = x; b.c = a; inherit x; };\nin { inherit (s) a; y = \"${toString x}-z\"; }\n",
+    )]);
+    insta::assert_snapshot!(lixc_env(&dir, &["parse", "--format", "nix", "a.nix"], &[]).render());
+}
+
+#[test]
+fn eval_scoped_import() {
+    let dir = tree("eval-scoped-import", &[("sum.nix", b"x + y\n")]);
+    insta::assert_snapshot!(transcript(&dir, &[
+        &["eval", "-E", "scopedImport { x = 1; y = 2; } ./sum.nix"],
+        &["eval", "-E", "let y = 10; in scopedImport { x = 1; inherit y; } ./sum.nix"],
+        &["eval", "--error-format", "nix", "-E", "scopedImport 1 ./sum.nix"],
+    ]));
+}
+
+/// The keys `LIXC_SHOW_STATS=1` must print (values vary from run to run).
+const STATS_KEYS: &[&str] =
+    &["nrThunks", "nrFunctionCalls", "nrValues", "gc.collections", "gc.pauseSeconds", "gc.peakObjects"];
+
+/// The statistics JSON of a run: the last line of its stderr.
+fn stats(run: &Run) -> serde_json::Value {
+    let line = run.stderr.lines().last().unwrap_or_default();
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("stats are not JSON ({e}): {}", run.render()))
+}
+
+/// The number at a dotted `key` of the statistics.
+fn stat(value: &serde_json::Value, key: &str) -> Option<f64> {
+    key.split('.').try_fold(value, |v, k| v.get(k))?.as_f64()
+}
+
+#[test]
+fn show_stats_prints_json_with_the_counters() {
+    let dir = tree("eval-stats", &[]);
+    let program = "let f = n: if n == 0 then [ ] else [ n ] ++ f (n - 1); in builtins.length (f 100)";
+    let run = lixc_env(&dir, &["eval", "-E", program], &[("LIXC_SHOW_STATS", "1")]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, "100\n"), "{}", run.render());
+    let value = stats(&run);
+    for key in STATS_KEYS {
+        assert!(stat(&value, key).is_some(), "no number at `{key}` in {value}");
+    }
+    // An error is still followed by the statistics.
+    let run = lixc_env(&dir, &["eval", "--error-format", "nix", "-E", "throw \"x\""], &[("LIXC_SHOW_STATS", "1")]);
+    assert_eq!(run.code, 1);
+    let value = stats(&run);
+    assert!(STATS_KEYS.iter().all(|k| stat(&value, k).is_some()), "{value}");
+}
+
+#[test]
+fn gc_stress_mode_collects() {
+    // The conformance runner's stress pass relies on `LIXC_GC_STRESS=1` reaching the heap.
+    let dir = tree("eval-stress", &[]);
+    let program = "let f = n: if n == 0 then 0 else 1 + f (n - 1); in f 50";
+    let collections = |vars: &[(&str, &str)]| {
+        let run = lixc_env(&dir, &["eval", "-E", program], vars);
+        assert_eq!((run.code, run.stdout.as_str()), (0, "50\n"), "{}", run.render());
+        stat(&stats(&run), "gc.collections").expect("gc.collections")
+    };
+    assert_eq!(collections(&[("LIXC_SHOW_STATS", "1")]), 0.0);
+    assert!(collections(&[("LIXC_SHOW_STATS", "1"), ("LIXC_GC_STRESS", "1")]) >= 50.0);
 }
