@@ -112,6 +112,8 @@ pub enum Op {
     JumpIfTrue(u32),
     /// b → ; errors with `assert_messages[n]` unless true
     Assert(u32),
+    /// a b → ; `assert a == b`: errors explaining how they differ (`assert_eqs[n]`) unless equal
+    AssertEq(u32),
     /// v1 .. vn → list
     List(u32),
     /// v1 .. vn → set with the names of `shapes[n]` (sorted)
@@ -253,6 +255,15 @@ pub struct OverrideInfo {
     pub targets: Vec<(u32, u32)>,
 }
 
+/// An `assert a == b`: what the reference's message shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AssertEqInfo {
+    /// The condition as printed, `(a == b)`.
+    pub condition: Box<str>,
+    /// The source between `a` and `b`, where the `==` is.
+    pub between: TextRange,
+}
+
 /// One file compiled.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct CompiledFile {
@@ -278,6 +289,8 @@ pub struct CompiledFile {
     pub errors: Vec<Box<str>>,
     /// `rec` sets with `__overrides`.
     pub overrides: Vec<OverrideInfo>,
+    /// `assert a == b` conditions.
+    pub assert_eqs: Vec<AssertEqInfo>,
 }
 
 impl CompiledFile {

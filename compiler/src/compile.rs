@@ -13,7 +13,7 @@ use lix_syntax::TextRange;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::bytecode::{
-    CompiledFile, Op, OverrideInfo, PatternInfo, SpecOp, Proto, ProtoId, ProtoKind, Slot, WithLookup,
+    AssertEqInfo, CompiledFile, Op, OverrideInfo, PatternInfo, SpecOp, Proto, ProtoId, ProtoKind, Slot, WithLookup,
 };
 
 /// Compiles a lowered file. `assert_text` renders an assertion's condition for its message.
@@ -355,6 +355,17 @@ impl Compiler<'_> {
                 self.patch(to_end);
             }
             Expr::Assert { cond, body: inner } => {
+                if let Expr::BinOp { op: BinOp::Eq, lhs, rhs } = body.expr(*cond) {
+                    self.strict(*lhs);
+                    self.strict(*rhs);
+                    let condition = (self.assert_text)(*cond).into();
+                    let between = TextRange::new(body.span(*lhs).end(), body.span(*rhs).start().max(body.span(*lhs).end()));
+                    self.out.assert_eqs.push(AssertEqInfo { condition, between });
+                    let n = (self.out.assert_eqs.len() - 1) as u32;
+                    self.emit(Op::AssertEq(n), e);
+                    self.strict(*inner);
+                    return;
+                }
                 self.strict(*cond);
                 let text = (self.assert_text)(*cond);
                 self.out.assert_messages.push(format!("assertion '{text}' failed").into());

@@ -259,32 +259,31 @@ impl Heap {
     /// Marks everything reachable from `roots` and frees the rest.
     pub fn collect(&mut self, roots: impl IntoIterator<Item = Value>, extra: impl IntoIterator<Item = Gc>) {
         let start = Instant::now();
+        // Objects are marked when first reached; only those with children go on the work list.
         let mut work: Vec<u32> = Vec::new();
+        let marks = &mut self.marks;
         for v in roots {
-            push_value(&mut work, v);
+            mark_value(marks, &mut work, v);
         }
-        work.extend(extra.into_iter().map(|g| g.0));
+        for g in extra {
+            mark(marks, &mut work, g.0, true);
+        }
         while let Some(i) = work.pop() {
-            let i = i as usize;
-            let (word, bit) = (i / 64, 1u64 << (i % 64));
-            if self.marks[word] & bit != 0 {
-                continue;
-            }
-            self.marks[word] |= bit;
-            match self.slot(i) {
+            let marks = &mut self.marks;
+            match &self.chunks[i as usize >> CHUNK_BITS][i as usize & (CHUNK - 1)] {
                 Obj::Free | Obj::Str(_) => {}
-                Obj::List(items) => items.iter().for_each(|v| push_value(&mut work, *v)),
-                Obj::Attrs(a) => a.entries.iter().for_each(|(_, v)| push_value(&mut work, *v)),
-                Obj::Closure(c) => c.upvalues.iter().for_each(|v| push_value(&mut work, *v)),
-                Obj::PrimApp(p) => p.args.iter().for_each(|v| push_value(&mut work, *v)),
+                Obj::List(items) => items.iter().for_each(|v| mark_value(marks, &mut work, *v)),
+                Obj::Attrs(a) => a.entries.iter().for_each(|(_, v)| mark_value(marks, &mut work, *v)),
+                Obj::Closure(c) => c.upvalues.iter().for_each(|v| mark_value(marks, &mut work, *v)),
+                Obj::PrimApp(p) => p.args.iter().for_each(|v| mark_value(marks, &mut work, *v)),
                 Obj::Thunk(t) => match &t.state {
-                    ThunkState::Code { upvalues, .. } => upvalues.iter().for_each(|v| push_value(&mut work, *v)),
+                    ThunkState::Code { upvalues, .. } => upvalues.iter().for_each(|v| mark_value(marks, &mut work, *v)),
                     ThunkState::Apply { f, arg } => {
-                        push_value(&mut work, *f);
-                        push_value(&mut work, *arg);
+                        mark_value(marks, &mut work, *f);
+                        mark_value(marks, &mut work, *arg);
                     }
-                    ThunkState::Select { set, .. } => push_value(&mut work, *set),
-                    ThunkState::Done(v) => push_value(&mut work, *v),
+                    ThunkState::Select { set, .. } => mark_value(marks, &mut work, *set),
+                    ThunkState::Done(v) => mark_value(marks, &mut work, *v),
                     ThunkState::Failed(_) => {}
                 },
             }
@@ -311,16 +310,25 @@ impl Heap {
     }
 }
 
+/// Marks slot `i`; queues it for tracing when it is new and may hold references.
 #[inline]
-fn push_value(work: &mut Vec<u32>, v: Value) {
+fn mark(marks: &mut [u64], work: &mut Vec<u32>, i: u32, has_children: bool) {
+    let (word, bit) = (i as usize / 64, 1u64 << (i % 64));
+    if marks[word] & bit == 0 {
+        marks[word] |= bit;
+        if has_children {
+            work.push(i);
+        }
+    }
+}
+
+#[inline]
+fn mark_value(marks: &mut [u64], work: &mut Vec<u32>, v: Value) {
     match v {
-        Value::String(g)
-        | Value::Path(g)
-        | Value::List(g)
-        | Value::Attrs(g)
-        | Value::Lambda(g)
-        | Value::PrimApp(g)
-        | Value::Thunk(g) => work.push(g.0),
+        Value::String(g) | Value::Path(g) => mark(marks, work, g.0, false),
+        Value::List(g) | Value::Attrs(g) | Value::Lambda(g) | Value::PrimApp(g) | Value::Thunk(g) => {
+            mark(marks, work, g.0, true)
+        }
         Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Builtin(_) => {}
     }
 }

@@ -255,6 +255,15 @@ impl Vm {
 
     // ----- collection -----
 
+    /// The position of `operator` in `between` (where an operator token sits between two
+    /// operands), or the start of `between`.
+    pub(crate) fn operator_pos(&self, file: u32, between: TextRange, operator: &str) -> Pos {
+        let text = &self.files[file as usize].text;
+        let (start, end) = (u32::from(between.start()) as usize, u32::from(between.end()) as usize);
+        let offset = text.get(start..end).and_then(|t| t.find(operator)).map_or(start, |i| start + i) as u32;
+        Pos { file, range: TextRange::new(offset.into(), (offset + operator.len() as u32).into()) }
+    }
+
     /// Runs a collection now. Roots: the VM stack and frames, values rooted by native code,
     /// globals, the import cache and loaded files' constants.
     pub fn collect_garbage(&mut self) {
@@ -392,10 +401,7 @@ impl Vm {
                     let Value::Attrs(g) = set else { return Err(self.expected(&set, "a set")) };
                     match self.heap.attrs(g).get(name) {
                         Some(v) => self.force(v).map(Some),
-                        None => Err(EvalError::type_error(format!(
-                            "attribute '{}' missing",
-                            self.symbols.text(name)
-                        ))),
+                        None => Err(self.missing_attr(name, Some(g))),
                     }
                 })();
                 self.finish_thunk(t, &r);
@@ -424,7 +430,7 @@ impl Vm {
         if self.frames.len() >= self.config.max_call_depth {
             return Err(EvalError::new(
                 ErrorKind::StackOverflow,
-                format!("stack overflow; max-call-depth exceeded ({})", self.config.max_call_depth),
+                "stack overflow; max-call-depth exceeded",
             ));
         }
         let base = self.stack.len() as u32;
@@ -549,15 +555,22 @@ impl Vm {
 
     /// Unwinds the frames above `stop` after `err`, recording them in its trace.
     fn unwind(&mut self, mut err: EvalError, stop: usize) -> EvalError {
+        let mut innermost = true;
         while self.frames.len() > stop {
             let Some(frame) = self.frames.pop() else { break };
             let at = (frame.ip as usize).saturating_sub(1);
             let pos = frame.proto.spans.get(at).map(|&range| Pos { file: frame.proto.file, range });
             if let Some(pos) = pos {
-                if err.pos.is_none() {
-                    err.pos = Some(pos);
+                // An error from a builtin is shown at the builtin's call (its "while calling"
+                // frame, the last one it added); any other error at the op that failed.
+                let no_trace = err.trace.is_empty();
+                match err.trace.last_mut() {
+                    Some(last) if innermost && last.pos.is_none() => last.pos = Some(pos),
+                    _ if err.pos.is_none() && no_trace => err.pos = Some(pos),
+                    _ => {}
                 }
             }
+            innermost = false;
             if let OnReturn::Update(t) = frame.on_return {
                 if let Obj::Thunk(th) = self.heap.get_mut(t) {
                     th.forcing = false;
@@ -892,6 +905,22 @@ impl Vm {
                         }
                         v => fail!(ip, self.expected(&v, "a Boolean")),
                     },
+                    Op::AssertEq(n) => {
+                        let b = self.pop();
+                        let a = self.pop();
+                        self.frames[fi].ip = ip as u32;
+                        self.stack.push(a);
+                        self.stack.push(b);
+                        let eq = tri!(ip, self.equal(a, b));
+                        if !eq {
+                            let info = self.files[proto.file as usize].compiled.assert_eqs[n as usize].clone();
+                            let eq_pos = self.operator_pos(proto.file, info.between, "==");
+                            let assert_pos = Pos { file: proto.file, range: proto.spans[ip - 1] };
+                            let e = self.assert_equal_error(a, b, Some(eq_pos), Some(assert_pos), &info.condition);
+                            fail!(ip, e)
+                        }
+                        self.stack.truncate(self.stack.len() - 2);
+                    }
                     Op::List(n) => {
                         let at = self.stack.len() - n as usize;
                         let items: Vec<Value> = self.stack.drain(at..).collect();
@@ -1162,7 +1191,7 @@ impl Vm {
         match set {
             Value::Attrs(g) => match self.heap.attrs(g).get(sym) {
                 Some(v) => Ok(v),
-                None => Err(EvalError::type_error(format!("attribute '{}' missing", self.symbols.text(sym)))),
+                None => Err(self.missing_attr(sym, Some(g))),
             },
             v => Err(self.expected(&v, "a set")),
         }
@@ -1190,7 +1219,7 @@ impl Vm {
     fn lambda_name(proto: &RtProto) -> String {
         match &proto.kind {
             ProtoKind::Lambda { name: Some(n), .. } => format!("function '{n}'"),
-            _ => "anonymous function".to_string(),
+            _ => "function 'anonymous lambda'".to_string(),
         }
     }
 
