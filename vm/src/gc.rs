@@ -65,6 +65,8 @@ pub struct Heap {
     live: usize,
     /// Bytes allocated since the last collection (objects and what they own).
     since: usize,
+    /// Bytes of string contents on the heap (strings never change size, so this is exact).
+    str_bytes: usize,
     /// Collect when `since` exceeds this.
     threshold: usize,
     /// Collect at every safe point.
@@ -80,13 +82,18 @@ const CHUNK: usize = 1 << CHUNK_BITS;
 /// Fewest bytes allocated between collections.
 const MIN_THRESHOLD: usize = 32 << 20;
 
+/// The bytes a string owns.
+fn str_size(s: &NixStr) -> usize {
+    s.bytes.len() + s.context.iter().map(|c| c.len() + 16).sum::<usize>()
+}
+
 /// The bytes an object occupies, counting what it owns.
 fn obj_size(obj: &Obj) -> usize {
     const V: usize = std::mem::size_of::<Value>();
     std::mem::size_of::<Obj>()
         + match obj {
             Obj::Free => 0,
-            Obj::Str(s) => s.bytes.len() + s.context.iter().map(|c| c.len() + 16).sum::<usize>(),
+            Obj::Str(s) => str_size(s),
             Obj::List(items) => items.len() * V,
             Obj::Attrs(a) => a.entries.capacity() * std::mem::size_of::<(crate::symbol::Symbol, Value)>(),
             Obj::Closure(c) => c.upvalues.len() * V,
@@ -107,6 +114,7 @@ impl Default for Heap {
             free: Vec::new(),
             live: 0,
             since: 0,
+            str_bytes: 0,
             threshold: MIN_THRESHOLD,
             stress: false,
             stats: GcStats::default(),
@@ -119,6 +127,9 @@ impl Heap {
     #[inline]
     pub fn alloc(&mut self, obj: Obj) -> Gc {
         self.since += obj_size(&obj);
+        if let Obj::Str(s) = &obj {
+            self.str_bytes += str_size(s);
+        }
         self.live += 1;
         self.stats.allocations += 1;
         if self.live as u64 > self.stats.peak_objects {
@@ -268,9 +279,16 @@ impl Heap {
         for g in extra {
             mark(marks, &mut work, g.0, true);
         }
+        // Live bytes: traced objects are measured as they are traced; strings are counted
+        // exactly by `str_bytes`; each leaf adds its slot.
+        let mut traced = 0usize;
+        let mut traced_bytes = 0usize;
         while let Some(i) = work.pop() {
             let marks = &mut self.marks;
-            match &self.chunks[i as usize >> CHUNK_BITS][i as usize & (CHUNK - 1)] {
+            let obj = &self.chunks[i as usize >> CHUNK_BITS][i as usize & (CHUNK - 1)];
+            traced += 1;
+            traced_bytes += obj_size(obj);
+            match obj {
                 Obj::Free | Obj::Str(_) => {}
                 Obj::List(items) => items.iter().for_each(|v| mark_value(marks, &mut work, *v)),
                 Obj::Attrs(a) => a.entries.iter().for_each(|(_, v)| mark_value(marks, &mut work, *v)),
@@ -289,18 +307,35 @@ impl Heap {
             }
         }
         let mut freed = 0;
-        let mut live_bytes = 0;
-        for i in 0..self.len {
-            let (word, bit) = (i / 64, 1u64 << (i % 64));
-            if self.marks[word] & bit != 0 {
-                live_bytes += obj_size(self.slot(i));
-            } else if !matches!(self.slot(i), Obj::Free) {
-                *self.slot_mut(i) = Obj::Free;
+        for word in 0..self.marks.len() {
+            let marked = self.marks[word];
+            if marked == u64::MAX {
+                continue;
+            }
+            for b in 0..64 {
+                let i = word * 64 + b;
+                if i >= self.len {
+                    break;
+                }
+                if marked & (1 << b) != 0 {
+                    continue;
+                }
+                let slot = self.slot_mut(i);
+                if matches!(slot, Obj::Free) {
+                    continue;
+                }
+                let old = std::mem::replace(slot, Obj::Free);
+                if let Obj::Str(s) = &old {
+                    self.str_bytes -= str_size(s);
+                }
                 self.free.push(i as u32);
                 freed += 1;
             }
         }
         self.marks.iter_mut().for_each(|w| *w = 0);
+        let live_objects = self.live - freed;
+        let leaves = live_objects.saturating_sub(traced);
+        let live_bytes = traced_bytes + leaves * std::mem::size_of::<Obj>() + self.str_bytes;
         self.live -= freed;
         self.since = 0;
         self.threshold = MIN_THRESHOLD.max(live_bytes);
