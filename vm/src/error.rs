@@ -39,10 +39,15 @@ pub struct TraceEntry {
     pub pos: Option<Pos>,
 }
 
-/// An evaluation error.
+/// An evaluation error. Boxed, so results stay small on the hot paths that pass them along
+/// (the fields are reached through `Deref`).
 #[derive(Clone, Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct EvalError {
+#[error("{}", .0.message)]
+pub struct EvalError(Box<ErrorData>);
+
+/// What an [`EvalError`] holds.
+#[derive(Clone, Debug)]
+pub struct ErrorData {
     /// The kind.
     pub kind: ErrorKind,
     /// The message (lower-case, without `error:`).
@@ -53,10 +58,24 @@ pub struct EvalError {
     pub trace: Vec<TraceEntry>,
 }
 
+impl std::ops::Deref for EvalError {
+    type Target = ErrorData;
+
+    fn deref(&self) -> &ErrorData {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for EvalError {
+    fn deref_mut(&mut self) -> &mut ErrorData {
+        &mut self.0
+    }
+}
+
 impl EvalError {
     /// A new error of `kind`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> EvalError {
-        EvalError { kind, message: message.into(), pos: None, trace: Vec::new() }
+        EvalError(Box::new(ErrorData { kind, message: message.into(), pos: None, trace: Vec::new() }))
     }
 
     /// A type error.

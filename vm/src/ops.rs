@@ -22,6 +22,7 @@ pub enum Coercion {
 
 impl Vm {
     /// `expected {what} but found {type}: {value}`.
+    #[inline(never)]
     pub fn expected(&self, v: &Value, what: &str) -> EvalError {
         EvalError::type_error(format!("expected {what} but found {}: {}", v.show_type(), self.show(*v)))
     }
@@ -29,6 +30,7 @@ impl Vm {
     /// The operators `+ - * /`. `+` is CppNix's `ExprConcatStrings` (numbers add, anything else
     /// concatenates as a string or path); `-`, `*` and `/` are calls of the builtins `sub`,
     /// `mul` and `div` in CppNix, so they fail as those do.
+    #[inline(never)]
     pub(crate) fn arith(&mut self, op: Op, a: Value, b: Value) -> EvalResult<Value> {
         use Value::{Float, Int};
         match (op, a, b) {
@@ -113,6 +115,7 @@ impl Vm {
         r.map(Int).ok_or_else(|| overflow(verb, x, sym, y))
     }
 
+    #[inline(never)]
     pub(crate) fn less_than(&mut self, a: Value, b: Value) -> EvalResult<bool> {
         Ok(self.compare(a, b)? == Ordering::Less)
     }
@@ -175,6 +178,7 @@ impl Vm {
 
     /// Nix's `==`: deep, numbers across int and float, derivations by `outPath`, functions
     /// never equal (unless the very same value inside a container).
+    #[inline(never)]
     pub fn equal(&mut self, a: Value, b: Value) -> EvalResult<bool> {
         let mark = self.root(a);
         self.root(b);
@@ -252,6 +256,7 @@ impl Vm {
     /// `eq` is the position of the `==`, `assert` that of the assertion, `condition` the
     /// condition as printed in `assertion '…' failed`. Errors while forcing are returned as
     /// they are.
+    #[inline(never)]
     pub fn assert_equal_error(&mut self, a: Value, b: Value, eq: Option<Pos>, assert: Option<Pos>, condition: &str) -> EvalError {
         let mark = self.root(a);
         self.root(b);
@@ -383,6 +388,7 @@ impl Vm {
 
     /// `attribute 'NAME' missing`, with CppNix's suggestions from the names of `set` (those at
     /// edit distance 2 or less, closest first, at most 5) on a line of its own.
+    #[inline(never)]
     pub fn missing_attr(&self, name: Symbol, set: Option<crate::value::Gc>) -> EvalError {
         let wanted = self.symbols.name(name);
         let mut message = format!("attribute '{}' missing", self.symbols.text(name));
@@ -418,6 +424,7 @@ impl Vm {
         Ok(matches!(t, Value::String(s) if &*self.heap.str(s).bytes == b"derivation"))
     }
 
+    #[inline(never)]
     pub(crate) fn concat_lists(&mut self, a: Value, b: Value) -> EvalResult<Value> {
         let Value::List(x) = a else { return Err(self.expected(&a, "a list")) };
         let Value::List(y) = b else { return Err(self.expected(&b, "a list")) };
@@ -434,6 +441,7 @@ impl Vm {
         Ok(self.new_list(items))
     }
 
+    #[inline(never)]
     pub(crate) fn update(&mut self, a: Value, b: Value) -> EvalResult<Value> {
         let Value::Attrs(x) = a else { return Err(self.expected(&a, "a set")) };
         let Value::Attrs(y) = b else { return Err(self.expected(&b, "a set")) };
@@ -468,6 +476,7 @@ impl Vm {
         Ok(Value::Attrs(self.heap.alloc_attrs(Attrs { entries: out })))
     }
 
+    #[inline(never)]
     pub(crate) fn interpolate(&mut self, parts: usize, path: bool) -> EvalResult<Value> {
         let at = self.stack.len() - parts;
         let mut bytes = Vec::new();

@@ -257,6 +257,7 @@ impl Vm {
 
     /// The position of `operator` in `between` (where an operator token sits between two
     /// operands), or the start of `between`.
+    #[inline(never)]
     pub(crate) fn operator_pos(&self, file: u32, between: TextRange, operator: &str) -> Pos {
         let text = &self.files[file as usize].text;
         let (start, end) = (u32::from(between.start()) as usize, u32::from(between.end()) as usize);
@@ -266,6 +267,7 @@ impl Vm {
 
     /// Runs a collection now. Roots: the VM stack and frames, values rooted by native code,
     /// globals, the import cache and loaded files' constants.
+    #[inline(never)]
     pub fn collect_garbage(&mut self) {
         let mut extra: Vec<Gc> = self.permanent.clone();
         extra.extend(self.frames.iter().filter_map(|f| f.env));
@@ -473,6 +475,7 @@ impl Vm {
     }
 
     /// Calls anything that is not a lambda: builtins, partial applications, functors.
+    #[inline(never)]
     pub(crate) fn call_slow(&mut self, f: Value, arg: Value) -> EvalResult<Value> {
         match f {
             Value::Lambda(_) => self.call(f, arg),
@@ -518,6 +521,13 @@ impl Vm {
         }
     }
 
+    /// Calls builtin `id` with the arguments on the stack above `at` (they stay there, rooted).
+    #[inline(never)]
+    fn call_builtin_on_stack(&mut self, id: u32, at: usize) -> EvalResult<Value> {
+        let args: smallvec::SmallVec<[Value; 4]> = self.stack[at + 1..].iter().copied().collect();
+        self.call_builtin(id, &args)
+    }
+
     fn call_builtin(&mut self, id: u32, args: &[Value]) -> EvalResult<Value> {
         self.stats.builtin_calls += 1;
         let mark = self.roots.len();
@@ -554,6 +564,7 @@ impl Vm {
     }
 
     /// Unwinds the frames above `stop` after `err`, recording them in its trace.
+    #[inline(never)]
     fn unwind(&mut self, mut err: EvalError, stop: usize) -> EvalError {
         let mut innermost = true;
         while self.frames.len() > stop {
@@ -563,10 +574,11 @@ impl Vm {
             if let Some(pos) = pos {
                 // An error from a builtin is shown at the builtin's call (its "while calling"
                 // frame, the last one it added); any other error at the op that failed.
-                let no_trace = err.trace.is_empty();
-                match err.trace.last_mut() {
+                let data = &mut *err;
+                let no_trace = data.trace.is_empty();
+                match data.trace.last_mut() {
                     Some(last) if innermost && last.pos.is_none() => last.pos = Some(pos),
-                    _ if err.pos.is_none() && no_trace => err.pos = Some(pos),
+                    _ if data.pos.is_none() && no_trace => data.pos = Some(pos),
                     _ => {}
                 }
             }
@@ -792,8 +804,7 @@ impl Vm {
                         let f = self.stack[at];
                         if let Value::Builtin(id) = f {
                             if self.builtins[id as usize].arity as usize == n {
-                                let args: smallvec::SmallVec<[Value; 4]> = self.stack[at + 1..].iter().copied().collect();
-                                let v = tri!(ip, self.call_builtin(id, &args));
+                                let v = tri!(ip, self.call_builtin_on_stack(id, at));
                                 self.stack.truncate(at);
                                 self.stack.push(v);
                                 continue;
@@ -1050,6 +1061,7 @@ impl Vm {
         self.stack.pop().unwrap_or(Value::Null)
     }
 
+    #[inline(never)]
     fn capture_late(&mut self, v: Value, base: usize, env: Option<Gc>, again: bool) {
         let code = match v {
             Value::Thunk(t) => match &self.heap.thunk(t).state {
@@ -1085,6 +1097,7 @@ impl Vm {
         }
     }
 
+    #[inline(never)]
     fn with_lookup(&mut self, file: u32, n: u32, base: usize, env: Option<Gc>) -> EvalResult<Value> {
         let f = &self.files[file as usize];
         let lookup = &f.compiled.with_lookups[n as usize];
@@ -1115,6 +1128,7 @@ impl Vm {
         Err(EvalError::new(ErrorKind::Type, format!("undefined variable '{}'", self.symbols.text(sym))))
     }
 
+    #[inline(never)]
     fn apply_overrides(&mut self, file: u32, n: u32, base: usize) -> EvalResult<()> {
         let info = self.files[file as usize].compiled.overrides[n as usize].clone();
         let ov = self.force(self.stack[base + info.source as usize])?;
@@ -1128,6 +1142,7 @@ impl Vm {
         Ok(())
     }
 
+    #[inline(never)]
     fn add_overrides(&mut self, file: u32, n: u32, base: usize, set: Value) -> EvalResult<Value> {
         let source = self.files[file as usize].compiled.overrides[n as usize].source;
         let ov = self.force(self.stack[base + source as usize])?;
@@ -1142,6 +1157,7 @@ impl Vm {
         Ok(Value::Attrs(self.heap.alloc_attrs(Attrs { entries })))
     }
 
+    #[inline(never)]
     fn build_attrs(&mut self, file: u32, n: u32) -> Value {
         let shape = &self.files[file as usize].shapes[n as usize];
         let count = shape.len();
@@ -1156,6 +1172,7 @@ impl Vm {
         Value::Attrs(self.heap.alloc_attrs(Attrs { entries }))
     }
 
+    #[inline(never)]
     fn add_dynamic(&mut self, name: Value, value: Value) -> EvalResult<()> {
         let name = self.force(name)?;
         if let Value::Null = name {
@@ -1177,6 +1194,7 @@ impl Vm {
     }
 
     /// The symbol for an attribute name value (a string).
+    #[inline(never)]
     pub(crate) fn attr_name(&mut self, name: Value) -> EvalResult<Symbol> {
         match name {
             Value::String(g) => {
@@ -1187,6 +1205,7 @@ impl Vm {
         }
     }
 
+    #[inline(never)]
     fn select(&mut self, set: Value, sym: Symbol) -> EvalResult<Value> {
         match set {
             Value::Attrs(g) => match self.heap.attrs(g).get(sym) {
@@ -1204,6 +1223,7 @@ impl Vm {
         }
     }
 
+    #[inline(never)]
     fn cur_pos(&mut self, pos: Pos) -> Value {
         let (line, col) = self.line_col(pos);
         let path = self.files[pos.file as usize].path.clone();
@@ -1223,6 +1243,7 @@ impl Vm {
         }
     }
 
+    #[inline(never)]
     fn check_pattern(&mut self, proto: &Rc<RtProto>, n: u32, base: usize) -> EvalResult<()> {
         let arg = self.force(self.stack[base])?;
         self.stack[base] = arg;
@@ -1249,6 +1270,7 @@ impl Vm {
         Ok(())
     }
 
+    #[inline(never)]
     fn bind_field(&mut self, proto: &Rc<RtProto>, pattern: u32, field: u32, slot: u32, base: usize) -> EvalResult<()> {
         let Value::Attrs(g) = self.stack[base] else { return Ok(()) };
         let f = &self.files[proto.file as usize];
