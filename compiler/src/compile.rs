@@ -40,6 +40,7 @@ fn compile_with(body: &Body, assert_text: &dyn Fn(ExprId) -> String, scoped: boo
         strings: FxHashMap::default(),
         group: FxHashSet::default(),
         scoped,
+        curried_name: None,
     };
     c.begin(ProtoKind::File, root_span);
     if scoped {
@@ -79,6 +80,8 @@ struct Compiler<'a> {
     group: FxHashSet<BindingId>,
     /// Compiling for `scopedImport`.
     scoped: bool,
+    /// The name a lambda that is directly the body of a named lambda takes.
+    curried_name: Option<Box<str>>,
 }
 
 impl Compiler<'_> {
@@ -616,7 +619,13 @@ impl Compiler<'_> {
     fn lambda(&mut self, l: &Lambda, e: ExprId) -> ProtoId {
         let span = self.body.span(e);
         let saved = std::mem::take(&mut self.group);
-        self.begin(ProtoKind::Lambda { name: l.name.clone(), pattern: None }, span);
+        // A curried lambda's inner lambdas carry its name (`f = a: b: ...` calls 'f' twice).
+        let name = l.name.clone().or_else(|| self.curried_name.take());
+        let inner_name = match self.body.expr(l.body) {
+            Expr::Lambda(_) => name.clone(),
+            _ => None,
+        };
+        self.begin(ProtoKind::Lambda { name, pattern: None }, span);
         match &l.param {
             Param::Ident(b) => {
                 self.new_slot(Key::Binding(*b));
@@ -651,7 +660,9 @@ impl Compiler<'_> {
                 }
             }
         }
+        self.curried_name = inner_name;
         self.strict(l.body);
+        self.curried_name = None;
         self.emit(Op::Return, l.body);
         self.group = saved;
         self.finish()

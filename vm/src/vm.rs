@@ -595,6 +595,18 @@ impl Vm {
                     None => "while calling anonymous lambda".to_string(),
                 };
                 err.trace.push(TraceEntry { message, pos: Some(Pos { file: frame.proto.file, range: frame.proto.span }) });
+                // The call's own position, in the frame that made it.
+                if self.frames.len() > stop {
+                    if let Some(caller) = self.frames.last() {
+                        let at = (caller.ip as usize).saturating_sub(1);
+                        if let Some(&range) = caller.proto.spans.get(at) {
+                            err.trace.push(TraceEntry {
+                                message: "from call site".to_string(),
+                                pos: Some(Pos { file: caller.proto.file, range }),
+                            });
+                        }
+                    }
+                }
             }
             self.stack.truncate(frame.base as usize);
         }
