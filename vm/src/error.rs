@@ -83,6 +83,11 @@ impl EvalError {
         EvalError::new(ErrorKind::Type, message)
     }
 
+    /// The error's data, unboxed.
+    pub fn into_data(self) -> ErrorData {
+        *self.0
+    }
+
     /// Whether `tryEval` catches it.
     pub fn catchable(&self) -> bool {
         matches!(self.kind, ErrorKind::Throw | ErrorKind::Assert)

@@ -8,7 +8,7 @@ fn error(text: &str) -> String {
     let mut vm = Vm::new(Box::new(RealIO), EvalConfig::default());
     match vm.eval_source("(string)", text, "/").and_then(|v| vm.force_deep(v)) {
         Ok(v) => panic!("{text} evaluated to {}", vm.print_value(v)),
-        Err(e) => e.message,
+        Err(e) => e.into_data().message,
     }
 }
 
@@ -21,6 +21,7 @@ fn inequality(pair: &str) -> (String, Vec<String>) {
     let l = vm.expect_list(list).expect("a list");
     let (a, b) = (vm.heap.list(l)[0], vm.heap.list(l)[1]);
     let e = vm.assert_equal_error(a, b, None, None, "a == b");
+    let e = e.into_data();
     (e.message, e.trace.into_iter().map(|t| t.message).collect())
 }
 
