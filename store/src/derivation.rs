@@ -204,6 +204,12 @@ impl Derivation {
                 self.name
             )));
         }
+        if !self.outputs.contains_key("out") {
+            return Err(Error::InvalidDerivation(format!(
+                "'{}': the output of a fixed-output derivation must be named 'out'",
+                self.name
+            )));
+        }
         Ok(DerivationKind::Fixed)
     }
 
