@@ -290,8 +290,40 @@ impl Heap {
             traced_bytes += obj_size(obj);
             match obj {
                 Obj::Free | Obj::Str(_) => {}
-                Obj::List(items) => items.iter().for_each(|v| mark_value(marks, &mut work, *v)),
-                Obj::Attrs(a) => a.entries.iter().for_each(|(_, v)| mark_value(marks, &mut work, *v)),
+                Obj::List(_) | Obj::Attrs(_) => {
+                    // Elements that are evaluated thunks are replaced by their values (which
+                    // is invisible to the program), so the thunks can die and are not traced.
+                    let n = match obj {
+                        Obj::List(items) => items.len(),
+                        Obj::Attrs(a) => a.entries.len(),
+                        _ => 0,
+                    };
+                    let chunks = &mut self.chunks;
+                    let (ci, oi) = (i as usize >> CHUNK_BITS, i as usize & (CHUNK - 1));
+                    for k in 0..n {
+                        let v = match &chunks[ci][oi] {
+                            Obj::List(items) => items[k],
+                            Obj::Attrs(a) => a.entries[k].1,
+                            _ => Value::Null,
+                        };
+                        let v = match v {
+                            Value::Thunk(t) => match &chunks[t.0 as usize >> CHUNK_BITS][t.0 as usize & (CHUNK - 1)] {
+                                Obj::Thunk(Thunk { state: ThunkState::Done(x), .. }) if !matches!(x, Value::Thunk(_)) => {
+                                    let x = *x;
+                                    match &mut chunks[ci][oi] {
+                                        Obj::List(items) => items[k] = x,
+                                        Obj::Attrs(a) => a.entries[k].1 = x,
+                                        _ => {}
+                                    }
+                                    x
+                                }
+                                _ => v,
+                            },
+                            v => v,
+                        };
+                        mark_value(marks, &mut work, v);
+                    }
+                }
                 Obj::Closure(c) => c.upvalues.iter().for_each(|v| mark_value(marks, &mut work, *v)),
                 Obj::PrimApp(p) => p.args.iter().for_each(|v| mark_value(marks, &mut work, *v)),
                 Obj::Thunk(t) => match &t.state {
