@@ -61,6 +61,18 @@ pub struct Heap {
     len: usize,
     /// One mark bit per slot.
     marks: Vec<u64>,
+    /// One bit per slot: the object survived a collection (it is in the old generation).
+    old: Vec<u64>,
+    /// Old objects changed since the last collection (they may point to young ones), with a
+    /// bit per slot so each is listed once.
+    remembered: Vec<u32>,
+    remembered_bits: Vec<u64>,
+    /// Slots allocated since the last collection (the young generation).
+    young: Vec<u32>,
+    /// Bytes owned by old objects (as of when they were promoted or last measured).
+    old_bytes: usize,
+    /// Run a full collection once `old_bytes` exceeds this.
+    major_threshold: usize,
     free: Vec<u32>,
     live: usize,
     /// Bytes allocated since the last collection (objects and what they own).
@@ -111,6 +123,12 @@ impl Default for Heap {
             chunks: Vec::new(),
             len: 0,
             marks: Vec::new(),
+            old: Vec::new(),
+            remembered: Vec::new(),
+            remembered_bits: Vec::new(),
+            young: Vec::new(),
+            old_bytes: 0,
+            major_threshold: MIN_THRESHOLD,
             free: Vec::new(),
             live: 0,
             since: 0,
@@ -135,19 +153,25 @@ impl Heap {
         if self.live as u64 > self.stats.peak_objects {
             self.stats.peak_objects = self.live as u64;
         }
-        if let Some(i) = self.free.pop() {
-            *self.slot_mut(i as usize) = obj;
-            Gc(i)
+        let i = if let Some(i) = self.free.pop() {
+            let i = i as usize;
+            self.old[i / 64] &= !(1 << (i % 64));
+            i
         } else {
             let i = self.len;
             if i >> CHUNK_BITS == self.chunks.len() {
                 self.chunks.push((0..CHUNK).map(|_| Obj::Free).collect());
-                self.marks.resize(self.chunks.len() * CHUNK / 64, 0);
+                let words = self.chunks.len() * CHUNK / 64;
+                self.marks.resize(words, 0);
+                self.old.resize(words, 0);
+                self.remembered_bits.resize(words, 0);
             }
             self.len += 1;
-            *self.slot_mut(i) = obj;
-            Gc(i as u32)
-        }
+            i
+        };
+        *self.slot_mut(i) = obj;
+        self.young.push(i as u32);
+        Gc(i as u32)
     }
 
     #[inline]
@@ -198,10 +222,17 @@ impl Heap {
         self.slot(g.0 as usize)
     }
 
-    /// The object behind `g`, mutably.
+    /// The object behind `g`, mutably. This is the write barrier: an old object changed here is
+    /// remembered, since it may now point to young objects.
     #[inline]
     pub fn get_mut(&mut self, g: Gc) -> &mut Obj {
-        self.slot_mut(g.0 as usize)
+        let i = g.0 as usize;
+        let (word, bit) = (i / 64, 1u64 << (i % 64));
+        if self.old[word] & bit != 0 && self.remembered_bits[word] & bit == 0 {
+            self.remembered_bits[word] |= bit;
+            self.remembered.push(g.0);
+        }
+        self.slot_mut(i)
     }
 
     /// The string behind `g`.
@@ -267,77 +298,118 @@ impl Heap {
         }
     }
 
-    /// Marks everything reachable from `roots` and frees the rest.
-    pub fn collect(&mut self, roots: impl IntoIterator<Item = Value>, extra: impl IntoIterator<Item = Gc>) {
+    /// Collects garbage: a minor collection (only objects allocated since the last one are
+    /// traced and freed; old objects are assumed alive and those changed since are traced as
+    /// roots) or, when the old generation has grown enough, a full one.
+    pub fn collect(&mut self, roots: impl IntoIterator<Item = Value>, extra: impl IntoIterator<Item = Gc>, full: bool) {
         let start = Instant::now();
-        // Objects are marked when first reached; only those with children go on the work list.
-        let mut work: Vec<u32> = Vec::new();
-        let marks = &mut self.marks;
-        for v in roots {
-            mark_value(marks, &mut work, v);
+        let major =
+            full || self.old_bytes >= self.major_threshold || (self.stress && self.stats.collections % 4 == 3);
+        if major {
+            self.collect_major(roots, extra);
+        } else {
+            self.collect_minor(roots, extra);
         }
-        for g in extra {
-            mark(marks, &mut work, g.0, true);
-        }
-        // Live bytes: traced objects are measured as they are traced; strings are counted
-        // exactly by `str_bytes`; each leaf adds its slot.
+        self.since = 0;
+        self.stats.collections += 1;
+        self.stats.pause += start.elapsed();
+    }
+
+    /// Traces the work list; returns the objects traced and the bytes they own. In a minor
+    /// collection old objects are not entered (except those put on the list on purpose).
+    fn trace(&mut self, work: &mut Vec<u32>, minor: bool) -> (usize, usize) {
         let mut traced = 0usize;
         let mut traced_bytes = 0usize;
         while let Some(i) = work.pop() {
             let marks = &mut self.marks;
+            let old = if minor { Some(self.old.as_slice()) } else { None };
             let obj = &self.chunks[i as usize >> CHUNK_BITS][i as usize & (CHUNK - 1)];
             traced += 1;
             traced_bytes += obj_size(obj);
             match obj {
                 Obj::Free | Obj::Str(_) => {}
-                Obj::List(_) | Obj::Attrs(_) => {
-                    // Elements that are evaluated thunks are replaced by their values (which
-                    // is invisible to the program), so the thunks can die and are not traced.
-                    let n = match obj {
-                        Obj::List(items) => items.len(),
-                        Obj::Attrs(a) => a.entries.len(),
-                        _ => 0,
-                    };
-                    let chunks = &mut self.chunks;
-                    let (ci, oi) = (i as usize >> CHUNK_BITS, i as usize & (CHUNK - 1));
-                    for k in 0..n {
-                        let v = match &chunks[ci][oi] {
-                            Obj::List(items) => items[k],
-                            Obj::Attrs(a) => a.entries[k].1,
-                            _ => Value::Null,
-                        };
-                        let v = match v {
-                            Value::Thunk(t) => match &chunks[t.0 as usize >> CHUNK_BITS][t.0 as usize & (CHUNK - 1)] {
-                                Obj::Thunk(Thunk { state: ThunkState::Done(x), .. }) if !matches!(x, Value::Thunk(_)) => {
-                                    let x = *x;
-                                    match &mut chunks[ci][oi] {
-                                        Obj::List(items) => items[k] = x,
-                                        Obj::Attrs(a) => a.entries[k].1 = x,
-                                        _ => {}
-                                    }
-                                    x
-                                }
-                                _ => v,
-                            },
-                            v => v,
-                        };
-                        mark_value(marks, &mut work, v);
-                    }
-                }
-                Obj::Closure(c) => c.upvalues.iter().for_each(|v| mark_value(marks, &mut work, *v)),
-                Obj::PrimApp(p) => p.args.iter().for_each(|v| mark_value(marks, &mut work, *v)),
+                // Evaluated thunks are not short-circuited here: native code may hold a thunk
+                // it read from a container, trusting the container to keep it alive.
+                Obj::List(items) => items.iter().for_each(|v| mark_value(marks, old, work, *v)),
+                Obj::Attrs(a) => a.entries.iter().for_each(|(_, v)| mark_value(marks, old, work, *v)),
+                Obj::Closure(c) => c.upvalues.iter().for_each(|v| mark_value(marks, old, work, *v)),
+                Obj::PrimApp(p) => p.args.iter().for_each(|v| mark_value(marks, old, work, *v)),
                 Obj::Thunk(t) => match &t.state {
-                    ThunkState::Code { upvalues, .. } => upvalues.iter().for_each(|v| mark_value(marks, &mut work, *v)),
+                    ThunkState::Code { upvalues, .. } => upvalues.iter().for_each(|v| mark_value(marks, old, work, *v)),
                     ThunkState::Apply { f, arg } => {
-                        mark_value(marks, &mut work, *f);
-                        mark_value(marks, &mut work, *arg);
+                        mark_value(marks, old, work, *f);
+                        mark_value(marks, old, work, *arg);
                     }
-                    ThunkState::Select { set, .. } => mark_value(marks, &mut work, *set),
-                    ThunkState::Done(v) => mark_value(marks, &mut work, *v),
+                    ThunkState::Select { set, .. } => mark_value(marks, old, work, *set),
+                    ThunkState::Done(v) => mark_value(marks, old, work, *v),
                     ThunkState::Failed(_) => {}
                 },
             }
         }
+        (traced, traced_bytes)
+    }
+
+    /// Frees slot `i`.
+    fn free_slot(&mut self, i: usize) {
+        let old = std::mem::replace(self.slot_mut(i), Obj::Free);
+        if let Obj::Str(s) = &old {
+            self.str_bytes -= str_size(s);
+        }
+        self.free.push(i as u32);
+    }
+
+    fn forget_remembered(&mut self) {
+        for &r in &self.remembered {
+            let r = r as usize;
+            self.remembered_bits[r / 64] &= !(1 << (r % 64));
+        }
+        self.remembered.clear();
+    }
+
+    fn collect_minor(&mut self, roots: impl IntoIterator<Item = Value>, extra: impl IntoIterator<Item = Gc>) {
+        let mut work: Vec<u32> = Vec::new();
+        for v in roots {
+            mark_value(&mut self.marks, Some(&self.old), &mut work, v);
+        }
+        for g in extra {
+            mark(&mut self.marks, Some(&self.old), &mut work, g.0, true);
+        }
+        // Changed old objects are traced like roots.
+        work.extend_from_slice(&self.remembered);
+        self.trace(&mut work, true);
+        let young = std::mem::take(&mut self.young);
+        let mut freed = 0;
+        for &i in &young {
+            let i = i as usize;
+            let (word, bit) = (i / 64, 1u64 << (i % 64));
+            if self.marks[word] & bit != 0 {
+                self.marks[word] &= !bit;
+                self.old[word] |= bit;
+                self.old_bytes += obj_size(self.slot(i));
+            } else if !matches!(self.slot(i), Obj::Free) {
+                self.free_slot(i);
+                freed += 1;
+            }
+        }
+        self.young = young;
+        self.young.clear();
+        self.forget_remembered();
+        self.live -= freed;
+        self.stats.freed += freed as u64;
+        self.threshold = MIN_THRESHOLD;
+    }
+
+    fn collect_major(&mut self, roots: impl IntoIterator<Item = Value>, extra: impl IntoIterator<Item = Gc>) {
+        let mut work: Vec<u32> = Vec::new();
+        for v in roots {
+            mark_value(&mut self.marks, None, &mut work, v);
+        }
+        for g in extra {
+            mark(&mut self.marks, None, &mut work, g.0, true);
+        }
+        // Live bytes: traced objects are measured as they are traced; strings are counted
+        // exactly by `str_bytes`; each leaf adds its slot.
+        let (traced, traced_bytes) = self.trace(&mut work, false);
         let mut freed = 0;
         for word in 0..self.marks.len() {
             let marked = self.marks[word];
@@ -349,38 +421,36 @@ impl Heap {
                 if i >= self.len {
                     break;
                 }
-                if marked & (1 << b) != 0 {
+                if marked & (1 << b) != 0 || matches!(self.slot(i), Obj::Free) {
                     continue;
                 }
-                let slot = self.slot_mut(i);
-                if matches!(slot, Obj::Free) {
-                    continue;
-                }
-                let old = std::mem::replace(slot, Obj::Free);
-                if let Obj::Str(s) = &old {
-                    self.str_bytes -= str_size(s);
-                }
-                self.free.push(i as u32);
+                self.free_slot(i);
                 freed += 1;
             }
         }
+        // Every survivor is old now.
+        std::mem::swap(&mut self.old, &mut self.marks);
         self.marks.iter_mut().for_each(|w| *w = 0);
+        self.young.clear();
+        self.forget_remembered();
         let live_objects = self.live - freed;
         let leaves = live_objects.saturating_sub(traced);
         let live_bytes = traced_bytes + leaves * std::mem::size_of::<Obj>() + self.str_bytes;
-        self.live -= freed;
-        self.since = 0;
-        self.threshold = MIN_THRESHOLD.max(live_bytes);
+        self.live = live_objects;
         self.stats.freed += freed as u64;
-        self.stats.collections += 1;
-        self.stats.pause += start.elapsed();
+        self.old_bytes = live_bytes;
+        self.major_threshold = MIN_THRESHOLD.max(live_bytes + live_bytes / 2);
+        self.threshold = MIN_THRESHOLD;
     }
 }
 
 /// Marks slot `i`; queues it for tracing when it is new and may hold references.
 #[inline]
-fn mark(marks: &mut [u64], work: &mut Vec<u32>, i: u32, has_children: bool) {
+fn mark(marks: &mut [u64], old: Option<&[u64]>, work: &mut Vec<u32>, i: u32, has_children: bool) {
     let (word, bit) = (i as usize / 64, 1u64 << (i % 64));
+    if old.is_some_and(|old| old[word] & bit != 0) {
+        return;
+    }
     if marks[word] & bit == 0 {
         marks[word] |= bit;
         if has_children {
@@ -390,11 +460,11 @@ fn mark(marks: &mut [u64], work: &mut Vec<u32>, i: u32, has_children: bool) {
 }
 
 #[inline]
-fn mark_value(marks: &mut [u64], work: &mut Vec<u32>, v: Value) {
+fn mark_value(marks: &mut [u64], old: Option<&[u64]>, work: &mut Vec<u32>, v: Value) {
     match v {
-        Value::String(g) | Value::Path(g) => mark(marks, work, g.0, false),
+        Value::String(g) | Value::Path(g) => mark(marks, old, work, g.0, false),
         Value::List(g) | Value::Attrs(g) | Value::Lambda(g) | Value::PrimApp(g) | Value::Thunk(g) => {
-            mark(marks, work, g.0, true)
+            mark(marks, old, work, g.0, true)
         }
         Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Builtin(_) => {}
     }
@@ -430,7 +500,7 @@ mod tests {
             heap.thunk_mut(t).state = ThunkState::Done(Value::Attrs(set));
         }
         assert_eq!(heap.live_objects(), 2000);
-        heap.collect(std::iter::empty(), std::iter::empty());
+        heap.collect(std::iter::empty(), std::iter::empty(), true);
         assert_eq!(heap.live_objects(), 0);
     }
 
@@ -441,7 +511,7 @@ mod tests {
         let s = heap.alloc_str(NixStr { bytes: b"x".as_slice().into(), context: Vec::new() });
         let holder = heap.alloc_list(vec![Value::String(s)].into());
         let _garbage = heap.alloc_list(Vec::new().into());
-        heap.collect([Value::List(kept)], [holder]);
+        heap.collect([Value::List(kept)], [holder], true);
         assert_eq!(heap.live_objects(), 3);
         assert_eq!(&*heap.str(s).bytes, b"x");
         let reused = heap.alloc_list(Vec::new().into());

@@ -265,10 +265,20 @@ impl Vm {
         Pos { file, range: TextRange::new(offset.into(), (offset + operator.len() as u32).into()) }
     }
 
-    /// Runs a collection now. Roots: the VM stack and frames, values rooted by native code,
-    /// globals, the import cache and loaded files' constants.
-    #[inline(never)]
+    /// Runs a full collection now. Roots: the VM stack and frames, values rooted by native
+    /// code, globals, the import cache and loaded files' constants.
     pub fn collect_garbage(&mut self) {
+        self.collect(true);
+    }
+
+    /// Collects at a safe point: young objects only, unless the heap decides a full
+    /// collection is due.
+    #[inline(never)]
+    fn collect_at_safe_point(&mut self) {
+        self.collect(false);
+    }
+
+    fn collect(&mut self, full: bool) {
         let mut extra: Vec<Gc> = self.permanent.clone();
         extra.extend(self.frames.iter().filter_map(|f| f.env));
         extra.extend(self.frames.iter().filter_map(|f| match f.on_return {
@@ -283,7 +293,7 @@ impl Vm {
             .chain(self.import_cache.values())
             .copied()
             .collect::<Vec<_>>();
-        self.heap.collect(roots, extra);
+        self.heap.collect(roots, extra, full);
     }
 
     // ----- entering and leaving the loop -----
@@ -787,7 +797,7 @@ impl Vm {
                     Op::Call => {
                         if self.heap.wants_collection() {
                             self.frames[fi].ip = (ip - 1) as u32;
-                            self.collect_garbage();
+                            self.collect_at_safe_point();
                         }
                         let arg = self.pop();
                         let f = self.pop();
@@ -808,7 +818,7 @@ impl Vm {
                     Op::CallN(n) => {
                         if self.heap.wants_collection() {
                             self.frames[fi].ip = (ip - 1) as u32;
-                            self.collect_garbage();
+                            self.collect_at_safe_point();
                         }
                         self.frames[fi].ip = ip as u32;
                         let n = n as usize;
