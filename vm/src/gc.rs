@@ -505,6 +505,26 @@ mod tests {
     }
 
     #[test]
+    fn minor_collections_keep_young_objects_that_changed_old_ones_point_to() {
+        let mut heap = Heap::default();
+        let t = heap.alloc_thunk(ThunkState::Done(Value::Null));
+        heap.collect([Value::Thunk(t)], [], true);
+        // `t` is old; give it a young value through the write barrier.
+        let young = heap.alloc_list(vec![Value::Int(7)].into());
+        let garbage = heap.alloc_list(vec![Value::Int(8)].into());
+        heap.thunk_mut(t).state = ThunkState::Done(Value::List(young));
+        heap.collect([Value::Thunk(t)], [], false);
+        assert!(matches!(heap.get(young), Obj::List(_)), "reachable only through an old object");
+        assert!(matches!(heap.get(garbage), Obj::Free), "young garbage goes in a minor collection");
+        // Old garbage waits for a full collection.
+        heap.thunk_mut(t).state = ThunkState::Done(Value::Null);
+        heap.collect([Value::Thunk(t)], [], false);
+        assert!(matches!(heap.get(young), Obj::List(_)));
+        heap.collect([Value::Thunk(t)], [], true);
+        assert!(matches!(heap.get(young), Obj::Free));
+    }
+
+    #[test]
     fn roots_survive_and_slots_are_reused() {
         let mut heap = Heap::default();
         let kept = heap.alloc_list(vec![Value::Int(1)].into());
