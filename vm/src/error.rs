@@ -83,6 +83,19 @@ impl EvalError {
         EvalError::new(ErrorKind::Type, message)
     }
 
+    /// A copy to keep in a thunk whose evaluation failed: forcing it again fails the same way.
+    /// The copy keeps only the innermost frames of the trace, so that memoising an error in
+    /// every thunk of a deep recursion costs linear, not quadratic, memory.
+    pub fn memo(&self) -> EvalError {
+        const KEPT_FRAMES: usize = 16;
+        EvalError(Box::new(ErrorData {
+            kind: self.kind,
+            message: self.message.clone(),
+            pos: self.pos,
+            trace: self.trace.iter().take(KEPT_FRAMES).cloned().collect(),
+        }))
+    }
+
     /// The error's data, unboxed.
     pub fn into_data(self) -> ErrorData {
         *self.0

@@ -432,7 +432,7 @@ impl Vm {
             Ok(None) => {}
             Err(e) => {
                 let thunk = self.heap.thunk_mut(t);
-                thunk.state = ThunkState::Failed(Box::new(e.clone()));
+                thunk.state = ThunkState::Failed(Box::new(e.memo()));
                 thunk.forcing = false;
             }
         }
@@ -596,7 +596,7 @@ impl Vm {
             if let OnReturn::Update(t) = frame.on_return {
                 if let Obj::Thunk(th) = self.heap.get_mut(t) {
                     th.forcing = false;
-                    th.state = ThunkState::Failed(Box::new(err.clone()));
+                    th.state = ThunkState::Failed(Box::new(err.memo()));
                 }
             }
             if let ProtoKind::Lambda { name, .. } = &frame.proto.kind {
