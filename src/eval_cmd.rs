@@ -93,7 +93,14 @@ pub fn run(args: Args) -> u8 {
         config.max_call_depth = depth;
     }
     config.nix_path = search_path(&args.include, &cwd);
-    let mut vm = Vm::new(Box::new(RealIO), config);
+    let io: Box<dyn lix_vm::EvalIO> = match crate::store_io::StoreIO::new() {
+        Ok(store) => Box::new(store),
+        Err(e) => {
+            eprintln!("warning: {e}; evaluating without a store");
+            Box::new(RealIO)
+        }
+    };
+    let mut vm = Vm::new(io, config);
     vm.heap.stress = std::env::var_os("LIXC_GC_STRESS").is_some_and(|v| v != "0");
     let started = std::time::Instant::now();
     let result = evaluate(&mut vm, &args, &cwd);

@@ -6,6 +6,7 @@ mod diagnostic;
 mod eval_cmd;
 mod input;
 mod parse_cmd;
+mod store_io;
 
 use std::process::ExitCode;
 

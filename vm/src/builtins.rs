@@ -3,6 +3,7 @@
 //! Builtins force exactly what CppNix forces, so laziness is the same.
 
 mod attrs;
+mod derivation;
 mod files;
 mod hash;
 mod import;
@@ -10,6 +11,7 @@ mod json;
 mod lists;
 mod misc;
 mod regex;
+mod store;
 mod strings;
 mod toml;
 mod versions;
@@ -74,11 +76,14 @@ table! {
     "concatStringsSep" 2 strings::concat_strings_sep, false,
     "convertHash" 1 hash::convert_hash, false,
     "deepSeq" 2 deep_seq, false,
+    "derivation" 1 derivation::derivation, true,
+    "derivationStrict" 1 derivation::derivation_strict, true,
     "dirOf" 1 strings::dir_of, true,
     "div" 2 div, false,
     "elem" 2 lists::elem, false,
     "elemAt" 2 elem_at, false,
     "filter" 2 filter, false,
+    "filterSource" 2 store::filter_source, false,
     "findFile" 2 find_file, false,
     "floor" 1 misc::floor, false,
     "foldl'" 3 foldl, false,
@@ -116,7 +121,9 @@ table! {
     "mul" 2 mul, false,
     "parseDrvName" 1 versions::parse_drv_name, false,
     "partition" 2 lists::partition, false,
+    "path" 1 store::path, false,
     "pathExists" 1 files::path_exists, false,
+    "placeholder" 1 store::placeholder, true,
     "readDir" 1 files::read_dir, false,
     "readFile" 1 files::read_file, false,
     "readFileType" 1 files::read_file_type, false,
@@ -127,11 +134,13 @@ table! {
     "sort" 2 lists::sort, false,
     "split" 2 regex::split, false,
     "splitVersion" 1 versions::split_version, false,
+    "storePath" 1 store::store_path, false,
     "stringLength" 1 strings::string_length, false,
     "sub" 2 sub, false,
     "substring" 3 strings::substring, false,
     "tail" 1 tail, false,
     "throw" 1 throw, true,
+    "toFile" 2 store::to_file, false,
     "toJSON" 1 json::to_json, false,
     "toPath" 1 files::to_path, false,
     "toString" 1 to_string, true,
@@ -163,7 +172,8 @@ pub(crate) fn install(vm: &mut Vm) {
     let constants: Vec<(&str, Value)> = {
         let system = vm.config.current_system.clone();
         let system = vm.new_string(system.into_bytes());
-        let store_dir = vm.new_string(b"/nix/store".as_slice());
+        let store_dir = vm.io.store_dir();
+        let store_dir = vm.new_string(store_dir.into_bytes());
         let version = vm.new_string(b"2.18.0".as_slice());
         let nix_path = nix_path_value(vm);
         vec![

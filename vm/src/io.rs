@@ -42,11 +42,99 @@ pub trait EvalIO {
     fn read_dir(&self, path: &str) -> io::Result<Vec<(String, FileType)>>;
     /// An environment variable.
     fn get_env(&self, name: &str) -> Option<String>;
-    /// Copies `path` into the store and returns its store path. Without a store this is an
-    /// error.
+    /// Copies `path` into the store and returns its store path (a NAR + SHA-256 "source" path
+    /// named after the path's last component). A read-only store only computes the path.
+    /// Without a store this is an error.
     fn add_to_store(&self, path: &str) -> Result<String, String> {
         Err(format!("cannot copy '{path}' to the store: lixc has no store yet"))
     }
+
+    /// The logical store directory (`/nix/store`), part of every store path.
+    fn store_dir(&self) -> String {
+        "/nix/store".to_string()
+    }
+
+    /// Instantiates a derivation (`derivationStrict`): computes its output paths and its `.drv`
+    /// path, and remembers it so later derivations can depend on it. A read-only store writes
+    /// nothing. Without a store this is an error.
+    fn derivation(&self, spec: &DerivationSpec) -> Result<DerivationPaths, String> {
+        Err(format!("cannot instantiate derivation '{}': lixc has no store here", spec.name))
+    }
+
+    /// The output names of the derivation at `drv_path`, if the store knows it.
+    fn derivation_outputs(&self, drv_path: &str) -> Option<Vec<String>> {
+        let _ = drv_path;
+        None
+    }
+
+    /// The store path of a text file named `name` holding `contents` that refers to the store
+    /// paths `references` (`builtins.toFile`). Without a store this is an error.
+    fn text_path(&self, name: &str, contents: &[u8], references: &[String]) -> Result<String, String> {
+        let _ = (contents, references);
+        Err(format!("cannot add '{name}' to the store: lixc has no store here"))
+    }
+
+    /// Adds the file system object at `path` to the store under `name` (`builtins.path`,
+    /// `filterSource`): NAR + SHA-256 when `recursive`, else the flat SHA-256 of a regular file.
+    /// `filter` (if any) says whether a path below `path` is kept; a directory not kept is left
+    /// out with everything in it. Returns the store path and the SHA-256 of the NAR (recursive)
+    /// or of the file (flat), as Nix base-32. A read-only store only computes them.
+    fn add_path(
+        &self,
+        path: &str,
+        name: &str,
+        recursive: bool,
+        filter: Option<&dyn Fn(&str) -> bool>,
+    ) -> Result<(String, String), String> {
+        let _ = (name, recursive, filter);
+        Err(format!("cannot copy '{path}' to the store: lixc has no store here"))
+    }
+}
+
+/// A fixed-output derivation's declared content (`outputHash`, `outputHashAlgo`,
+/// `outputHashMode`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FixedOutput {
+    /// `outputHashAlgo` (`sha256`, …); empty when not given (then `hash` must be SRI).
+    pub algo: String,
+    /// `outputHash`, in any encoding Nix accepts.
+    pub hash: String,
+    /// `outputHashMode = "recursive"` (NAR) rather than flat.
+    pub recursive: bool,
+}
+
+/// Everything `derivationStrict` gathered for one derivation, as plain data.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DerivationSpec {
+    /// The `name` attribute.
+    pub name: String,
+    /// The builder program.
+    pub builder: Vec<u8>,
+    /// The `system` attribute.
+    pub system: Vec<u8>,
+    /// The builder's arguments.
+    pub args: Vec<Vec<u8>>,
+    /// The environment, sorted by name (output variables are filled in by the store).
+    pub env: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Output names, sorted and unique.
+    pub outputs: Vec<String>,
+    /// Set for a fixed-output derivation.
+    pub fixed: Option<FixedOutput>,
+    /// Input derivations (`.drv` paths) with the outputs used (`!out!drv` context).
+    pub input_drvs: Vec<(String, Vec<String>)>,
+    /// Derivations depended on with their whole closure and all outputs (`=drv` context).
+    pub input_drvs_deep: Vec<String>,
+    /// Input sources: store paths used directly.
+    pub input_srcs: Vec<String>,
+}
+
+/// What instantiating a derivation gives.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DerivationPaths {
+    /// The `.drv` file's store path.
+    pub drv_path: String,
+    /// Each output's name and store path, sorted by name.
+    pub outputs: Vec<(String, String)>,
 }
 
 /// The real file system and environment.

@@ -1,0 +1,273 @@
+//! `StoreIO`: the `EvalIO` of `lixc eval`. File and environment access is `RealIO`'s; store
+//! operations are computed with `lix-store` and written nowhere (read-only, as
+//! `nix-instantiate --eval`): derivations get their output and `.drv` paths, `toFile` its text
+//! path, copied paths their NAR-hash paths. The derivations instantiated so far and their modulo
+//! hashes are kept, so a derivation's inputs are hashed once.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use lix_store::content_address::{ContentAddress, FileIngestionMethod};
+use lix_store::store_path::check_name;
+use lix_store::{Derivation, DerivationOutput, DrvHashes, Hash, HashAlgo, NarNode, StoreDir, StorePath};
+use lix_vm::io::{DerivationPaths, DerivationSpec, FileType};
+use lix_vm::{EvalIO, RealIO};
+
+/// The store-computing `EvalIO` (see the module documentation).
+pub struct StoreIO {
+    real: RealIO,
+    dir: StoreDir,
+    state: RefCell<State>,
+}
+
+/// What the store has computed so far.
+#[derive(Default)]
+struct State {
+    /// Every derivation instantiated, by `.drv` path.
+    drvs: BTreeMap<StorePath, Derivation>,
+    /// Their (unmasked) modulo hashes.
+    hashes: DrvHashes,
+    /// The references of text paths made by `toFile`.
+    text_refs: HashMap<StorePath, BTreeSet<StorePath>>,
+    /// Paths copied to the store (`"${./file}"`), by source path.
+    copied: HashMap<String, String>,
+}
+
+impl StoreIO {
+    /// A store in `dir` (`NIX_STORE_DIR`, else `/nix/store`).
+    pub fn new() -> Result<StoreIO, String> {
+        let dir = std::env::var("NIX_STORE_DIR").unwrap_or_else(|_| "/nix/store".to_string());
+        let dir = StoreDir::new(&dir).map_err(|e| e.to_string())?;
+        Ok(StoreIO { real: RealIO, dir, state: RefCell::new(State::default()) })
+    }
+
+    fn parse(&self, path: &str) -> Result<StorePath, String> {
+        self.dir.parse(path).map_err(|e| e.to_string())
+    }
+
+    /// The store paths that `path` refers to, as far as this store knows them.
+    fn references(&self, state: &State, path: &StorePath) -> BTreeSet<StorePath> {
+        if let Some(drv) = state.drvs.get(path) {
+            return drv.references();
+        }
+        state.text_refs.get(path).cloned().unwrap_or_default()
+    }
+
+    /// The closure of `path` (CppNix's `computeFSClosure`).
+    fn closure(&self, state: &State, path: &StorePath) -> BTreeSet<StorePath> {
+        let mut seen = BTreeSet::new();
+        let mut todo = vec![path.clone()];
+        while let Some(p) = todo.pop() {
+            if seen.insert(p.clone()) {
+                todo.extend(self.references(state, &p));
+            }
+        }
+        seen
+    }
+
+    fn nar_hash(&self, path: &Path, filter: Option<&dyn Fn(&str) -> bool>) -> Result<Hash, String> {
+        let node = read_node(path, filter, 0).map_err(|e| format!("cannot read '{}': {e}", path.display()))?;
+        node.nar_hash().map(|(h, _)| h).map_err(|e| e.to_string())
+    }
+}
+
+/// The NAR tree of `path`, leaving out entries below it that `filter` rejects.
+fn read_node(path: &Path, filter: Option<&dyn Fn(&str) -> bool>, depth: usize) -> io::Result<NarNode> {
+    if depth > 4096 {
+        return Err(io::Error::other("directory tree too deep"));
+    }
+    let meta = std::fs::symlink_metadata(path)?;
+    let ty = meta.file_type();
+    if ty.is_symlink() {
+        use std::os::unix::ffi::OsStrExt;
+        let target = std::fs::read_link(path)?;
+        Ok(NarNode::Symlink { target: target.as_os_str().as_bytes().to_vec() })
+    } else if ty.is_dir() {
+        use std::os::unix::ffi::OsStrExt;
+        let mut entries = BTreeMap::new();
+        for entry in std::fs::read_dir(path)? {
+            let entry = entry?;
+            let child = entry.path();
+            if let Some(f) = filter {
+                if !f(&child.to_string_lossy()) {
+                    continue;
+                }
+            }
+            entries.insert(entry.file_name().as_bytes().to_vec(), read_node(&child, filter, depth + 1)?);
+        }
+        Ok(NarNode::Directory(entries))
+    } else if ty.is_file() {
+        Ok(NarNode::Regular { executable: meta.permissions().mode() & 0o100 != 0, contents: std::fs::read(path)? })
+    } else {
+        Err(io::Error::other("unsupported file type"))
+    }
+}
+
+/// CppNix's message for a name that cannot be a store path name.
+fn name_problem(name: &str) -> Option<String> {
+    check_name(name).err()?;
+    Some(if name.is_empty() {
+        "name must not be empty".to_string()
+    } else if name.len() > 211 {
+        format!("name '{name}' must be no longer than 211 characters")
+    } else if let Some(c) = name.chars().find(|&c| !(c.is_ascii_alphanumeric() || "+-._?=".contains(c))) {
+        format!("name '{name}' contains illegal character '{c}'")
+    } else {
+        format!("name '{name}' is not valid")
+    })
+}
+
+fn base_name(path: &str) -> &str {
+    path.trim_end_matches('/').rsplit('/').next().unwrap_or(path)
+}
+
+impl EvalIO for StoreIO {
+    fn read_file(&self, path: &str) -> io::Result<Vec<u8>> {
+        self.real.read_file(path)
+    }
+
+    fn path_exists(&self, path: &str) -> bool {
+        self.real.path_exists(path)
+    }
+
+    fn file_type(&self, path: &str) -> io::Result<FileType> {
+        self.real.file_type(path)
+    }
+
+    fn read_dir(&self, path: &str) -> io::Result<Vec<(String, FileType)>> {
+        self.real.read_dir(path)
+    }
+
+    fn get_env(&self, name: &str) -> Option<String> {
+        self.real.get_env(name)
+    }
+
+    fn store_dir(&self) -> String {
+        self.dir.as_str().to_string()
+    }
+
+    fn add_to_store(&self, path: &str) -> Result<String, String> {
+        if let Some(p) = self.state.borrow().copied.get(path) {
+            return Ok(p.clone());
+        }
+        let name = base_name(path);
+        if name.ends_with(".drv") {
+            return Err(format!("file names are not allowed to end in '.drv' ('{path}')"));
+        }
+        let (p, _) = self.add_path(path, name, true, None)?;
+        self.state.borrow_mut().copied.insert(path.to_string(), p.clone());
+        Ok(p)
+    }
+
+    fn add_path(
+        &self,
+        path: &str,
+        name: &str,
+        recursive: bool,
+        filter: Option<&dyn Fn(&str) -> bool>,
+    ) -> Result<(String, String), String> {
+        if let Some(problem) = name_problem(name) {
+            return Err(format!("invalid store path name: {problem}"));
+        }
+        let (hash, method) = if recursive {
+            (self.nar_hash(Path::new(path), filter)?, FileIngestionMethod::Recursive)
+        } else {
+            let meta = std::fs::metadata(path).map_err(|e| format!("cannot read '{path}': {e}"))?;
+            if !meta.is_file() {
+                return Err(format!("file '{path}' has an unsupported type"));
+            }
+            let bytes = std::fs::read(path).map_err(|e| format!("cannot read '{path}': {e}"))?;
+            (Hash::digest(HashAlgo::Sha256, &bytes), FileIngestionMethod::Flat)
+        };
+        let ca = ContentAddress { method, hash: hash.clone() };
+        let p = self.dir.make_fixed_output_path(&ca, name, &BTreeSet::new(), false).map_err(|e| e.to_string())?;
+        Ok((self.dir.print(&p), hash.to_base32()))
+    }
+
+    fn text_path(&self, name: &str, contents: &[u8], references: &[String]) -> Result<String, String> {
+        if let Some(problem) = name_problem(name) {
+            return Err(format!("invalid store path name: {problem}"));
+        }
+        let refs = references.iter().map(|r| self.parse(r)).collect::<Result<BTreeSet<_>, _>>()?;
+        let p = self.dir.text_path_for(name, contents, &refs).map_err(|e| e.to_string())?;
+        let out = self.dir.print(&p);
+        self.state.borrow_mut().text_refs.insert(p, refs);
+        Ok(out)
+    }
+
+    fn derivation_outputs(&self, drv_path: &str) -> Option<Vec<String>> {
+        let p = self.parse(drv_path).ok()?;
+        self.state.borrow().drvs.get(&p).map(|d| d.outputs.keys().cloned().collect())
+    }
+
+    fn derivation(&self, spec: &DerivationSpec) -> Result<DerivationPaths, String> {
+        if let Some(problem) = name_problem(&spec.name) {
+            return Err(format!("invalid derivation name: {problem}. Please pass a different 'name'."));
+        }
+        let mut state = self.state.borrow_mut();
+        let mut drv = Derivation {
+            name: spec.name.clone(),
+            platform: spec.system.clone(),
+            builder: spec.builder.clone(),
+            args: spec.args.clone(),
+            env: spec.env.iter().cloned().collect(),
+            ..Derivation::default()
+        };
+        for src in &spec.input_srcs {
+            drv.input_srcs.insert(self.parse(src)?);
+        }
+        for (path, outputs) in &spec.input_drvs {
+            drv.input_drvs.entry(self.parse(path)?).or_default().extend(outputs.iter().cloned());
+        }
+        // `=drv`: everything in the derivation's closure is an input source, and every
+        // derivation in it an input with all its outputs.
+        for deep in &spec.input_drvs_deep {
+            let root = self.parse(deep)?;
+            if !state.drvs.contains_key(&root) {
+                return Err(format!("path '{deep}' is not valid"));
+            }
+            for p in self.closure(&state, &root) {
+                if let Some(d) = state.drvs.get(&p) {
+                    drv.input_drvs.entry(p.clone()).or_default().extend(d.outputs.keys().cloned());
+                }
+                drv.input_srcs.insert(p);
+            }
+        }
+        match &spec.fixed {
+            Some(fixed) => {
+                let algo = if fixed.algo.is_empty() {
+                    None
+                } else {
+                    Some(HashAlgo::from_name(&fixed.algo).ok_or_else(|| format!("unknown hash algorithm '{}'", fixed.algo))?)
+                };
+                let hash = Hash::parse_any(&fixed.hash, algo).map_err(|e| e.to_string())?;
+                let method = if fixed.recursive { FileIngestionMethod::Recursive } else { FileIngestionMethod::Flat };
+                drv.outputs.insert("out".to_string(), DerivationOutput::Fixed(ContentAddress { method, hash }));
+            }
+            None => {
+                for o in &spec.outputs {
+                    drv.outputs.insert(o.clone(), DerivationOutput::Deferred);
+                }
+            }
+        }
+        let state = &mut *state;
+        drv.compute_output_paths(&self.dir, &mut state.hashes, &state.drvs).map_err(|e| e.to_string())?;
+        let drv_path = drv.drv_path(&self.dir).map_err(|e| e.to_string())?;
+        let outputs = drv
+            .output_paths(&self.dir)
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(|(name, p)| (name, self.dir.print(&p)))
+            .collect();
+        if state.hashes.get(&drv_path).is_none() {
+            let h = drv.hash_modulo(&self.dir, false, &mut state.hashes, &state.drvs).map_err(|e| e.to_string())?;
+            state.hashes.insert(drv_path.clone(), h);
+        }
+        let out = DerivationPaths { drv_path: self.dir.print(&drv_path), outputs };
+        state.drvs.insert(drv_path, drv);
+        Ok(out)
+    }
+}
