@@ -642,14 +642,26 @@ fn attr_name(inner: BoxedStrategy<Expr>) -> impl Strategy<Value = AttrName> {
     prop_oneof![
         3 => prop::sample::select(&["a", "or", "b'"][..]).prop_map(AttrName::Ident),
         1 => prop::sample::select(&["\"s\"", "\"a b\"", "\"\""][..]).prop_map(AttrName::Str),
-        1 => boxed(inner).prop_map(AttrName::Dynamic),
+        1 => boxed(inner)
+            .prop_filter("a plain string in ${} is a static name", |e| !is_plain_string(e))
+            .prop_map(AttrName::Dynamic),
     ]
+}
+
+/// `"…"` or `''…''` without interpolation: as a `${…}` name it is static (and may clash).
+fn is_plain_string(e: &Expr) -> bool {
+    match e {
+        Expr::Str(parts) | Expr::IndStr(parts) => parts.iter().all(|p| matches!(p, Part::Text(_))),
+        _ => false,
+    }
 }
 
 fn binding(inner: BoxedStrategy<Expr>, dynamic: bool) -> impl Strategy<Value = Binding> {
     let value = (prop::collection::vec(attr_name(inner.clone()), 0..3), inner.clone())
         .prop_map(|(rest, e)| Binding::Value(rest, e));
-    let dynamic_value = (inner.clone(), inner.clone()).prop_map(|(k, v)| Binding::Dynamic(k, v));
+    let dynamic_value = (inner.clone(), inner.clone())
+        .prop_filter("a plain string in ${} is a static name", |(k, _)| !is_plain_string(k))
+        .prop_map(|(k, v)| Binding::Dynamic(k, v));
     prop_oneof![
         4 => value,
         u32::from(dynamic) => dynamic_value,
