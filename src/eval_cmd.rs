@@ -71,13 +71,13 @@ pub struct Args {
     /// (the reference's layout, one frame after the other). Defaults to `pretty` on a terminal.
     #[arg(long, value_enum)]
     error_format: Option<ErrorFormat>,
-    /// Reference lint flags (`--lint-url-literals warn` and friends); accepted, not yet acted on.
+    /// URL literals: `ignore`, `warn` or `fatal` (as the reference's lint flag).
     #[arg(long = "lint-url-literals")]
     lint_url_literals: Option<String>,
-    /// See `--lint-url-literals`.
+    /// Relative paths without `./`: `ignore`, `warn` or `fatal`.
     #[arg(long = "lint-short-path-literals")]
     lint_short_path_literals: Option<String>,
-    /// See `--lint-url-literals`.
+    /// Absolute and home paths: `ignore`, `warn` or `fatal`.
     #[arg(long = "lint-absolute-path-literals")]
     lint_absolute_path_literals: Option<String>,
 }
@@ -93,6 +93,21 @@ pub fn run(args: Args) -> u8 {
         config.max_call_depth = depth;
     }
     config.nix_path = search_path(&args.include, &cwd);
+    for (flag, level, slot) in [
+        ("--lint-url-literals", &args.lint_url_literals, &mut config.lints.url_literals),
+        ("--lint-short-path-literals", &args.lint_short_path_literals, &mut config.lints.short_path_literals),
+        ("--lint-absolute-path-literals", &args.lint_absolute_path_literals, &mut config.lints.absolute_path_literals),
+    ] {
+        if let Some(level) = level {
+            match level.parse() {
+                Ok(l) => *slot = l,
+                Err(e) => {
+                    eprintln!("error: {flag}: {e}");
+                    return EXIT_USAGE;
+                }
+            }
+        }
+    }
     let io: Box<dyn lix_vm::EvalIO> = match crate::store_io::StoreIO::new() {
         Ok(store) => Box::new(store),
         Err(e) => {
@@ -104,6 +119,9 @@ pub fn run(args: Args) -> u8 {
     vm.heap.stress = std::env::var_os("LIXC_GC_STRESS").is_some_and(|v| v != "0");
     let started = std::time::Instant::now();
     let result = evaluate(&mut vm, &args, &cwd);
+    for (message, pos) in std::mem::take(&mut vm.warnings) {
+        eprint!("{}", render_warning(&vm, &message, pos));
+    }
     let code = match result {
         Ok(text) => {
             let mut out = std::io::stdout().lock();
@@ -319,6 +337,19 @@ fn render_error(vm: &Vm, e: &EvalError, full: bool) -> String {
     }
     if usage_hint {
         out.push_str(lix_vm::builtins::USAGE_HINT);
+        out.push('\n');
+    }
+    out
+}
+
+/// A lint warning in the reference's layout: `warning:` and the position, indented under it.
+fn render_warning(vm: &Vm, message: &str, pos: lix_vm::Pos) -> String {
+    let mut body = format!("{message}\n");
+    print_pos(vm, &mut body, "", pos);
+    let mut out = String::new();
+    for (i, line) in body.trim_end().split('\n').enumerate() {
+        let indent = if i == 0 { "warning: " } else { "         " };
+        out.push_str(format!("{indent}{line}").trim_end());
         out.push('\n');
     }
     out

@@ -663,8 +663,9 @@ fn find_file(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
             return Ok(vm.new_path(canon));
         }
     }
+    // Catchable, as in the reference: `tryEval <missing>` is `{ success = false; }`.
     Err(EvalError::new(
-        ErrorKind::Other,
+        ErrorKind::Throw,
         format!("file '{name}' was not found in the Nix search path (add it using $NIX_PATH or -I)"),
     ))
 }

@@ -8,6 +8,7 @@ pub mod builtins;
 pub mod error;
 pub mod gc;
 pub mod io;
+pub mod lint;
 mod loader;
 pub mod ops;
 pub mod print;

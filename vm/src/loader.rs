@@ -59,9 +59,11 @@ impl Vm {
         let db = &self.loader.db;
         let file = SourceFile::new(db, path.to_string(), text.clone(), edition, base_dir.to_string());
         let mut diagnostics = file_diagnostics(db, file).to_vec();
-        let violations = {
+        let (violations, lint_findings) = {
             let parse = parse_file(db, file);
-            lix_editions::check(&parse.syntax(), edition)
+            let root = parse.syntax();
+            let lints = if self.config.lints.any() { crate::lint::check(&root, &self.config.lints) } else { Vec::new() };
+            (lix_editions::check(&root, edition), lints)
         };
         let compiled = if scoped {
             diagnostics.retain(|d| !(d.kind == DiagnosticKind::Lower && d.message.starts_with("undefined variable")));
@@ -76,6 +78,13 @@ impl Vm {
             compile_file(db, file).clone()
         };
         let index = self.register(path, text.clone(), compiled);
+        for (level, message, range) in lint_findings {
+            let pos = Pos { file: index, range };
+            if level == crate::lint::LintLevel::Fatal {
+                return Err(EvalError::new(ErrorKind::Other, message).at(pos));
+            }
+            self.warnings.push((message, pos));
+        }
         if let Some(d) = diagnostics.first() {
             let message = d.message.clone();
             return Err(EvalError::new(ErrorKind::Other, message).at(Pos { file: index, range: d.range }));

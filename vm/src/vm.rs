@@ -30,6 +30,8 @@ pub struct EvalConfig {
     pub default_edition: lix_editions::Edition,
     /// `builtins.currentSystem`.
     pub current_system: String,
+    /// The literal lints of the reference's command line.
+    pub lints: crate::lint::Lints,
 }
 
 impl Default for EvalConfig {
@@ -39,6 +41,7 @@ impl Default for EvalConfig {
             nix_path: Vec::new(),
             default_edition: lix_editions::Edition::E2024,
             current_system: "x86_64-linux".into(),
+            lints: crate::lint::Lints::default(),
         }
     }
 }
@@ -128,6 +131,8 @@ pub struct Vm {
     pub config: EvalConfig,
     /// Counters.
     pub stats: VmStats,
+    /// Warnings found while loading files (lints), for the front end to print.
+    pub warnings: Vec<(String, Pos)>,
 }
 
 impl Vm {
@@ -170,6 +175,7 @@ impl Vm {
             io,
             config,
             stats: VmStats::default(),
+            warnings: Vec::new(),
         };
         builtins::install(&mut vm);
         vm
