@@ -552,12 +552,12 @@ impl Lexer<'_> {
         // The path piece just lexed ends where the lexer stands.
         if let Some(last) = self.out.tokens.last() {
             let (start, end) = (last.start as usize, self.pos);
-            self.error(
-                SyntaxErrorKind::PathTrailingSlash,
-                start,
-                end,
-                "path has a trailing slash; remove the final '/'".into(),
-            );
+            // The reference's wording, with the fix as a note.
+            let range = start as u32..end as u32;
+            let mut error =
+                SyntaxError::new(SyntaxErrorKind::PathTrailingSlash, range.clone(), "path has a trailing slash".into());
+            error.notes.push((range, "remove the final '/'".into()));
+            self.out.errors.push(error);
         }
         self.mode = Mode::Normal;
     }
