@@ -1238,7 +1238,16 @@ impl Vm {
         match set {
             Value::Attrs(g) => match self.heap.attrs(g).get(sym) {
                 Some(v) => Ok(v),
-                None => Err(self.missing_attr(sym, Some(g))),
+                None => {
+                    // As the reference shows it: the selection is a frame (the unwinding puts
+                    // the position there), the message stands alone with its suggestions.
+                    let mut e = self.missing_attr(sym, Some(g));
+                    e.trace.push(TraceEntry {
+                        message: format!("while evaluating the attribute '{}'", self.symbols.text(sym)),
+                        pos: None,
+                    });
+                    Err(e)
+                }
             },
             v => Err(self.expected(&v, "a set")),
         }
