@@ -133,7 +133,12 @@ pub struct Vm {
     pub stats: VmStats,
     /// Warnings found while loading files (lints), for the front end to print.
     pub warnings: Vec<(String, Pos)>,
+    /// The positions of the most recently added dynamic attributes.
+    dynamic_attr_pos: std::collections::VecDeque<(Gc, Symbol, Pos)>,
 }
+
+/// How many dynamic attribute positions are kept (duplicates are found among recent ones).
+const DYNAMIC_POSITIONS_KEPT: usize = 256;
 
 impl Vm {
     /// A VM with the builtins loaded.
@@ -176,6 +181,7 @@ impl Vm {
             config,
             stats: VmStats::default(),
             warnings: Vec::new(),
+            dynamic_attr_pos: std::collections::VecDeque::new(),
         };
         builtins::install(&mut vm);
         vm
@@ -974,7 +980,8 @@ impl Vm {
                         let value = self.pop();
                         let name = self.pop();
                         self.frames[fi].ip = ip as u32;
-                        tri!(ip, self.add_dynamic(name, value));
+                        let pos = Pos { file: proto.file, range: proto.spans[ip - 1] };
+                        tri!(ip, self.add_dynamic(name, value, pos));
                     }
                     Op::Select(n) => {
                         let set = self.pop();
@@ -1201,7 +1208,7 @@ impl Vm {
     }
 
     #[inline(never)]
-    fn add_dynamic(&mut self, name: Value, value: Value) -> EvalResult<()> {
+    fn add_dynamic(&mut self, name: Value, value: Value, pos: Pos) -> EvalResult<()> {
         let name = self.force(name)?;
         if let Value::Null = name {
             return Ok(());
@@ -1210,12 +1217,18 @@ impl Vm {
         let Some(&Value::Attrs(g)) = self.stack.last() else { return Ok(()) };
         let Obj::Attrs(attrs) = self.heap.get_mut(g) else { return Ok(()) };
         match attrs.entries.binary_search_by_key(&sym, |e| e.0) {
-            Ok(_) => Err(EvalError::type_error(format!(
-                "dynamic attribute '{}' already defined",
-                self.symbols.text(sym)
-            ))),
+            Ok(_) => {
+                let first = self.dynamic_attr_pos.iter().rev().find(|(s, n, _)| *s == g && *n == sym).map(|e| e.2);
+                let at = first.map(|p| format!(" at {}", self.show_pos(p))).unwrap_or_default();
+                Err(EvalError::type_error(format!("dynamic attribute '{}' already defined{at}", self.symbols.text(sym))))
+            }
             Err(i) => {
                 attrs.entries.insert(i, (sym, value));
+                // Where recent dynamic attributes were defined, for the duplicate error.
+                if self.dynamic_attr_pos.len() == DYNAMIC_POSITIONS_KEPT {
+                    self.dynamic_attr_pos.pop_front();
+                }
+                self.dynamic_attr_pos.push_back((g, sym, pos));
                 Ok(())
             }
         }
