@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use lix_editions::Edition;
 use lix_syntax::ast::{self, AstNode, BinOpKind, ContainerKind, LiteralKind, StrPart, UnaryOpKind};
 use lix_syntax::strings::{unescape_string, unindent_parts, Cooked, IndPiece};
-use lix_syntax::TextRange;
+use lix_syntax::{TextRange, TextSize};
 
 use crate::globals::is_global;
 use crate::hir::{
@@ -393,9 +393,31 @@ impl Lowerer<'_> {
         }
     }
 
+    /// Nix strings cannot hold NUL bytes: a literal piece with one is an error (the reference's
+    /// message shows the piece as written, the NUL as `␀`).
+    fn check_nul_bytes(&mut self, s: &ast::Str) {
+        for part in s.parts() {
+            let StrPart::Literal(t) = part else { continue };
+            let text = t.text();
+            if !text.contains('\0') {
+                continue;
+            }
+            // An indented string's first piece starts after the newline that follows `''`.
+            let skip = if s.is_indented() && text.starts_with('\n') { 1 } else { 0 };
+            let shown = text[skip..].replace('\0', "\u{2400}");
+            let range = t.text_range();
+            let range = TextRange::new(range.start() + TextSize::from(skip as u32), range.end());
+            self.error(
+                format!("input string '{shown}' cannot be represented as Nix string because it contains null bytes"),
+                range,
+            );
+        }
+    }
+
     /// A string literal: `Str` without interpolation, else the pieces to concatenate.
     fn string(&mut self, s: &ast::Str) -> ExprId {
         let range = s.syntax().text_range();
+        self.check_nul_bytes(s);
         // Literal text (decoded) or interpolations, in order.
         let mut pieces: Vec<Result<String, ast::Interpol>> = Vec::new();
         if s.is_indented() {
