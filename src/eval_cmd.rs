@@ -93,6 +93,8 @@ pub fn run(args: Args) -> u8 {
         config.max_call_depth = depth;
     }
     config.nix_path = search_path(&args.include, &cwd);
+    config.experimental_features =
+        args.extra_experimental_features.iter().flat_map(|f| f.split_whitespace().map(String::from)).collect();
     for (flag, level, slot) in [
         ("--lint-url-literals", &args.lint_url_literals, &mut config.lints.url_literals),
         ("--lint-short-path-literals", &args.lint_short_path_literals, &mut config.lints.short_path_literals),

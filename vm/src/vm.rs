@@ -32,6 +32,8 @@ pub struct EvalConfig {
     pub current_system: String,
     /// The literal lints of the reference's command line.
     pub lints: crate::lint::Lints,
+    /// Experimental features of the reference that are turned on (`parse-toml-timestamps`).
+    pub experimental_features: Vec<String>,
 }
 
 impl Default for EvalConfig {
@@ -42,6 +44,7 @@ impl Default for EvalConfig {
             default_edition: lix_editions::Edition::E2024,
             current_system: "x86_64-linux".into(),
             lints: crate::lint::Lints::default(),
+            experimental_features: Vec::new(),
         }
     }
 }

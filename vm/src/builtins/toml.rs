@@ -121,5 +121,6 @@ impl Vm {
 /// O(length of the text). Timestamps are an error (the experimental feature is off).
 pub(super) fn from_toml(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     let (text, _) = vm.expect_string(a[0]).trace(|| nth_arg(0, "fromTOML"))?;
-    vm.from_toml_text(&text, TomlOptions::default())
+    let timestamps = vm.config.experimental_features.iter().any(|f| f == "parse-toml-timestamps");
+    vm.from_toml_text(&text, TomlOptions { timestamps })
 }
