@@ -58,7 +58,8 @@ pub struct Args {
     /// Deepest nesting of calls before evaluation stops with an error.
     #[arg(long)]
     max_call_depth: Option<usize>,
-    /// Accepted for compatibility; experimental features of the reference map to editions.
+    /// Experimental features of the reference: `parse-toml-timestamps` is honoured, others are
+    /// accepted (pipe operators are an edition feature in lixc).
     #[arg(long)]
     extra_experimental_features: Vec<String>,
     /// The edition of files that name none.

@@ -141,6 +141,13 @@ impl Vm {
                     let mark = self.root(r);
                     let s = match r {
                         Value::String(_) | Value::Path(_) => self.coerce_to_string(r, Coercion::Interpolation, false),
+                        // A set that itself coerces (`__toString` or `outPath`) is peeled too.
+                        Value::Attrs(inner)
+                            if self.heap.attrs(inner).get(self.syms.to_string).is_some()
+                                || self.heap.attrs(inner).get(self.syms.out_path).is_some() =>
+                        {
+                            self.coerce_to_string(r, Coercion::Interpolation, false)
+                        }
                         Value::Attrs(_) => Err(EvalError::type_error(format!(
                             "`__toString` must return a string, but got a set: {}",
                             self.show(r)
