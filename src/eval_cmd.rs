@@ -429,6 +429,8 @@ fn stats_json(vm: &Vm, elapsed: std::time::Duration) -> String {
         "maxCallDepth": vm.stats.max_depth,
         "gc": {
             "collections": gc.collections,
+            "fullCollections": gc.full_collections,
+            "fullPauseSeconds": gc.full_pause.as_secs_f64(),
             "pauseSeconds": gc.pause.as_secs_f64(),
             "peakObjects": gc.peak_objects,
             "freed": gc.freed,

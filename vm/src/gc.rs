@@ -45,6 +45,10 @@ pub struct GcStats {
     pub thunks: u64,
     /// Collections run.
     pub collections: u64,
+    /// Of those, full collections.
+    pub full_collections: u64,
+    /// Time spent in full collections.
+    pub full_pause: Duration,
     /// Time spent collecting.
     pub pause: Duration,
     /// Most objects alive at once (seen at allocation).
@@ -307,6 +311,8 @@ impl Heap {
             full || self.old_bytes >= self.major_threshold || (self.stress && self.stats.collections % 4 == 3);
         if major {
             self.collect_major(roots, extra);
+            self.stats.full_collections += 1;
+            self.stats.full_pause += start.elapsed();
         } else {
             self.collect_minor(roots, extra);
         }
