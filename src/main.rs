@@ -3,6 +3,7 @@
 
 mod check;
 mod diagnostic;
+mod doc_cmd;
 mod eval_cmd;
 mod input;
 mod parse_cmd;
@@ -34,6 +35,8 @@ enum Command {
     Check(check::Args),
     /// Evaluate a file or an expression and print its value.
     Eval(Box<eval_cmd::Args>),
+    /// Print reference documentation (`lixc doc builtins [NAME]`).
+    Doc(doc_cmd::Args),
 }
 
 /// How results are printed.
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
         Command::Parse(args) => parse_cmd::run(args),
         Command::Check(args) => check::run(args),
         Command::Eval(args) => eval_cmd::run(*args),
+        Command::Doc(args) => doc_cmd::run(args),
     });
     let code = match worker.map(|handle| handle.join()) {
         Ok(Ok(code)) => code,

@@ -314,3 +314,14 @@ fn gc_stress_mode_collects() {
     assert_eq!(collections(&[("LIXC_SHOW_STATS", "1")]), 0.0);
     assert!(collections(&[("LIXC_SHOW_STATS", "1"), ("LIXC_GC_STRESS", "1")]) >= 50.0);
 }
+
+/// `lixc doc builtins NAME` prints the builtin's documentation; an unknown name is a usage error.
+#[test]
+fn doc_builtins() {
+    let dir = tree("doc-builtins", &[]);
+    insta::assert_snapshot!(transcript(&dir, &[
+        &["doc", "builtins", "sort"],
+        &["doc", "builtins", "builtins.map"],
+        &["doc", "builtins", "nope"],
+    ]));
+}

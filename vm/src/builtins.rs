@@ -36,6 +36,8 @@ pub type NativeFn = fn(&mut Vm, &[Value]) -> EvalResult<Value>;
 pub struct BuiltinDef {
     /// Its name in `builtins`.
     pub name: &'static str,
+    /// The path of its native function in this module (the key of its documentation).
+    pub function: &'static str,
     /// How many arguments it takes.
     pub arity: u8,
     /// The implementation.
@@ -48,9 +50,20 @@ macro_rules! table {
     ($($name:literal $arity:literal $f:path, $global:literal,)*) => {
         /// Every builtin.
         pub static TABLE: &[BuiltinDef] = &[
-            $(BuiltinDef { name: $name, arity: $arity, f: $f, global: $global },)*
+            $(BuiltinDef { name: $name, function: stringify!($f), arity: $arity, f: $f, global: $global },)*
         ];
     };
+}
+
+include!(concat!(env!("OUT_DIR"), "/builtin_docs.rs"));
+
+impl BuiltinDef {
+    /// The doc comment of its native function: what it does, what it costs in terms of its
+    /// inputs, and whether it touches the store.
+    pub fn doc(&self) -> &'static str {
+        let key: String = self.function.chars().filter(|c| !c.is_whitespace()).collect();
+        BUILTIN_DOCS.iter().find(|(name, _)| *name == key).map_or("", |(_, doc)| doc)
+    }
 }
 
 table! {
@@ -304,30 +317,57 @@ fn trace(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
 
 // ----- types -----
 
+/// The name of the argument's type, forced: `int`, `float`, `bool`, `string`, `path`, `null`,
+/// `set`, `list` or `lambda`. O(1) after forcing.
 fn type_of(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     let v = vm.force(a[0])?;
     let name = v.type_of();
     Ok(vm.new_string(name.as_bytes()))
 }
 
-macro_rules! is_type {
-    ($($fname:ident $pat:pat,)*) => {$(
-        fn $fname(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
-            Ok(Value::Bool(matches!(vm.force(a[0])?, $pat)))
-        }
-    )*};
+/// Whether the argument, forced, is null. O(1) after forcing.
+fn is_null(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
+    Ok(Value::Bool(matches!(vm.force(a[0])?, Value::Null)))
 }
 
-is_type! {
-    is_null Value::Null,
-    is_int Value::Int(_),
-    is_float Value::Float(_),
-    is_bool Value::Bool(_),
-    is_string Value::String(_),
-    is_list Value::List(_),
-    is_attrs Value::Attrs(_),
-    is_path Value::Path(_),
-    is_function Value::Lambda(_) | Value::Builtin(_) | Value::PrimApp(_),
+/// Whether the argument, forced, is an integer. O(1) after forcing.
+fn is_int(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
+    Ok(Value::Bool(matches!(vm.force(a[0])?, Value::Int(_))))
+}
+
+/// Whether the argument, forced, is a float. O(1) after forcing.
+fn is_float(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
+    Ok(Value::Bool(matches!(vm.force(a[0])?, Value::Float(_))))
+}
+
+/// Whether the argument, forced, is a Boolean. O(1) after forcing.
+fn is_bool(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
+    Ok(Value::Bool(matches!(vm.force(a[0])?, Value::Bool(_))))
+}
+
+/// Whether the argument, forced, is a string. O(1) after forcing.
+fn is_string(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
+    Ok(Value::Bool(matches!(vm.force(a[0])?, Value::String(_))))
+}
+
+/// Whether the argument, forced, is a list. O(1) after forcing.
+fn is_list(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
+    Ok(Value::Bool(matches!(vm.force(a[0])?, Value::List(_))))
+}
+
+/// Whether the argument, forced, is a set. O(1) after forcing.
+fn is_attrs(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
+    Ok(Value::Bool(matches!(vm.force(a[0])?, Value::Attrs(_))))
+}
+
+/// Whether the argument, forced, is a path. O(1) after forcing.
+fn is_path(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
+    Ok(Value::Bool(matches!(vm.force(a[0])?, Value::Path(_))))
+}
+
+/// Whether the argument, forced, is a function (sets with `__functor` are not). O(1) after forcing.
+fn is_function(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
+    Ok(Value::Bool(matches!(vm.force(a[0])?, Value::Lambda(_) | Value::Builtin(_) | Value::PrimApp(_))))
 }
 
 // ----- lists -----
