@@ -232,6 +232,8 @@ pub struct PatternInfo {
     pub fields: Vec<(u32, Option<ProtoId>)>,
     /// Whether other attributes are allowed.
     pub ellipsis: bool,
+    /// Where each field's name is written (for `unsafeGetAttrPos` on `functionArgs`).
+    pub spans: Vec<TextRange>,
 }
 
 /// A lookup through `with` scopes.
@@ -279,6 +281,8 @@ pub struct CompiledFile {
     pub paths: Vec<Box<str>>,
     /// Attribute set shapes: name indices sorted by name.
     pub shapes: Vec<Vec<u32>>,
+    /// Where each shape's names are written (same order as `shapes`).
+    pub shape_spans: Vec<Vec<TextRange>>,
     /// Patterns of lambdas.
     pub patterns: Vec<PatternInfo>,
     /// `with` lookups.

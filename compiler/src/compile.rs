@@ -234,11 +234,14 @@ impl Compiler<'_> {
                 let mut entries: Vec<_> = attrs.entries.iter().collect();
                 entries.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
                 let mut shape = Vec::with_capacity(entries.len());
+                let mut spans = Vec::with_capacity(entries.len());
                 for entry in entries {
                     self.lazy(entry.value);
                     shape.push(self.name(&entry.name));
+                    spans.push(entry.span);
                 }
                 self.out.shapes.push(shape);
+                self.out.shape_spans.push(spans);
                 let n = (self.out.shapes.len() - 1) as u32;
                 self.emit(Op::Attrs(n), e);
                 if let Some(o) = overrides {
@@ -639,12 +642,14 @@ impl Compiler<'_> {
                 let slots: Vec<u32> = pat.fields.iter().map(|f| self.new_slot(Key::Binding(f.id))).collect();
                 // Defaults see every field: their thunks are captured after all are bound.
                 let mut fields = Vec::with_capacity(pat.fields.len());
+                let mut spans = Vec::with_capacity(pat.fields.len());
                 for f in &pat.fields {
                     let name = self.name(&self.body.binding(f.id).name.clone());
                     let default = f.default.map(|d| self.thunk(d));
                     fields.push((name, default));
+                    spans.push(self.body.binding(f.id).span);
                 }
-                self.out.patterns.push(PatternInfo { fields, ellipsis: pat.ellipsis });
+                self.out.patterns.push(PatternInfo { fields, ellipsis: pat.ellipsis, spans });
                 let pi = (self.out.patterns.len() - 1) as u32;
                 if let ProtoKind::Lambda { pattern, .. } = &mut self.cur().proto.kind {
                     *pattern = Some(pi);

@@ -567,7 +567,7 @@ fn remove_attrs(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     remove.sort();
     let entries: Vec<_> =
         vm.heap.attrs(g).entries.iter().filter(|e| remove.binary_search(&e.0).is_err()).copied().collect();
-    Ok(vm.new_attrs(Attrs { entries }))
+    Ok(vm.new_attrs(Attrs { entries, positions: None }))
 }
 
 /// O(n log n); the first occurrence of a name wins.
@@ -593,7 +593,7 @@ fn list_to_attrs(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     // Stable sort keeps the first of equal names in front; dedup keeps it.
     entries.sort_by_key(|e: &(Symbol, Value)| e.0);
     entries.dedup_by_key(|e| e.0);
-    Ok(vm.new_attrs(Attrs { entries }))
+    Ok(vm.new_attrs(Attrs { entries, positions: None }))
 }
 
 /// O(n) allocation; each value a lazy application `f name value`.
@@ -610,7 +610,7 @@ fn map_attrs(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
             (s, vm.new_apply(partial, v))
         })
         .collect();
-    Ok(vm.new_attrs(Attrs { entries: out }))
+    Ok(vm.new_attrs(Attrs { entries: out, positions: None }))
 }
 
 /// O(fields).
@@ -624,12 +624,23 @@ fn function_args(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
                 return Ok(vm.new_attrs(Attrs::default()));
             };
             let file = &vm.files[proto.file as usize];
-            let fields: Vec<(Symbol, Value)> = file.compiled.patterns[p as usize]
+            let pattern = &file.compiled.patterns[p as usize];
+            let fields: Vec<(Symbol, Value)> = pattern
                 .fields
                 .iter()
                 .map(|(name, default)| (file.names[*name as usize], Value::Bool(default.is_some())))
                 .collect();
-            Ok(vm.new_attrs(Attrs::from_unsorted(fields)))
+            // The fields' positions, for unsafeGetAttrPos.
+            let mut positions: Vec<(Symbol, crate::Pos)> = pattern
+                .fields
+                .iter()
+                .zip(&pattern.spans)
+                .map(|((name, _), &range)| (file.names[*name as usize], crate::Pos { file: proto.file, range }))
+                .collect();
+            positions.sort_by_key(|e| e.0);
+            let mut attrs = Attrs::from_unsorted(fields);
+            attrs.positions = Some(positions.into());
+            Ok(vm.new_attrs(attrs))
         }
         Value::Builtin(_) | Value::PrimApp(_) => Ok(vm.new_attrs(Attrs::default())),
         _ => Err(EvalError::type_error("'functionArgs' requires a function")),

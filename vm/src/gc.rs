@@ -502,7 +502,7 @@ mod tests {
         for _ in 0..1000 {
             // t -> set -> t: a cycle, unreachable after the iteration.
             let t = heap.alloc_thunk(ThunkState::Done(Value::Null));
-            let set = heap.alloc_attrs(Attrs { entries: vec![(Symbol(0), Value::Thunk(t))] });
+            let set = heap.alloc_attrs(Attrs { entries: vec![(Symbol(0), Value::Thunk(t))], positions: None });
             heap.thunk_mut(t).state = ThunkState::Done(Value::Attrs(set));
         }
         assert_eq!(heap.live_objects(), 2000);

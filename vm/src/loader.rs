@@ -25,6 +25,8 @@ pub(crate) struct LoadedFile {
     pub strings: Vec<Gc>,
     pub paths: Vec<Gc>,
     pub shapes: Vec<Box<[Symbol]>>,
+    /// Where each shape's attributes are defined, sorted by symbol.
+    pub shape_positions: Vec<crate::value::AttrPositions>,
     pub root: CodeRef,
 }
 
@@ -133,7 +135,28 @@ impl Vm {
             .map(|shape| shape.iter().map(|&n| names[n as usize]).collect())
             .collect();
         let root = CodeRef(file_base + compiled.root);
-        self.files.push(LoadedFile { path: path.to_string(), text, compiled, names, strings, paths, shapes, root });
+        let shape_positions = compiled
+            .shapes
+            .iter()
+            .zip(&compiled.shape_spans)
+            .map(|(shape, spans)| {
+                let mut positions: Vec<(Symbol, Pos)> =
+                    shape.iter().zip(spans).map(|(&n, &range)| (names[n as usize], Pos { file: index, range })).collect();
+                positions.sort_by_key(|e| e.0);
+                positions.into()
+            })
+            .collect();
+        self.files.push(LoadedFile {
+            path: path.to_string(),
+            text,
+            compiled,
+            names,
+            strings,
+            paths,
+            shapes,
+            shape_positions,
+            root,
+        });
         index
     }
 

@@ -473,7 +473,7 @@ impl Vm {
         }
         out.extend_from_slice(&ax[i..]);
         out.extend_from_slice(&ay[j..]);
-        Ok(Value::Attrs(self.heap.alloc_attrs(Attrs { entries: out })))
+        Ok(Value::Attrs(self.heap.alloc_attrs(Attrs { entries: out, positions: None })))
     }
 
     #[inline(never)]

@@ -97,9 +97,21 @@ pub type Context = Vec<Box<str>>;
 pub struct Attrs {
     /// The entries, sorted by `Symbol` and unique.
     pub entries: Vec<(Symbol, Value)>,
+    /// Where attributes were defined, sorted by `Symbol` (shared by every set made by the same
+    /// expression); sets made by builtins and `//` have none.
+    pub positions: Option<AttrPositions>,
 }
 
+/// Positions of a set literal's attributes, sorted by `Symbol`.
+pub type AttrPositions = std::rc::Rc<[(Symbol, crate::error::Pos)]>;
+
 impl Attrs {
+    /// Where `name` was defined, if known.
+    pub fn position(&self, name: Symbol) -> Option<crate::error::Pos> {
+        let positions = self.positions.as_ref()?;
+        positions.binary_search_by_key(&name, |e| e.0).ok().map(|i| positions[i].1)
+    }
+
     /// The value of `name`, if present.
     pub fn get(&self, name: Symbol) -> Option<Value> {
         self.entries.binary_search_by_key(&name, |e| e.0).ok().map(|i| self.entries[i].1)
@@ -109,7 +121,7 @@ impl Attrs {
     pub fn from_unsorted(mut entries: Vec<(Symbol, Value)>) -> Attrs {
         entries.sort_by_key(|e| e.0);
         entries.dedup_by_key(|e| e.0);
-        Attrs { entries }
+        Attrs { entries, positions: None }
     }
 }
 

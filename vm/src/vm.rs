@@ -1036,7 +1036,7 @@ impl Vm {
                     }
                     Op::CurPos => {
                         let pos = Pos { file: proto.file, range: proto.spans[ip - 1] };
-                        let v = self.cur_pos(pos);
+                        let v = self.position_value(pos);
                         self.stack.push(v);
                     }
                     Op::Pattern(n) => {
@@ -1192,7 +1192,7 @@ impl Vm {
                 Err(i) => entries.insert(i, (sym, v)),
             }
         }
-        Ok(Value::Attrs(self.heap.alloc_attrs(Attrs { entries })))
+        Ok(Value::Attrs(self.heap.alloc_attrs(Attrs { entries, positions: None })))
     }
 
     #[inline(never)]
@@ -1203,11 +1203,9 @@ impl Vm {
         let mut entries: Vec<(Symbol, Value)> = shape.iter().copied().zip(self.stack[at..].iter().copied()).collect();
         self.stack.truncate(at);
         entries.sort_unstable_by_key(|e| e.0);
-        if entries.is_empty() {
-            // Dynamic attributes may still be added: give every set its own object.
-            return Value::Attrs(self.heap.alloc_attrs(Attrs::default()));
-        }
-        Value::Attrs(self.heap.alloc_attrs(Attrs { entries }))
+        let positions = Some(self.files[file as usize].shape_positions[n as usize].clone());
+        // Even an empty set gets its own object: dynamic attributes may still be added.
+        Value::Attrs(self.heap.alloc_attrs(Attrs { entries, positions }))
     }
 
     #[inline(never)]
@@ -1277,7 +1275,8 @@ impl Vm {
     }
 
     #[inline(never)]
-    fn cur_pos(&mut self, pos: Pos) -> Value {
+    /// `{ file, line, column }` of `pos`, as `__curPos` and `unsafeGetAttrPos` give it.
+    pub fn position_value(&mut self, pos: Pos) -> Value {
         let (line, col) = self.line_col(pos);
         let path = self.files[pos.file as usize].path.clone();
         let file = self.new_string(path.into_bytes());

@@ -44,7 +44,7 @@ pub(super) fn intersect_attrs(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
             }
         }
     }
-    Ok(vm.new_attrs(Attrs { entries: out }))
+    Ok(vm.new_attrs(Attrs { entries: out, positions: None }))
 }
 
 /// O(total attributes) allocation; each value a lazy `f name [values...]`. `f` is forced to
@@ -83,9 +83,14 @@ pub(super) fn zip_attrs_with(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     Ok(vm.new_attrs(Attrs::from_unsorted(entries)))
 }
 
-/// O(log n). The VM keeps no attribute positions yet, so this is `null` for every attribute.
+/// O(log n): `{ file, line, column }` of where the attribute is defined, or `null` when the set
+/// was not written as a literal (sets from builtins and `//` keep no positions).
 pub(super) fn unsafe_get_attr_pos(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
-    let _name = expect_string_no_ctx(vm, a[0]).trace(|| nth_arg(0, "unsafeGetAttrPos"))?;
-    vm.expect_attrs(a[1]).trace(|| nth_arg(1, "unsafeGetAttrPos"))?;
-    Ok(Value::Null)
+    let name = expect_string_no_ctx(vm, a[0]).trace(|| nth_arg(0, "unsafeGetAttrPos"))?;
+    let g = vm.expect_attrs(a[1]).trace(|| nth_arg(1, "unsafeGetAttrPos"))?;
+    let Some(sym) = vm.symbols.lookup(&name) else { return Ok(Value::Null) };
+    match vm.heap.attrs(g).position(sym) {
+        Some(pos) => Ok(vm.position_value(pos)),
+        None => Ok(Value::Null),
+    }
 }
