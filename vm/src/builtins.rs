@@ -639,7 +639,7 @@ fn function_args(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
                 .collect();
             positions.sort_by_key(|e| e.0);
             let mut attrs = Attrs::from_unsorted(fields);
-            attrs.positions = Some(positions.into());
+            attrs.positions = Some(std::rc::Rc::new(positions.into_boxed_slice()));
             Ok(vm.new_attrs(attrs))
         }
         Value::Builtin(_) | Value::PrimApp(_) => Ok(vm.new_attrs(Attrs::default())),

@@ -67,6 +67,9 @@ pub struct Heap {
     marks: Vec<u64>,
     /// One bit per slot: the object survived a collection (it is in the old generation).
     old: Vec<u64>,
+    /// One bit per slot: a thunk being forced (forcing it again is infinite recursion). Kept
+    /// apart so that thunks stay small.
+    forcing: Vec<u64>,
     /// Old objects changed since the last collection (they may point to young ones), with a
     /// bit per slot so each is listed once.
     remembered: Vec<u32>,
@@ -128,6 +131,7 @@ impl Default for Heap {
             len: 0,
             marks: Vec::new(),
             old: Vec::new(),
+            forcing: Vec::new(),
             remembered: Vec::new(),
             remembered_bits: Vec::new(),
             young: Vec::new(),
@@ -160,6 +164,7 @@ impl Heap {
         let i = if let Some(i) = self.free.pop() {
             let i = i as usize;
             self.old[i / 64] &= !(1 << (i % 64));
+            self.forcing[i / 64] &= !(1 << (i % 64));
             i
         } else {
             let i = self.len;
@@ -168,6 +173,7 @@ impl Heap {
                 let words = self.chunks.len() * CHUNK / 64;
                 self.marks.resize(words, 0);
                 self.old.resize(words, 0);
+                self.forcing.resize(words, 0);
                 self.remembered_bits.resize(words, 0);
             }
             self.len += 1;
@@ -206,7 +212,7 @@ impl Heap {
     /// Allocates a thunk.
     pub fn alloc_thunk(&mut self, state: ThunkState) -> Gc {
         self.stats.thunks += 1;
-        self.alloc(Obj::Thunk(Thunk { state, forcing: false }))
+        self.alloc(Obj::Thunk(Thunk { state }))
     }
 
     /// Whether a safe point should collect now.
@@ -290,6 +296,24 @@ impl Heap {
         match self.get_mut(g) {
             Obj::Thunk(t) => t,
             other => dangling(g, "thunk", other),
+        }
+    }
+
+    /// Whether thunk `g` is being forced.
+    #[inline]
+    pub fn forcing(&self, g: Gc) -> bool {
+        let i = g.0 as usize;
+        self.forcing[i / 64] & (1 << (i % 64)) != 0
+    }
+
+    /// Marks thunk `g` as being forced, or not.
+    #[inline]
+    pub fn set_forcing(&mut self, g: Gc, on: bool) {
+        let i = g.0 as usize;
+        if on {
+            self.forcing[i / 64] |= 1 << (i % 64);
+        } else {
+            self.forcing[i / 64] &= !(1 << (i % 64));
         }
     }
 
@@ -531,10 +555,16 @@ mod tests {
     }
 
     #[test]
+    fn objects_stay_small() {
+        // Every value that is not a scalar is one of these; their size is the heap's size.
+        assert!(std::mem::size_of::<Obj>() <= 40, "Obj is {} bytes", std::mem::size_of::<Obj>());
+    }
+
+    #[test]
     fn roots_survive_and_slots_are_reused() {
         let mut heap = Heap::default();
         let kept = heap.alloc_list(vec![Value::Int(1)].into());
-        let s = heap.alloc_str(NixStr { bytes: b"x".as_slice().into(), context: Vec::new() });
+        let s = heap.alloc_str(NixStr { bytes: b"x".as_slice().into(), context: Box::new([]) });
         let holder = heap.alloc_list(vec![Value::String(s)].into());
         let _garbage = heap.alloc_list(Vec::new().into());
         heap.collect([Value::List(kept)], [holder], true);

@@ -118,14 +118,14 @@ impl Vm {
         let strings: Vec<Gc> = compiled
             .strings
             .iter()
-            .map(|s| self.heap.alloc_str(NixStr { bytes: s.clone(), context: Vec::new() }))
+            .map(|s| self.heap.alloc_str(NixStr { bytes: s.clone(), context: Box::new([]) }))
             .collect();
         let paths: Vec<Gc> = compiled
             .paths
             .iter()
             .map(|p| {
                 let bytes = lix_syntax::source::encode(p).into_owned();
-                self.heap.alloc_str(NixStr { bytes: bytes.into(), context: Vec::new() })
+                self.heap.alloc_str(NixStr { bytes: bytes.into(), context: Box::new([]) })
             })
             .collect();
         self.permanent.extend(strings.iter().chain(paths.iter()).copied());
@@ -143,7 +143,7 @@ impl Vm {
                 let mut positions: Vec<(Symbol, Pos)> =
                     shape.iter().zip(spans).map(|(&n, &range)| (names[n as usize], Pos { file: index, range })).collect();
                 positions.sort_by_key(|e| e.0);
-                positions.into()
+                std::rc::Rc::new(positions.into_boxed_slice())
             })
             .collect();
         self.files.push(LoadedFile {

@@ -518,7 +518,7 @@ impl Vm {
         match v {
             Value::String(g) => {
                 let s = self.heap.str(g);
-                Ok((s.bytes.to_vec(), s.context.clone()))
+                Ok((s.bytes.to_vec(), s.context.to_vec()))
             }
             Value::Path(g) => {
                 let path = String::from_utf8_lossy(&self.heap.str(g).bytes).into_owned();
@@ -594,7 +594,7 @@ impl Vm {
         match v {
             Value::String(g) => {
                 let s = self.heap.str(g);
-                Ok((s.bytes.to_vec(), s.context.clone()))
+                Ok((s.bytes.to_vec(), s.context.to_vec()))
             }
             _ => Err(self.expected(&v, "a string")),
         }

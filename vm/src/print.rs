@@ -98,7 +98,7 @@ impl Vm {
         let v = match v {
             Value::Thunk(t) => match self.heap.thunk(t).state {
                 ThunkState::Done(x) => x,
-                _ if limits.is_some() && self.heap.thunk(t).forcing => {
+                _ if limits.is_some() && self.heap.forcing(t) => {
                     out.push_str("«potential infinite recursion»");
                     return;
                 }

@@ -84,7 +84,7 @@ pub struct NixStr {
     /// The contents.
     pub bytes: Box<[u8]>,
     /// The string context, sorted and without duplicates (empty for most strings).
-    pub context: Context,
+    pub context: Box<[Box<str>]>,
 }
 
 /// A string's context: store paths (`/nix/store/…`), derivations with all outputs
@@ -103,7 +103,7 @@ pub struct Attrs {
 }
 
 /// Positions of a set literal's attributes, sorted by `Symbol`.
-pub type AttrPositions = std::rc::Rc<[(Symbol, crate::error::Pos)]>;
+pub type AttrPositions = std::rc::Rc<Box<[(Symbol, crate::error::Pos)]>>;
 
 impl Attrs {
     /// Where `name` was defined, if known.
@@ -130,7 +130,7 @@ impl Attrs {
 pub struct CodeRef(pub u32);
 
 /// Captured variables: up to two stay inline (most closures and thunks capture few).
-pub type Upvalues = smallvec::SmallVec<[Value; 2]>;
+pub type Upvalues = smallvec::SmallVec<[Value; 1]>;
 
 /// A lambda: its code and captured variables.
 #[derive(Clone, Debug)]
@@ -147,8 +147,6 @@ pub struct Closure {
 pub struct Thunk {
     /// What the thunk is.
     pub state: ThunkState,
-    /// Set while the thunk is being forced: forcing it again is infinite recursion.
-    pub forcing: bool,
 }
 
 /// The states of a thunk.

@@ -194,17 +194,17 @@ impl Vm {
 
     /// A new string value without context.
     pub fn new_string(&mut self, bytes: impl Into<Box<[u8]>>) -> Value {
-        Value::String(self.heap.alloc_str(NixStr { bytes: bytes.into(), context: Vec::new() }))
+        Value::String(self.heap.alloc_str(NixStr { bytes: bytes.into(), context: Box::new([]) }))
     }
 
     /// A new string value with context.
     pub fn new_string_ctx(&mut self, bytes: impl Into<Box<[u8]>>, context: Vec<Box<str>>) -> Value {
-        Value::String(self.heap.alloc_str(NixStr { bytes: bytes.into(), context }))
+        Value::String(self.heap.alloc_str(NixStr { bytes: bytes.into(), context: context.into_boxed_slice() }))
     }
 
     /// A new path value.
     pub fn new_path(&mut self, path: impl Into<Box<[u8]>>) -> Value {
-        Value::Path(self.heap.alloc_str(NixStr { bytes: path.into(), context: Vec::new() }))
+        Value::Path(self.heap.alloc_str(NixStr { bytes: path.into(), context: Box::new([]) }))
     }
 
     /// A new list value.
@@ -395,21 +395,20 @@ impl Vm {
     /// Starts forcing thunk `t`: `Some(value)` when it is known at once, `None` when a frame
     /// was pushed that will produce it.
     fn begin_force(&mut self, t: Gc) -> EvalResult<Option<Value>> {
-        let thunk = self.heap.thunk_mut(t);
-        if thunk.forcing {
+        if self.heap.forcing(t) {
             return Err(EvalError::new(ErrorKind::InfiniteRecursion, "infinite recursion encountered"));
         }
-        match thunk.state {
+        match self.heap.thunk(t).state {
             ThunkState::Done(v) => Ok(Some(v)),
             ThunkState::Failed(ref e) => Err((**e).clone()),
             ThunkState::Code { code, .. } => {
-                thunk.forcing = true;
+                self.heap.set_forcing(t, true);
                 let proto = self.protos[code.0 as usize].clone();
                 self.push_frame(proto, Some(t), OnReturn::Update(t))?;
                 Ok(None)
             }
             ThunkState::Apply { f, arg } => {
-                thunk.forcing = true;
+                self.heap.set_forcing(t, true);
                 let r = (|| {
                     let f = self.force(f)?;
                     if let Value::Lambda(c) = f {
@@ -422,7 +421,7 @@ impl Vm {
                 r
             }
             ThunkState::Select { set, name } => {
-                thunk.forcing = true;
+                self.heap.set_forcing(t, true);
                 let r = (|| {
                     let set = self.force(set)?;
                     let Value::Attrs(g) = set else { return Err(self.expected(&set, "a set")) };
@@ -440,15 +439,13 @@ impl Vm {
     fn finish_thunk(&mut self, t: Gc, r: &EvalResult<Option<Value>>) {
         match r {
             Ok(Some(v)) => {
-                let thunk = self.heap.thunk_mut(t);
-                thunk.state = ThunkState::Done(*v);
-                thunk.forcing = false;
+                self.heap.thunk_mut(t).state = ThunkState::Done(*v);
+                self.heap.set_forcing(t, false);
             }
             Ok(None) => {}
             Err(e) => {
-                let thunk = self.heap.thunk_mut(t);
-                thunk.state = ThunkState::Failed(Box::new(e.memo()));
-                thunk.forcing = false;
+                self.heap.thunk_mut(t).state = ThunkState::Failed(Box::new(e.memo()));
+                self.heap.set_forcing(t, false);
             }
         }
     }
@@ -609,8 +606,8 @@ impl Vm {
             }
             innermost = false;
             if let OnReturn::Update(t) = frame.on_return {
+                self.heap.set_forcing(t, false);
                 if let Obj::Thunk(th) = self.heap.get_mut(t) {
-                    th.forcing = false;
                     th.state = ThunkState::Failed(Box::new(err.memo()));
                 }
             }
@@ -1063,9 +1060,8 @@ impl Vm {
                         let Some(frame) = self.frames.pop() else { unreachable!("a frame is running") };
                         self.stack.truncate(frame.base as usize);
                         if let OnReturn::Update(t) = frame.on_return {
-                            let thunk = self.heap.thunk_mut(t);
-                            thunk.state = ThunkState::Done(v);
-                            thunk.forcing = false;
+                            self.heap.thunk_mut(t).state = ThunkState::Done(v);
+                            self.heap.set_forcing(t, false);
                         }
                         if self.frames.len() == stop {
                             return Ok(v);

@@ -113,7 +113,7 @@ impl Vm {
             Value::Float(f) => out.push_str(&json_float(f)),
             Value::String(g) => {
                 let s = self.heap.str(g);
-                merge_context(ctx, s.context.clone());
+                merge_context(ctx, s.context.to_vec());
                 let bytes = s.bytes.clone();
                 write_json_string(&bytes, out)?;
             }

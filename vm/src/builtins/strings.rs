@@ -22,7 +22,7 @@ pub(super) fn substring(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     // An empty substring of a string keeps its context without copying it.
     if len == 0 {
         if let Value::String(g) = vm.force(a[2])? {
-            let ctx = vm.heap.str(g).context.clone();
+            let ctx = vm.heap.str(g).context.to_vec();
             return Ok(vm.new_string_ctx(Vec::new(), ctx));
         }
     }

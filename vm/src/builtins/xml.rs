@@ -200,7 +200,7 @@ impl Vm {
             Value::Bool(b) => w.empty("bool", &[("value", if b { b"true" } else { b"false" })]),
             Value::String(g) => {
                 let s = self.heap.str(g);
-                merge_context(ctx, s.context.clone());
+                merge_context(ctx, s.context.to_vec());
                 let bytes = s.bytes.clone();
                 w.empty("string", &[("value", &bytes)]);
             }
