@@ -238,21 +238,3 @@ pub fn print_attr_name(name: &[u8], out: &mut String) {
         quote_string(name, out);
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::format_float;
-
-    #[test]
-    fn floats_print_like_cpp_streams() {
-        assert_eq!(format_float(3.4), "3.4");
-        assert_eq!(format_float(2.5), "2.5");
-        assert_eq!(format_float(1e6), "1e+06");
-        assert_eq!(format_float(123456.0), "123456");
-        assert_eq!(format_float(1234567.0), "1.23457e+06");
-        assert_eq!(format_float(0.0001), "0.0001");
-        assert_eq!(format_float(0.00001), "1e-05");
-        assert_eq!(format_float(1.0), "1");
-        assert_eq!(format_float(-0.5), "-0.5");
-    }
-}
