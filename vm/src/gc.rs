@@ -469,7 +469,7 @@ impl Heap {
         self.live = live_objects;
         self.stats.freed += freed as u64;
         self.old_bytes = live_bytes;
-        self.major_threshold = MIN_THRESHOLD.max(live_bytes + live_bytes / 2);
+        self.major_threshold = MIN_THRESHOLD.max(live_bytes * 2);
         self.threshold = MIN_THRESHOLD;
     }
 }
