@@ -325,3 +325,22 @@ fn doc_builtins() {
         &["doc", "builtins", "nope"],
     ]));
 }
+
+/// `lixc eval` reads a file's edition from the nearest `lix.toml`, also for imported files; a
+/// pragma wins over it.
+#[test]
+fn eval_edition_from_lix_toml() {
+    let dir = tree(
+        "eval-lix-toml",
+        &[
+            ("lix.toml", b"edition = \"2026\"\n"),
+            ("sub/pipes.nix", b"[ 1 2 ] |> map (x: x * 2)\n"),
+            ("main.nix", b"import ./sub/pipes.nix\n"),
+            ("old.nix", b"# edition = \"2024\"\n[ 1 2 ] |> map (x: x)\n"),
+        ],
+    );
+    insta::assert_snapshot!(transcript(&dir, &[
+        &["eval", "--strict", "main.nix"],
+        &["eval", "--error-format", "nix", "old.nix"],
+    ]));
+}

@@ -45,9 +45,45 @@ impl Vm {
             Some((Err(e), range)) => {
                 return Err(EvalError::new(ErrorKind::Other, format!("{e}")).at_text(self, path, text, range.start));
             }
+            None if path.starts_with('/') => match self.lix_toml_edition(base_dir) {
+                Ok(Some(e)) => e,
+                Ok(None) => self.config.default_edition,
+                Err(message) => return Err(EvalError::new(ErrorKind::Other, message)),
+            },
             None => self.config.default_edition,
         };
         self.load_with_edition(path, text, base_dir, edition)
+    }
+
+    /// The edition named by the nearest `lix.toml` in `dir` or above (read through `EvalIO`,
+    /// remembered per directory).
+    fn lix_toml_edition(&mut self, dir: &str) -> Result<Option<Edition>, String> {
+        if let Some(found) = self.edition_by_dir.get(dir) {
+            return Ok(*found);
+        }
+        let candidate = format!("{}/lix.toml", dir.trim_end_matches('/'));
+        let found = match self.io.read_file(&candidate) {
+            Ok(bytes) => {
+                let text = String::from_utf8_lossy(&bytes);
+                let table: toml::Table = text.parse().map_err(|e| format!("{candidate}: {e}"))?;
+                match table.get("edition") {
+                    Some(toml::Value::String(name)) => {
+                        Some(name.parse::<Edition>().map_err(|e| format!("{candidate}: {e}"))?)
+                    }
+                    Some(_) => return Err(format!("{candidate}: 'edition' must be a string")),
+                    None => None,
+                }
+            }
+            Err(_) => match dir.rfind('/') {
+                Some(i) if dir.len() > 1 => {
+                    let parent = if i == 0 { "/" } else { &dir[..i] };
+                    self.lix_toml_edition(&parent.to_string())?
+                }
+                _ => None,
+            },
+        };
+        self.edition_by_dir.insert(dir.to_string(), found);
+        Ok(found)
     }
 
     fn load_with_edition(&mut self, path: &str, text: &str, base_dir: &str, edition: Edition) -> EvalResult<u32> {

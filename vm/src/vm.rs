@@ -136,6 +136,8 @@ pub struct Vm {
     pub stats: VmStats,
     /// Warnings found while loading files (lints), for the front end to print.
     pub warnings: Vec<(String, Pos)>,
+    /// The edition each directory's `lix.toml` names (or none), as found.
+    pub(crate) edition_by_dir: FxHashMap<String, Option<lix_editions::Edition>>,
     /// The positions of the most recently added dynamic attributes.
     dynamic_attr_pos: std::collections::VecDeque<(Gc, Symbol, Pos)>,
 }
@@ -185,6 +187,7 @@ impl Vm {
             stats: VmStats::default(),
             warnings: Vec::new(),
             dynamic_attr_pos: std::collections::VecDeque::new(),
+            edition_by_dir: FxHashMap::default(),
         };
         builtins::install(&mut vm);
         vm
