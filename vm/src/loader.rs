@@ -77,7 +77,7 @@ impl Vm {
             Err(_) => match dir.rfind('/') {
                 Some(i) if dir.len() > 1 => {
                     let parent = if i == 0 { "/" } else { &dir[..i] };
-                    self.lix_toml_edition(&parent.to_string())?
+                    self.lix_toml_edition(parent)?
                 }
                 _ => None,
             },
