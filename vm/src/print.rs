@@ -10,23 +10,9 @@ use crate::Vm;
 
 pub use lix_hir::print::format_float;
 
-/// Escapes a string as a Nix string literal.
+/// Escapes a string as a Nix string literal (bytes that are not UTF-8 become U+FFFD).
 pub fn quote_string(bytes: &[u8], out: &mut String) {
-    out.push('"');
-    let text = String::from_utf8_lossy(bytes);
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    lix_hir::print::write_string(out, &String::from_utf8_lossy(bytes));
 }
 
 /// Limits for printing a value inside an error message (CppNix's `errorPrintOptions`). The item
