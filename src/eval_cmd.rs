@@ -122,8 +122,8 @@ pub fn run(args: Args) -> u8 {
     vm.heap.stress = std::env::var_os("LIXC_GC_STRESS").is_some_and(|v| v != "0");
     let started = std::time::Instant::now();
     let result = evaluate(&mut vm, &args, &cwd);
-    for (message, pos) in std::mem::take(&mut vm.warnings) {
-        eprint!("{}", render_warning(&vm, &message, pos));
+    for warning in std::mem::take(&mut vm.warnings) {
+        eprint!("{}", render_warning(&vm, &warning));
     }
     let code = match result {
         Ok(text) => {
@@ -345,10 +345,31 @@ fn render_error(vm: &Vm, e: &EvalError, full: bool) -> String {
     out
 }
 
-/// A lint warning in the reference's layout: `warning:` and the position, indented under it.
-fn render_warning(vm: &Vm, message: &str, pos: lix_vm::Pos) -> String {
-    let mut body = format!("{message}\n");
-    print_pos(vm, &mut body, "", pos);
+/// A warning in the reference's layout for its kind: `warning:`, then the message and the
+/// position (or the frames, message and position), continuation lines indented under it.
+fn render_warning(vm: &Vm, warning: &lix_vm::Warning) -> String {
+    use lix_vm::WarningLayout;
+    let mut body = String::new();
+    match &warning.layout {
+        // The message's own lines are not indented in this layout.
+        WarningLayout::Inline => {
+            return match warning.pos {
+                Some(pos) => format!("warning: at {}: {}\n", vm.show_pos(pos), warning.message),
+                None => format!("warning: {}\n", warning.message),
+            }
+        }
+        WarningLayout::Excerpt => body.push_str(&format!("{}\n", warning.message)),
+        WarningLayout::Traced(frames) => {
+            body.push('\n');
+            for frame in frames {
+                body.push_str(&format!("… {frame}\n\n"));
+            }
+            body.push_str(&format!("warning: {}\n", warning.message));
+        }
+    }
+    if let Some(pos) = warning.pos {
+        print_pos(vm, &mut body, "", pos);
+    }
     let mut out = String::new();
     for (i, line) in body.trim_end().split('\n').enumerate() {
         let indent = if i == 0 { "warning: " } else { "         " };

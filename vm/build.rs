@@ -9,6 +9,8 @@ use std::path::Path;
 fn main() {
     let src = Path::new("src");
     let mut docs: BTreeMap<String, String> = BTreeMap::new();
+    // A new file under `builtins/` must rerun this script too (a directory is watched whole).
+    println!("cargo:rerun-if-changed={}", src.join("builtins").display());
     let mut files = vec![("".to_string(), src.join("builtins.rs"))];
     if let Ok(dir) = fs::read_dir(src.join("builtins")) {
         for entry in dir.flatten() {

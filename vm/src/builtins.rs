@@ -5,6 +5,7 @@
 mod attrs;
 mod derivation;
 mod files;
+mod flake_ref;
 mod hash;
 mod import;
 mod json;
@@ -98,6 +99,7 @@ table! {
     "filter" 2 filter, false,
     "filterSource" 2 store::filter_source, false,
     "findFile" 2 find_file, false,
+    "flakeRefToString" 1 flake_ref::flake_ref_to_string, false,
     "floor" 1 misc::floor, false,
     "foldl'" 3 foldl, false,
     "fromJSON" 1 json::from_json, false,
@@ -133,6 +135,7 @@ table! {
     "match" 2 regex::match_, false,
     "mul" 2 mul, false,
     "parseDrvName" 1 versions::parse_drv_name, false,
+    "parseFlakeRef" 1 flake_ref::parse_flake_ref, false,
     "partition" 2 lists::partition, false,
     "path" 1 store::path, false,
     "pathExists" 1 files::path_exists, false,

@@ -11,6 +11,28 @@ pub struct Pos {
     pub range: TextRange,
 }
 
+/// A warning found while loading or evaluating, for the front end to print.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    /// The message, without `warning:`.
+    pub message: String,
+    /// Where, when known.
+    pub pos: Option<Pos>,
+    /// How the reference lays this kind of warning out.
+    pub layout: WarningLayout,
+}
+
+/// How a warning is printed (each kind has the reference's layout).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WarningLayout {
+    /// The message, then the position and a source excerpt (the literal lints).
+    Excerpt,
+    /// `at FILE:LINE:COL:` before the message, no excerpt (parse-time deprecations).
+    Inline,
+    /// Trace frames (`… while evaluating derivation 'x'`), then the message with an excerpt.
+    Traced(Vec<String>),
+}
+
 /// What kind of error: decides whether `tryEval` catches it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {

@@ -16,7 +16,7 @@ pub mod symbol;
 pub mod value;
 pub mod vm;
 
-pub use error::{ErrorData, ErrorKind, EvalError, EvalResult, Pos, TraceEntry};
+pub use error::{ErrorData, ErrorKind, EvalError, EvalResult, Pos, TraceEntry, Warning, WarningLayout};
 pub use io::{EvalIO, RealIO};
 pub use value::Value;
 pub use vm::{EvalConfig, Vm};

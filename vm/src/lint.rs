@@ -1,6 +1,6 @@
 //! The reference's literal lints (`--lint-url-literals`, `--lint-short-path-literals`,
 //! `--lint-absolute-path-literals`): checked when a file is loaded, each off, a warning, or
-//! fatal.
+//! fatal; and the warning about `or` read as a variable where that reading is about to change.
 
 use lix_syntax::{SyntaxKind, SyntaxNode, TextRange};
 
@@ -93,4 +93,73 @@ pub(crate) fn check(root: &SyntaxNode, lints: &Lints) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// Applications `f or` (the 2024 grammar reads `or` after an operand as a variable) whose meaning
+/// changes once `or` is an ordinary name: those standing as an argument of another application
+/// (`g f or` is `g (f or)` now, `(g f) or` then), as a list element, or as the default of a
+/// selection. An `f or` at the head of an application or on its own keeps its meaning and is not
+/// reported. Returns each such application's range.
+pub(crate) fn cursed_or(root: &SyntaxNode) -> Vec<TextRange> {
+    let is_or_variable = |n: &SyntaxNode| {
+        n.kind() == SyntaxKind::VARIABLE && n.children_with_tokens().any(|t| t.kind() == SyntaxKind::OR_KW)
+    };
+    let mut out = Vec::new();
+    for node in root.descendants() {
+        if node.kind() != SyntaxKind::APPLY || !node.children().nth(1).is_some_and(|a| is_or_variable(&a)) {
+            continue;
+        }
+        let Some(parent) = node.parent() else { continue };
+        let cursed = match parent.kind() {
+            SyntaxKind::APPLY => parent.children().nth(1).as_ref() == Some(&node),
+            SyntaxKind::LIST => true,
+            // `e.a or DEFAULT`: the default is the node after the `or` keyword.
+            SyntaxKind::SELECT => parent
+                .children_with_tokens()
+                .skip_while(|t| t.kind() != SyntaxKind::OR_KW)
+                .any(|t| t.as_node() == Some(&node)),
+            _ => false,
+        };
+        if cursed {
+            out.push(node.text_range());
+        }
+    }
+    out
+}
+
+/// The warning for one [`cursed_or`] application, given its source text.
+pub(crate) fn cursed_or_message(text: &str) -> String {
+    format!(
+        "This expression uses `or` as an identifier in a way that will change in a future Nix release.\n\
+         Wrap this entire expression in parentheses to preserve its current meaning:\n    ({text})\n\
+         Give feedback at https://github.com/NixOS/nix/pull/11121"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The source text of every application `cursed_or` reports in `src`.
+    fn cursed(src: &str) -> Vec<String> {
+        let parse = lix_syntax::parse(src);
+        cursed_or(&parse.syntax()).into_iter().map(|r| src[r].to_string()).collect::<Vec<_>>()
+    }
+
+    #[test]
+    fn cursed_or_where_the_meaning_changes() {
+        // An argument of an application, a list element, the default of a selection.
+        assert_eq!(cursed("let or = 1; in f (x: x) or"), ["(x: x) or"]);
+        assert_eq!(cursed("let or = 1; in [ (x: x) or ]"), ["(x: x) or"]);
+        assert_eq!(cursed("let or = 1; in { }.a or g or"), ["g or"]);
+    }
+
+    #[test]
+    fn or_variables_that_keep_their_meaning() {
+        // At the head of an application, alone, in parentheses, or the keyword itself.
+        assert!(cursed("let or = x: x; in map or [ ]").is_empty());
+        assert!(cursed("let f = x: x; or = f; in f (f or)").is_empty());
+        assert!(cursed("let or = 1; in f or").is_empty());
+        assert!(cursed("{ a = 1; }.a or 2").is_empty());
+    }
 }

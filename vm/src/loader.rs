@@ -10,7 +10,7 @@ use lix_editions::Edition;
 use lix_hir::db::{file_diagnostics, lower_file, parse_file, DiagnosticKind, RootDatabase, SourceFile};
 use lix_syntax::TextRange;
 
-use crate::error::{ErrorKind, EvalError, EvalResult, Pos};
+use crate::error::{ErrorKind, EvalError, EvalResult, Pos, Warning, WarningLayout};
 use crate::symbol::Symbol;
 use crate::value::{CodeRef, Gc, NixStr, Value};
 use crate::vm::RtProto;
@@ -97,11 +97,13 @@ impl Vm {
         let db = &self.loader.db;
         let file = SourceFile::new(db, path.to_string(), text.clone(), edition, base_dir.to_string());
         let mut diagnostics = file_diagnostics(db, file).to_vec();
-        let (violations, lint_findings) = {
+        let (violations, lint_findings, cursed) = {
             let parse = parse_file(db, file);
             let root = parse.syntax();
             let lints = if self.config.lints.any() { crate::lint::check(&root, &self.config.lints) } else { Vec::new() };
-            (lix_editions::check(&root, edition), lints)
+            // Edition 2026 has no `or` variable at all (an edition error below).
+            let cursed = if edition == Edition::E2024 { crate::lint::cursed_or(&root) } else { Vec::new() };
+            (lix_editions::check(&root, edition), lints, cursed)
         };
         let compiled = if scoped {
             diagnostics.retain(|d| !(d.kind == DiagnosticKind::Lower && d.message.starts_with("undefined variable")));
@@ -121,7 +123,11 @@ impl Vm {
             if level == crate::lint::LintLevel::Fatal {
                 return Err(EvalError::new(ErrorKind::Other, message).at(pos));
             }
-            self.warnings.push((message, pos));
+            self.warnings.push(Warning { message, pos: Some(pos), layout: WarningLayout::Excerpt });
+        }
+        for range in cursed {
+            let message = crate::lint::cursed_or_message(&text[range]);
+            self.warnings.push(Warning { message, pos: Some(Pos { file: index, range }), layout: WarningLayout::Inline });
         }
         if let Some(d) = diagnostics.first() {
             let message = d.message.clone();

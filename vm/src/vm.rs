@@ -134,8 +134,8 @@ pub struct Vm {
     pub config: EvalConfig,
     /// Counters.
     pub stats: VmStats,
-    /// Warnings found while loading files (lints), for the front end to print.
-    pub warnings: Vec<(String, Pos)>,
+    /// Warnings found while loading files (lints) and evaluating, for the front end to print.
+    pub warnings: Vec<crate::Warning>,
     /// The edition each directory's `lix.toml` names (or none), as found.
     pub(crate) edition_by_dir: FxHashMap<String, Option<lix_editions::Edition>>,
     /// The positions of the most recently added dynamic attributes.

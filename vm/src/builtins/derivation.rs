@@ -3,7 +3,7 @@
 //! the small Nix file [`DERIVATION_NIX`], loaded on first use.
 
 use super::{expect_string_no_ctx, lossy, TraceExt};
-use crate::error::{ErrorKind, EvalError, EvalResult};
+use crate::error::{ErrorKind, EvalError, EvalResult, Warning, WarningLayout};
 use crate::io::{DerivationSpec, FixedOutput};
 use crate::ops::{merge_context, Coercion};
 use crate::value::{Attrs, Context, Value};
@@ -163,6 +163,11 @@ pub(super) fn derivation_strict(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     r.trace(|| format!("while evaluating derivation '{name}'"))
 }
 
+/// Output checks that a structured-attrs derivation takes from `outputChecks` instead: given at
+/// the top level they have no effect, and a warning says so.
+const LEGACY_OUTPUT_CHECKS: [&str; 6] =
+    ["allowedReferences", "allowedRequisites", "disallowedReferences", "disallowedRequisites", "maxSize", "maxClosureSize"];
+
 fn strict_internal(vm: &mut Vm, g: crate::value::Gc, name: &str) -> EvalResult<Value> {
     let structured_sym = vm.intern(b"__structuredAttrs");
     let ignore_nulls_sym = vm.intern(b"__ignoreNulls");
@@ -216,6 +221,16 @@ fn strict_internal(vm: &mut Vm, g: crate::value::Gc, name: &str) -> EvalResult<V
             if structured {
                 if sym == structured_sym {
                     return Ok(());
+                }
+                if let Some(check) = LEGACY_OUTPUT_CHECKS.iter().find(|c| c.as_bytes() == &key[..]) {
+                    let pos = vm.heap.attrs(g).position(sym);
+                    vm.warnings.push(Warning {
+                        message: format!(
+                            "'structuredAttrs' disables the effect of the derivation attribute '{check}'; use 'outputChecks.<output>.{check}' instead"
+                        ),
+                        pos,
+                        layout: WarningLayout::Traced(vec![format!("while evaluating derivation '{name}'")]),
+                    });
                 }
                 let mut out = String::new();
                 vm.write_json(value, &mut out, &mut context)?;
