@@ -31,6 +31,10 @@ struct Printed {
     attrs: usize,
 }
 
+/// The longest list the reference stores inside a value rather than on the heap; how
+/// `«repeated»` tells such lists apart differs (see `print_into`).
+const SMALL_LIST: usize = 2;
+
 impl Vm {
     /// The value as `nix-instantiate --eval` prints it. Thunks print as `<CODE>`; force the
     /// value first (deeply, for `--strict`).
@@ -81,6 +85,11 @@ impl Vm {
         printed: &mut Printed,
         depth: usize,
     ) {
+        // The thunk `v` was reached through, if any: where a small list lives (below).
+        let via = match v {
+            Value::Thunk(t) => Some(t),
+            _ => None,
+        };
         let v = match v {
             Value::Thunk(t) => match self.heap.thunk(t).state {
                 ThunkState::Done(x) => x,
@@ -121,7 +130,16 @@ impl Vm {
                     out.push_str("[ ]");
                     return;
                 }
-                if !seen.insert(g) {
+                // The reference keeps lists of up to two elements inside the value that holds
+                // them, so such a list is "the same" only where it is reached through the same
+                // thunk; the value printed at the top is a copy, never seen before.
+                let key = match via {
+                    _ if items.len() > SMALL_LIST => Some(g),
+                    _ if depth == 0 => None,
+                    Some(t) => Some(t),
+                    None => Some(g),
+                };
+                if key.is_some_and(|k| !seen.insert(k)) {
                     out.push_str("«repeated»");
                     return;
                 }
