@@ -398,7 +398,8 @@ fn builtin_call_site(e: &EvalError) -> EvalError {
 
 /// One frame: `… message` and its position.
 fn print_frame(vm: &Vm, out: &mut String, entry: &TraceEntry, count: &mut usize) {
-    out.push_str(&format!("\n… {}\n", entry.message));
+    // A message's own further lines stand under its first, after the `… `.
+    out.push_str(&format!("\n… {}\n", entry.message.replace('\n', "\n  ")));
     if let Some(pos) = entry.pos {
         print_pos(vm, out, "  ", pos);
         *count += 1;

@@ -737,12 +737,18 @@ fn get_env(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
 trait TraceExt<T> {
     /// `self`, with `message` as the innermost trace frame if it failed.
     fn trace(self, message: impl FnOnce() -> String) -> EvalResult<T>;
+    /// The same, with the frame's position (shown with a source excerpt) when known.
+    fn trace_at(self, pos: Option<crate::Pos>, message: impl FnOnce() -> String) -> EvalResult<T>;
 }
 
 impl<T> TraceExt<T> for EvalResult<T> {
     fn trace(self, message: impl FnOnce() -> String) -> EvalResult<T> {
+        self.trace_at(None, message)
+    }
+
+    fn trace_at(self, pos: Option<crate::Pos>, message: impl FnOnce() -> String) -> EvalResult<T> {
         self.map_err(|mut e| {
-            e.trace.push(TraceEntry { message: message(), pos: None });
+            e.trace.push(TraceEntry { message: message(), pos });
             e
         })
     }

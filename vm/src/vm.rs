@@ -361,20 +361,55 @@ impl Vm {
         r.map(|()| v)
     }
 
+    /// Forces everything inside `v` (already forced), depth first and in order, with an explicit
+    /// stack of the containers being walked: an error gets a trace frame for each of them, from
+    /// the innermost out (`while evaluating the attribute 'a'` at the attribute's definition,
+    /// `while evaluating list element at index 3`).
     fn force_deep_inner(&mut self, v: Value, seen: &mut rustc_hash::FxHashSet<Gc>) -> EvalResult<()> {
         // Values inside a forced list or set stay reachable from `v`, which the caller roots.
-        let mut work = vec![v];
-        while let Some(v) = work.pop() {
-            let v = self.force(v)?;
-            match v {
-                Value::List(g) if seen.insert(g) => work.extend(self.heap.list(g).iter().rev().copied()),
-                Value::Attrs(g) if seen.insert(g) => {
-                    work.extend(self.heap.attrs(g).entries.iter().rev().map(|e| e.1));
+        /// A container being walked and the index of its next element.
+        struct Open {
+            container: Gc,
+            list: bool,
+            next: usize,
+        }
+        let mut open: Vec<Open> = Vec::new();
+        let mut enter = |v: Value, open: &mut Vec<Open>| match v {
+            Value::List(g) if seen.insert(g) => open.push(Open { container: g, list: true, next: 0 }),
+            Value::Attrs(g) if seen.insert(g) => open.push(Open { container: g, list: false, next: 0 }),
+            _ => {}
+        };
+        enter(v, &mut open);
+        while let Some(top) = open.last_mut() {
+            let (g, list, i) = (top.container, top.list, top.next);
+            top.next += 1;
+            let child = if list { self.heap.list(g).get(i).copied() } else { self.heap.attrs(g).entries.get(i).map(|e| e.1) };
+            let Some(child) = child else {
+                open.pop();
+                continue;
+            };
+            match self.force(child) {
+                Ok(c) => enter(c, &mut open),
+                Err(mut e) => {
+                    for frame in open.iter().rev() {
+                        let i = frame.next - 1;
+                        e.trace.push(if frame.list {
+                            TraceEntry { message: format!("while evaluating list element at index {i}"), pos: None }
+                        } else {
+                            let attrs = self.heap.attrs(frame.container);
+                            let name = attrs.entries[i].0;
+                            TraceEntry {
+                                message: format!(
+                                    "while evaluating the attribute '{}'",
+                                    String::from_utf8_lossy(self.symbols.name(name))
+                                ),
+                                pos: attrs.position(name),
+                            }
+                        });
+                    }
+                    return Err(e);
                 }
-                _ => {}
             }
-            // Forcing may replace thunks by values inside the containers: keep them rooted
-            // through the container (already rooted), nothing else to do.
         }
         Ok(())
     }

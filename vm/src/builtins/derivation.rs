@@ -160,7 +160,11 @@ pub(super) fn derivation_strict(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     let mark = vm.root(a[0]);
     let r = strict_internal(vm, g, &name);
     vm.unroot(mark);
-    r.trace(|| format!("while evaluating derivation '{name}'"))
+    let name_pos = vm.heap.attrs(g).position(vm.syms.name);
+    r.trace(|| match name_pos {
+        Some(pos) => format!("while evaluating derivation '{name}'\nwhose name attribute is located at {}", vm.show_pos(pos)),
+        None => format!("while evaluating derivation '{name}'"),
+    })
 }
 
 /// Output checks that a structured-attrs derivation takes from `outputChecks` instead: given at
@@ -280,7 +284,8 @@ fn strict_internal(vm: &mut Vm, g: crate::value::Gc, name: &str) -> EvalResult<V
             }
             Ok(())
         })();
-        r.trace(|| format!("while evaluating attribute '{}' of derivation '{name}'", lossy(&key)))?;
+        let pos = vm.heap.attrs(g).position(sym);
+        r.trace_at(pos, || format!("while evaluating attribute '{}' of derivation '{name}'", lossy(&key)))?;
     }
 
     if structured {
