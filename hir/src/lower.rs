@@ -787,9 +787,12 @@ impl Lowerer<'_> {
         let range = binding.syntax().text_range();
         let attrs: Vec<ast::Attr> = binding.attrpath().map(|p| p.attrs().collect()).unwrap_or_default();
         let Some((last, init)) = attrs.split_last() else { return };
+        // As in the reference, an attribute that a path defines inside a nested set (`b` and
+        // `c` of `a.b.c = v;`) is positioned where the whole path starts.
+        let path_range = binding.attrpath().map_or(range, |p| p.syntax().text_range());
         let mut cur = set;
-        for attr in init {
-            let span = attr.syntax().text_range();
+        for (i, attr) in init.iter().enumerate() {
+            let span = if i == 0 { attr.syntax().text_range() } else { path_range };
             cur = match attr.static_name() {
                 Some(name) => {
                     let index = match cur.index.get(&name) {
@@ -833,7 +836,7 @@ impl Lowerer<'_> {
                     // Otherwise a duplicate attribute, reported by validation.
                     return;
                 }
-                let span = last.syntax().text_range();
+                let span = if init.is_empty() { last.syntax().text_range() } else { path_range };
                 let value = match literal {
                     Some(literal) => {
                         PendingValue::Set(self.collect(literal.bindings(), literal.is_rec(), literal.syntax().text_range()))

@@ -371,11 +371,14 @@ impl Vm {
                     if self.equal_inner(vx, vy, false)? {
                         continue;
                     }
-                    // CppNix adds "where left/right hand side is" frames at the attributes'
-                    // definitions here; our sets do not record those positions.
-                    return self
-                        .explain_inequality(vx, vy, eq)
-                        .map_err(|e| frame(e, format!("while comparing attribute '{}'", self.symbols.text(sx))));
+                    // Where each side's attribute is defined (no position for sets not
+                    // written as literals), then the attribute being compared.
+                    let (px, py) = (self.heap.attrs(x).position(sx), self.heap.attrs(y).position(sy));
+                    return self.explain_inequality(vx, vy, eq).map_err(|mut e| {
+                        e.trace.push(TraceEntry { message: "where right hand side is".into(), pos: py });
+                        e.trace.push(TraceEntry { message: "where left hand side is".into(), pos: px });
+                        frame(e, format!("while comparing attribute '{}'", self.symbols.text(sx)))
+                    });
                 }
                 Ok(())
             }

@@ -85,9 +85,17 @@ fn failed_equality_assertions() {
     assert_eq!(
         trace,
         [
+            // Innermost first: each compared attribute's frame follows the frames saying
+            // where its two sides are defined.
+            "where right hand side is",
+            "where left hand side is",
             "while comparing attribute 'c'",
             "while comparing list element 0",
+            "where right hand side is",
+            "where left hand side is",
             "while comparing attribute 'b'",
+            "where right hand side is",
+            "where left hand side is",
             "while comparing attribute 'a'",
             "while evaluating the condition of the assertion 'a == b'",
         ]
