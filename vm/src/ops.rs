@@ -393,31 +393,29 @@ impl Vm {
     /// edit distance 2 or less, closest first, at most 5) on a line of its own.
     #[inline(never)]
     pub fn missing_attr(&self, name: Symbol, set: Option<crate::value::Gc>) -> EvalError {
-        let wanted = self.symbols.name(name);
         let mut message = format!("attribute '{}' missing", self.symbols.text(name));
         if let Some(g) = set {
-            let mut close: Vec<(usize, Vec<u8>)> = self
-                .heap
-                .attrs(g)
-                .entries
-                .iter()
-                .map(|(s, _)| self.symbols.name(*s))
-                .map(|n| (levenshtein(wanted, n), n.to_vec()))
-                .filter(|(d, _)| *d <= 2)
-                .collect();
-            close.sort();
-            close.truncate(5);
-            if !close.is_empty() {
-                let names: Vec<String> = close.iter().map(|(_, n)| String::from_utf8_lossy(n).into_owned()).collect();
-                let list = match names.split_last() {
-                    Some((last, [])) => last.clone(),
-                    Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
-                    None => String::new(),
-                };
-                message.push_str(&format!("\n{DID_YOU_MEAN}{list}?"));
-            }
+            let names = self.heap.attrs(g).entries.iter().map(|(s, _)| self.symbols.name(*s));
+            message.push_str(&self.did_you_mean(self.symbols.name(name), names));
         }
         EvalError::type_error(message)
+    }
+
+    /// CppNix's suggestions for a name that is not there: `\nDid you mean a?` or `\nDid you
+    /// mean one of a, b or c?` with the candidates at edit distance 2 or less, closest first
+    /// (then by name), at most 5; empty when none is close.
+    pub(crate) fn did_you_mean<'a>(&self, wanted: &[u8], candidates: impl IntoIterator<Item = &'a [u8]>) -> String {
+        let mut close: Vec<(usize, &[u8])> =
+            candidates.into_iter().map(|n| (levenshtein(wanted, n), n)).filter(|(d, _)| *d <= 2).collect();
+        close.sort();
+        close.dedup();
+        close.truncate(5);
+        let names: Vec<String> = close.iter().map(|(_, n)| String::from_utf8_lossy(n).into_owned()).collect();
+        match names.split_last() {
+            None => String::new(),
+            Some((only, [])) => format!("\n{DID_YOU_MEAN}{only}?"),
+            Some((last, rest)) => format!("\n{DID_YOU_MEAN}one of {} or {last}?", rest.join(", ")),
+        }
     }
 
     /// Whether set `g` is a derivation (`type = "derivation"`), forcing `type`.

@@ -627,6 +627,7 @@ impl Vm {
     #[inline(never)]
     fn unwind(&mut self, mut err: EvalError, stop: usize) -> EvalError {
         let mut innermost = true;
+        let mut innermost_lambda = true;
         while self.frames.len() > stop {
             let Some(frame) = self.frames.pop() else { break };
             let at = (frame.ip as usize).saturating_sub(1);
@@ -650,11 +651,18 @@ impl Vm {
                 }
             }
             if let ProtoKind::Lambda { name, .. } = &frame.proto.kind {
-                let message = match name {
-                    Some(n) => format!("while calling '{n}'"),
-                    None => "while calling anonymous lambda".to_string(),
-                };
-                err.trace.push(TraceEntry { message, pos: Some(Pos { file: frame.proto.file, range: frame.proto.span }) });
+                // An argument that does not fit the pattern fails the call before the function
+                // runs: no "while calling" frame then, only the call site.
+                let matching_argument =
+                    innermost_lambda && matches!(frame.proto.code.get(at), Some(Op::Pattern(_) | Op::PatField { .. }));
+                innermost_lambda = false;
+                if !matching_argument {
+                    let message = match name {
+                        Some(n) => format!("while calling '{n}'"),
+                        None => "while calling anonymous lambda".to_string(),
+                    };
+                    err.trace.push(TraceEntry { message, pos: Some(Pos { file: frame.proto.file, range: frame.proto.span }) });
+                }
                 // The call's own position, in the frame that made it.
                 if self.frames.len() > stop {
                     if let Some(caller) = self.frames.last() {
@@ -1346,8 +1354,10 @@ impl Vm {
         for (sym, _) in &attrs.entries {
             let known = pattern.fields.iter().any(|(name, _)| f.names[*name as usize] == *sym);
             if !known {
+                let fields = pattern.fields.iter().map(|(name, _)| self.symbols.name(f.names[*name as usize]));
+                let suggestion = self.did_you_mean(self.symbols.name(*sym), fields);
                 return Err(EvalError::type_error(format!(
-                    "{} called with unexpected argument '{}'",
+                    "{} called with unexpected argument '{}'{suggestion}",
                     Self::lambda_name(proto),
                     self.symbols.text(*sym)
                 )));

@@ -110,5 +110,5 @@ fn missing_attributes_suggest_close_names() {
     let x = vm.intern(b"x");
     assert_eq!(vm.missing_attr(x, Some(g)).message, "attribute 'x' missing\nDid you mean y?");
     let fo = vm.intern(b"fo");
-    assert_eq!(vm.missing_attr(fo, Some(g)).message, "attribute 'fo' missing\nDid you mean foo, fop or y?");
+    assert_eq!(vm.missing_attr(fo, Some(g)).message, "attribute 'fo' missing\nDid you mean one of foo, fop or y?");
 }
