@@ -78,9 +78,10 @@ fn migrate_file(path: &Path, args: &Args, modernize: Modernize) -> Outcome {
         Ok(b) => b,
         Err(e) => return Outcome::Failed(format!("cannot read: {e}")),
     };
-    let text = match std::str::from_utf8(&bytes) {
-        Ok(t) => t.to_string(),
-        Err(_) => return Outcome::Failed("not UTF-8 text; left untouched".to_string()),
+    // Bytes that are not UTF-8 travel as stand-in characters and are written back as they were.
+    let text = match lix_syntax::source::decode(&bytes) {
+        Ok(t) => t.into_owned(),
+        Err(e) => return Outcome::Failed(format!("cannot read as text: {e}; left untouched")),
     };
     let from = match lix_editions::detect(Some(path), &text, args.edition) {
         Ok((edition, _)) => edition,
@@ -115,7 +116,7 @@ fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
         _ => Path::new("."),
     };
     let mut file = tempfile::Builder::new().prefix(".lixc-migrate").tempfile_in(dir)?;
-    file.write_all(text.as_bytes())?;
+    file.write_all(&lix_syntax::source::encode(text))?;
     file.as_file().sync_all()?;
     if let Ok(meta) = std::fs::metadata(path) {
         file.as_file().set_permissions(meta.permissions())?;

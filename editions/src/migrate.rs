@@ -240,7 +240,7 @@ pub fn migrate(text: &str, options: &MigrateOptions) -> Result<Migration, Migrat
     let parse = lix_syntax::parse(text);
     if let Some(e) = parse.errors().first() {
         let range = e.range.start as usize..e.range.end as usize;
-        return Err(MigrateError::Syntax { message: e.to_string(), range });
+        return Err(MigrateError::Syntax { message: e.message.clone(), range });
     }
     if let Some(v) = crate::check(&parse.syntax(), options.from).first() {
         return Err(MigrateError::Edition {
@@ -314,7 +314,7 @@ pub fn run_pass(pass: Pass, text: &str, file_name: Option<&str>) -> Result<Strin
 fn verify(text: &str, pass: Pass, edition: Edition) -> Result<(), MigrateError> {
     let parse = lix_syntax::parse(text);
     if let Some(e) = parse.errors().first() {
-        return Err(MigrateError::Invalid { pass, message: e.to_string() });
+        return Err(MigrateError::Invalid { pass, message: e.message.clone() });
     }
     let root = parse.syntax();
     if let Some(v) = crate::check(&root, edition).first() {
