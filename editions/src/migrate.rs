@@ -9,7 +9,7 @@
 //! `builtins.attrValues { inherit (x) a b; }` to container inherits, nested calls to pipes.
 
 mod cur_pos;
-mod dbg_name;
+mod globals;
 mod inherits;
 mod legacy_let;
 mod or_ident;
@@ -57,8 +57,8 @@ pub enum Pass {
     OrIdentifier,
     /// `__curPos` → the set it stood for.
     CurPos,
-    /// A `dbg` that is not bound lexically would become the builtin: refused.
-    DbgName,
+    /// Names whose value edition 2026 changes (`dbg` from a `with`, `langVersion`): refused.
+    Globals,
     /// The `# edition = "..."` pragma.
     Pragma,
     /// `f (g (h x))` → `h x |> g |> f`.
@@ -70,7 +70,7 @@ pub enum Pass {
 impl Pass {
     /// The passes that take a 2024 file to 2026, in the order they run.
     pub const TO_2026: [Pass; 6] =
-        [Pass::UrlLiterals, Pass::LegacyLet, Pass::OrIdentifier, Pass::CurPos, Pass::DbgName, Pass::Pragma];
+        [Pass::UrlLiterals, Pass::LegacyLet, Pass::OrIdentifier, Pass::CurPos, Pass::Globals, Pass::Pragma];
 
     /// The pass's name, as reports and `--modernize` spell it.
     pub fn name(self) -> &'static str {
@@ -79,7 +79,7 @@ impl Pass {
             Pass::LegacyLet => "legacy-let",
             Pass::OrIdentifier => "or-identifier",
             Pass::CurPos => "cur-pos",
-            Pass::DbgName => "dbg-name",
+            Pass::Globals => "globals",
             Pass::Pragma => "pragma",
             Pass::Pipes => "pipes",
             Pass::Inherits => "inherits",
@@ -93,7 +93,7 @@ impl Pass {
             Pass::LegacyLet => legacy_let::edits(root),
             Pass::OrIdentifier => or_ident::edits(root),
             Pass::CurPos => cur_pos::edits(root, text, ctx),
-            Pass::DbgName => dbg_name::check(root).map(|()| Vec::new()),
+            Pass::Globals => globals::check(root).map(|()| Vec::new()),
             Pass::Pragma => pragma::edits(root, text, ctx),
             Pass::Pipes => Ok(pipes::edits(root)),
             Pass::Inherits => Ok(inherits::edits(root)),

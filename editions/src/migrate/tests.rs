@@ -24,7 +24,7 @@ fn passes() {
         Pass::LegacyLet,
         Pass::OrIdentifier,
         Pass::CurPos,
-        Pass::DbgName,
+        Pass::Globals,
         Pass::Pragma,
         Pass::Pipes,
         Pass::Inherits,
@@ -73,7 +73,7 @@ fn whole_migration_is_idempotent_and_lossless() {
 #[test]
 fn refusals_leave_the_reason() {
     let err = migrate("with { dbg = 1; }; dbg", &options(Edition::E2024)).unwrap_err();
-    assert!(matches!(err, MigrateError::Refused { pass: Pass::DbgName, .. }), "{err}");
+    assert!(matches!(err, MigrateError::Refused { pass: Pass::Globals, .. }), "{err}");
     let err = migrate("1 +", &options(Edition::E2024)).unwrap_err();
     assert!(matches!(err, MigrateError::Syntax { .. }), "{err}");
     let err = migrate("1 |> f", &options(Edition::E2024)).unwrap_err();
