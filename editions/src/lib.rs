@@ -336,11 +336,7 @@ pub fn check(root: &SyntaxNode, edition: Edition) -> Vec<EditionViolation> {
                 let removed = feature.removed().unwrap_or(Edition::LATEST);
                 (
                     format!("edition {removed} removed {}", feature.describe()),
-                    format!(
-                        "{}; 'lixc migrate --to {removed}' rewrites it (edition {} files may still use it)",
-                        feature.replacement(),
-                        Edition::ALL.iter().rev().find(|e| feature.allowed_in(**e)).unwrap_or(&Edition::DEFAULT)
-                    ),
+                    format!("{}, or run 'lixc migrate --to {removed}'", feature.replacement()),
                 )
             };
             EditionViolation { feature, range, edition, message, help }

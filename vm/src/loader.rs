@@ -137,7 +137,8 @@ impl Vm {
         }
         if let Some(v) = violations.first() {
             let range = TextRange::new(v.range.start.into(), v.range.end.into());
-            return Err(EvalError::new(ErrorKind::Other, v.message.clone()).at(Pos { file: index, range }));
+            let message = format!("{} ({})", v.message, v.help);
+            return Err(EvalError::new(ErrorKind::Other, message).at(Pos { file: index, range }));
         }
         Ok(index)
     }
