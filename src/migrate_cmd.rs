@@ -162,7 +162,11 @@ pub fn run(args: Args) -> u8 {
                 let passes: Vec<String> = migration.changes.iter().map(|(p, n)| format!("{p} ×{n}")).collect();
                 if args.diff {
                     let diff = similar::TextDiff::from_lines(&old, &migration.text);
-                    let _ = write!(out, "{}", diff.unified_diff().context_radius(3).header(&name, &name));
+                    let mut text = diff.unified_diff().context_radius(3).header(&name, &name).to_string();
+                    if !text.ends_with('\n') {
+                        text.push('\n');
+                    }
+                    let _ = write!(out, "{text}");
                 } else if args.write {
                     let written = match path.as_deref() {
                         Some(p) => write_atomically(p, &migration.text),
