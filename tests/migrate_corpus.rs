@@ -221,8 +221,8 @@ fn run() -> Result<ExitCode, String> {
     let results = Mutex::new((0usize, 0usize, Vec::<String>::new()));
     std::thread::scope(|s| {
         for _ in 0..2 {
-            s.spawn(|| loop {
-                let Some(name) = queue.lock().map(|mut q| q.next()).ok().flatten() else { break };
+            s.spawn(|| {
+                while let Some(name) = queue.lock().map(|mut q| q.next()).ok().flatten() {
                 let flags = flags_of(&lang, &name);
                 let original = evaluate(&suite, &name, &flags);
                 let mut mismatches = Vec::new();
@@ -244,6 +244,7 @@ fn run() -> Result<ExitCode, String> {
                     results.1 += 1;
                 }
                 results.2.extend(mismatches);
+                }
             });
         }
     });

@@ -73,9 +73,17 @@ fn edits_of(node: &SyntaxNode) -> Result<Vec<Edit>, Refusal> {
         }
     }
     let mut edits = Vec::new();
-    // `let {` → `let`: drop the brace and the blanks before it.
-    let gap_start = let_kw.text_range().end();
-    edits.push(Edit::replace_range(TextRange::new(gap_start, l_brace.text_range().end()), ""));
+    // `let {` → `let`: drop the brace, and the blanks before it when only they separate it from
+    // `let` (a comment in between stays, and so does the line break after it).
+    let gap_start = match l_brace.prev_token() {
+        Some(ws) if ws.kind() == SyntaxKind::WHITESPACE && ws.prev_token().as_ref() == Some(let_kw) => {
+            ws.text_range().start()
+        }
+        _ => l_brace.text_range().start(),
+    };
+    let spaced = l_brace.next_token().is_some_and(|t| t.kind() == SyntaxKind::WHITESPACE);
+    let gap = if spaced { "" } else { " " };
+    edits.push(Edit::replace_range(TextRange::new(gap_start, l_brace.text_range().end()), gap));
     let result = match &moved {
         Some((binding, value)) => {
             let start = preceding_blank_start(binding.syntax());
@@ -84,7 +92,20 @@ fn edits_of(node: &SyntaxNode) -> Result<Vec<Edit>, Refusal> {
         }
         None => "body".to_string(),
     };
-    edits.push(Edit::replace_range(r_brace.text_range(), format!("in {result}")));
+    // What will stand before `in`: the blanks before `}`, else a line break when the removed
+    // binding followed a comment (which runs to the end of its line), else a space.
+    let before = r_brace.prev_token().is_some_and(|t| t.kind() == SyntaxKind::WHITESPACE);
+    let after_comment = moved.as_ref().is_some_and(|(b, _)| {
+        b.syntax().first_token().and_then(|t| t.prev_token()).is_some_and(|ws| {
+            ws.kind() == SyntaxKind::WHITESPACE && ws.prev_token().is_some_and(|c| c.kind() == SyntaxKind::COMMENT)
+        })
+    });
+    let space = match (before, after_comment) {
+        (true, _) => "",
+        (false, true) => "\n",
+        (false, false) => " ",
+    };
+    edits.push(Edit::replace_range(r_brace.text_range(), format!("{space}in {result}")));
     // A legacy `let` is a primary expression, `let ... in` is not.
     if !takes_any_expr(node) {
         edits.push(Edit::replace_range(TextRange::empty(range.start()), "("));

@@ -34,11 +34,7 @@ pub(super) fn resolve(at: &SyntaxNode, name: &str) -> Binder {
                     return Binder::Rec(node);
                 }
             }
-            SyntaxKind::LAMBDA => {
-                if lambda_binds(&node, name) {
-                    return Binder::Lambda;
-                }
-            }
+            SyntaxKind::LAMBDA if lambda_binds(&node, name) => return Binder::Lambda,
             SyntaxKind::WITH => {
                 let namespace = ast::With::cast(node.clone()).and_then(|w| w.namespace());
                 if namespace.is_none_or(|ns| ns.syntax() != &child) {
