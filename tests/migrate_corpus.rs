@@ -1,6 +1,6 @@
 //! `lixc migrate --to 2026` over every `.nix` file of `../shared/conformance` and
-//! `../shared/bench`: each migrated file parses under 2026 and migrating it again changes
-//! nothing; where the original evaluates, the migrated program (every file of the suite
+//! `../shared/bench`: each migrated file parses under 2026, keeps every comment, and migrating
+//! it again changes nothing; where the original evaluates, the migrated program (every file of the suite
 //! migrated together, in a copy of the suite) prints the same value, with and without
 //! `--modernize=pipes,inherits`. Bench programs take too long in a debug build to evaluate
 //! three times, so for them the lowered expressions are compared instead (equal HIR, equal
@@ -129,9 +129,33 @@ fn migrate_file(path: &Path, counts: &mut Counts) -> Option<(String, String)> {
             Err(e) => counts.failures.push(format!("{name} ({what}): migrating again fails: {e}")),
         }
     }
+    // Lossless: every comment of the original is still there (the pragma aside).
+    let original_comments = comments(&text);
+    for (what, migrated) in [("plain", &plain.text), ("modernized", &modern.text)] {
+        let mut kept = comments(migrated);
+        if let Some(i) = kept.iter().position(|c| c.as_str() == "# edition = \"2026\"") {
+            kept.remove(i);
+        }
+        if kept != original_comments {
+            counts.failures.push(format!("{name} ({what}): comments changed: {original_comments:?} became {kept:?}"));
+        }
+    }
     counts.changed += usize::from(plain.changed());
     counts.modernized += usize::from(modern.text != plain.text);
     Some((plain.text, modern.text))
+}
+
+/// The comments of `text`, sorted.
+fn comments(text: &str) -> Vec<String> {
+    let root = lix_syntax::parse(text).syntax();
+    let mut found: Vec<String> = root
+        .descendants_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| t.kind() == lix_syntax::SyntaxKind::COMMENT)
+        .map(|t| t.text().to_string())
+        .collect();
+    found.sort();
+    found
 }
 
 /// The printed value and exit status of `lixc eval FLAGS lang/NAME.nix` in `cwd`, with the
