@@ -11,9 +11,13 @@ use super::{has_comment, parenthesize_for, Edit};
 /// How many calls a chain needs before it becomes a pipe.
 const MIN_CALLS: usize = 3;
 
-/// One edit per outermost chain.
+/// One edit per outermost chain; none in files that read attribute positions (a chain moves
+/// the set literals in it, and `unsafeGetAttrPos` would see them move).
 pub(super) fn edits(root: &SyntaxNode) -> Vec<Edit> {
     let mut edits = Vec::new();
+    if super::pragma::reads_positions(root).is_some() {
+        return edits;
+    }
     for apply in root.descendants().filter_map(ast::Apply::cast) {
         if is_link(apply.syntax()) {
             continue;

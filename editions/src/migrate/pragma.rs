@@ -3,7 +3,7 @@
 //! the file down by one, which `builtins.unsafeGetAttrPos` can observe: files that call it
 //! (and do not start with a blank line) are refused.
 
-use lix_syntax::{SyntaxKind, SyntaxNode};
+use lix_syntax::{SyntaxKind, SyntaxNode, SyntaxToken};
 
 use super::{Context, Edit, Refusal};
 
@@ -23,10 +23,7 @@ pub(super) fn edits(root: &SyntaxNode, text: &str, ctx: &Context) -> Result<Vec<
         let end = first_line.trim_end_matches(['\r', '\n']).len();
         return Ok(vec![Edit::replace(0..end, pragma)]);
     }
-    let reads_positions = root.descendants_with_tokens().filter_map(|e| e.into_token()).find(|t| {
-        t.kind() == SyntaxKind::IDENT && matches!(t.text(), "unsafeGetAttrPos" | "__unsafeGetAttrPos")
-    });
-    if let Some(token) = reads_positions {
+    if let Some(token) = reads_positions(root) {
         return Err(Refusal::at(
             token.text_range(),
             "the file reads attribute positions ('unsafeGetAttrPos'), which a pragma line would move; \
@@ -36,3 +33,9 @@ pub(super) fn edits(root: &SyntaxNode, text: &str, ctx: &Context) -> Result<Vec<
     Ok(vec![Edit::replace(0..0, format!("{pragma}{newline}"))])
 }
 
+/// The first mention of `unsafeGetAttrPos`, if the file reads attribute positions.
+pub(super) fn reads_positions(root: &SyntaxNode) -> Option<SyntaxToken> {
+    root.descendants_with_tokens().filter_map(|e| e.into_token()).find(|t| {
+        t.kind() == SyntaxKind::IDENT && matches!(t.text(), "unsafeGetAttrPos" | "__unsafeGetAttrPos")
+    })
+}
