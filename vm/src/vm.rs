@@ -692,14 +692,9 @@ impl Vm {
                         self.stack[base + n as usize] = v;
                     }
                     Op::Global(n) => {
-                        let file = &self.files[proto.file as usize];
-                        let sym = file.names[n as usize];
-                        let overlay = match file.edition {
-                            lix_editions::Edition::E2024 => None,
-                            lix_editions::Edition::E2026 => self.globals_2026.get(&sym),
-                        };
-                        match overlay.or_else(|| self.globals.get(&sym)) {
-                            Some(&v) => self.stack.push(v),
+                        let sym = self.files[proto.file as usize].names[n as usize];
+                        match self.global(proto.file, sym) {
+                            Some(v) => self.stack.push(v),
                             None => fail!(
                                 ip,
                                 EvalError::new(
@@ -1145,6 +1140,16 @@ impl Vm {
     }
 
     #[inline(never)]
+    /// The global `sym` as the file `file` sees it (2026 files see `globals_2026` first).
+    #[inline]
+    fn global(&self, file: u32, sym: Symbol) -> Option<Value> {
+        let overlay = match self.files[file as usize].edition {
+            lix_editions::Edition::E2024 => None,
+            lix_editions::Edition::E2026 => self.globals_2026.get(&sym),
+        };
+        overlay.or_else(|| self.globals.get(&sym)).copied()
+    }
+
     fn with_lookup(&mut self, file: u32, n: u32, base: usize, env: Option<Gc>) -> EvalResult<Value> {
         let f = &self.files[file as usize];
         let lookup = &f.compiled.with_lookups[n as usize];
@@ -1161,7 +1166,7 @@ impl Vm {
                     return Ok(v);
                 }
             }
-            if let Some(&v) = self.globals.get(&sym) {
+            if let Some(v) = self.global(file, sym) {
                 return Ok(v);
             }
         }
