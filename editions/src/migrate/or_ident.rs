@@ -20,6 +20,17 @@ pub(super) fn edits(root: &SyntaxNode) -> Result<Vec<Edit>, Refusal> {
     if uses.is_empty() {
         return Ok(Vec::new());
     }
+    // `inherit or;` reads the variable `or` under the attribute name `or`: renaming cannot keep
+    // both, so a file that also needs the rename is refused.
+    let inherit_or = root.descendants().filter_map(ast::Inherit::cast).find(|i| {
+        i.from().is_none() && i.attrs().any(|a| a.static_name().as_deref() == Some("or"))
+    });
+    if let Some(inherit) = inherit_or {
+        return Err(Refusal::at(
+            inherit.syntax().text_range(),
+            "'inherit or;' reads the variable 'or' that the migration must rename; write 'or = ...;' first",
+        ));
+    }
     let fresh = fresh_name(root);
     let mut edits = Vec::new();
     let mut lets: Vec<SyntaxNode> = Vec::new();
