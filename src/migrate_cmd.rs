@@ -67,7 +67,7 @@ fn collect(paths: &[PathBuf]) -> Vec<Result<PathBuf, String>> {
 
 /// `line:column` (1-based, columns in characters) of byte `offset` of `text`.
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)

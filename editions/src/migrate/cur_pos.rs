@@ -33,7 +33,7 @@ pub(super) fn edits(root: &SyntaxNode, text: &str, ctx: &Context) -> Result<Vec<
             return Err(Refusal::at(range, "'toString' and 'builtins' are both shadowed here"));
         };
         let offset = usize::from(range.start());
-        let before = &text[..offset];
+        let before = text.get(..offset).unwrap_or(text);
         let line = before.matches('\n').count() + 1;
         let column = before.rfind('\n').map_or(offset, |i| offset - i - 1) + 1;
         edits.push(Edit::replace_range(

@@ -81,3 +81,25 @@ fn refusals_leave_the_reason() {
     let down = MigrateOptions { from: Edition::E2026, to: Edition::E2024, ..options(Edition::E2026) };
     assert!(matches!(migrate("1", &down), Err(MigrateError::Downgrade { .. })));
 }
+
+#[test]
+fn parser_test_data_never_panics_and_results_are_valid() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../syntax/test_data/parser");
+    let mut seen = 0;
+    for sub in ["ok", "err"] {
+        let Ok(entries) = std::fs::read_dir(root.join(sub)) else { continue };
+        for entry in entries.flatten() {
+            let Ok(text) = std::fs::read_to_string(entry.path()) else { continue };
+            seen += 1;
+            for from in [Edition::E2024, Edition::E2026] {
+                if let Ok(m) = migrate(&text, &options(from)) {
+                    let parse = lix_syntax::parse(&m.text);
+                    assert!(parse.is_ok(), "{}: {:?}", entry.path().display(), parse.errors());
+                    let again = migrate(&m.text, &options(Edition::E2026)).unwrap();
+                    assert_eq!(again.text, m.text, "{}: not idempotent", entry.path().display());
+                }
+            }
+        }
+    }
+    assert!(seen > 0);
+}
