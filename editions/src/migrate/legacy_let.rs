@@ -68,7 +68,18 @@ fn edits_of(node: &SyntaxNode) -> Result<Vec<Edit>, Refusal> {
     // `let { body = e; }` alone is `e`.
     if let Some((_, value)) = &moved {
         if ast::Binding::of(node).count() == 1 && !super::has_comment(node) {
-            let text = super::parenthesize_for(node, value.syntax().text().to_string());
+            let text = value.syntax().text().to_string();
+            let primary = matches!(
+                value,
+                ast::Expr::Literal(_)
+                    | ast::Expr::Variable(_)
+                    | ast::Expr::Str(_)
+                    | ast::Expr::PathExpr(_)
+                    | ast::Expr::Paren(_)
+                    | ast::Expr::List(_)
+                    | ast::Expr::AttrSet(_)
+            );
+            let text = if primary { text } else { super::parenthesize_for(node, text) };
             return Ok(vec![Edit::replace_range(range, text)]);
         }
     }
