@@ -111,6 +111,9 @@ fn migrate_file(path: &Path, args: &Args, modernize: Modernize) -> Outcome {
 /// Writes `text` to `path` through a temporary file in the same directory and a rename, so
 /// the file is either the old one or the new one, never half written.
 fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    // Through a symbolic link, the file it points to is replaced, not the link.
+    let resolved = std::fs::canonicalize(path)?;
+    let path = resolved.as_path();
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -148,13 +151,13 @@ pub fn run(args: Args) -> u8 {
     let (mut changed, mut unchanged, mut failed, mut io_errors) = (0, 0, 0, 0);
     for (name, path, outcome) in outcomes {
         match outcome {
+            Outcome::Failed(message) if name.is_empty() => {
+                io_errors += 1;
+                eprintln!("error: {message}");
+            }
             Outcome::Failed(message) => {
                 failed += 1;
-                if name.is_empty() {
-                    eprintln!("error: {message}");
-                } else {
-                    eprintln!("{name}: {message}");
-                }
+                eprintln!("{name}: {message}");
             }
             Outcome::Migrated { migration, .. } if !migration.changed() => unchanged += 1,
             Outcome::Migrated { old, migration } => {

@@ -74,6 +74,17 @@ fn write_migrates_and_evaluates_the_same() {
 }
 
 #[test]
+fn write_through_a_symbolic_link_replaces_its_target() {
+    let dir = project("symlink");
+    std::os::unix::fs::symlink("sub/lib.nix", dir.join("link.nix")).expect("symlink");
+    let (code, out) = lixc(&dir, &["migrate", "--write", "link.nix"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(std::fs::symlink_metadata(dir.join("link.nix")).expect("stat").file_type().is_symlink());
+    let target = std::fs::read_to_string(dir.join("sub/lib.nix")).expect("read");
+    assert!(target.starts_with("# edition = \"2026\"\n"), "{target}");
+}
+
+#[test]
 fn usage_errors_exit_2() {
     let dir = project("usage");
     let (code, _) = lixc(&dir, &["migrate", "--to", "2030", "."]);
@@ -81,5 +92,7 @@ fn usage_errors_exit_2() {
     let (code, _) = lixc(&dir, &["migrate", "--write", "--check", "."]);
     assert_eq!(code, 2);
     let (code, _) = lixc(&dir, &["migrate", "--modernize=everything", "."]);
+    assert_eq!(code, 2);
+    let (code, _) = lixc(&dir, &["migrate", "no/such/dir"]);
     assert_eq!(code, 2);
 }
