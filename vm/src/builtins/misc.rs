@@ -116,9 +116,10 @@ pub(super) fn current_time() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// `dbg e` of edition 2026, lowered to `dbg position "e" e`: forces the value (to weak head
-/// normal form only, so nothing beyond what `e`'s use forces anyway, except `e` itself), prints
-/// `[file:line:col] e = value` to stderr and returns it. O(size of the printed value).
+/// Edition 2026 only, as the global `dbg` (not in the `builtins` set): `dbg e` is lowered to this
+/// builtin applied to the position of `dbg` and the source text of `e`. Forces `e` to weak head
+/// normal form, prints `[file:line:col] e = value` to stderr and returns the value.
+/// O(size of the printed value).
 pub(super) fn dbg(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     let pos = vm.force(a[0])?;
     let mut location = String::new();
