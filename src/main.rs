@@ -6,6 +6,7 @@ mod diagnostic;
 mod doc_cmd;
 mod eval_cmd;
 mod input;
+mod migrate_cmd;
 mod parse_cmd;
 mod store_io;
 
@@ -37,6 +38,8 @@ enum Command {
     Eval(Box<eval_cmd::Args>),
     /// Print reference documentation (`lixc doc builtins [NAME]`).
     Doc(doc_cmd::Args),
+    /// Rewrite files to a later edition (`--write`, `--check`, `--diff`; `--modernize`).
+    Migrate(migrate_cmd::Args),
 }
 
 /// How results are printed.
@@ -81,6 +84,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Eval(args) => eval_cmd::run(*args),
         Command::Doc(args) => doc_cmd::run(args),
+        Command::Migrate(args) => migrate_cmd::run(args),
     });
     let code = match worker.map(|handle| handle.join()) {
         Ok(Ok(code)) => code,

@@ -11,6 +11,8 @@ use std::str::FromStr;
 use lix_syntax::ast::{self, AstNode};
 use lix_syntax::{SyntaxKind, SyntaxNode};
 
+pub mod migrate;
+
 /// An edition of the Nix language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Edition {
@@ -235,10 +237,10 @@ impl Feature {
     /// How to write the same thing without this feature, for removed features.
     fn replacement(self) -> &'static str {
         match self {
-            Feature::UrlLiteral => "write the URL as a string",
-            Feature::LegacyLet => "write 'let ... in body'",
-            Feature::CurPos => "use 'builtins.unsafeGetAttrPos' on a known attribute",
-            Feature::OrIdentifier => "rename the variable",
+            Feature::UrlLiteral => "write the URL as a string: \"scheme:...\"",
+            Feature::LegacyLet => "write 'let ... in body' instead of 'let { ...; body = ...; }'",
+            Feature::CurPos => "write the position as a set '{ file = ...; line = ...; column = ...; }', or use 'builtins.unsafeGetAttrPos'",
+            Feature::OrIdentifier => "rename the variable (and its binding)",
             Feature::PipeOperator | Feature::ContainerInherit => "",
         }
     }
@@ -333,12 +335,8 @@ pub fn check(root: &SyntaxNode, edition: Edition) -> Vec<EditionViolation> {
             } else {
                 let removed = feature.removed().unwrap_or(Edition::LATEST);
                 (
-                    format!("{} are not allowed since edition {removed}", feature.describe()),
-                    format!(
-                        "{}; edition {} files may still use it",
-                        feature.replacement(),
-                        Edition::ALL.iter().rev().find(|e| feature.allowed_in(**e)).unwrap_or(&Edition::DEFAULT)
-                    ),
+                    format!("edition {removed} removed {}", feature.describe()),
+                    format!("{}, or run 'lixc migrate --to {removed}'", feature.replacement()),
                 )
             };
             EditionViolation { feature, range, edition, message, help }

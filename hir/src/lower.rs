@@ -271,6 +271,20 @@ impl Lowerer<'_> {
         self.alloc(Expr::Apply { fun, args }, range)
     }
 
+    /// `dbg` where it names the global of edition 2026: the run-time builtin `__dbg` applied to
+    /// the position of `dbg` and the source text of its argument (`text`, empty when `dbg` is
+    /// not applied here), so that it can print both. A local `dbg` is an ordinary variable.
+    fn dbg(&mut self, range: TextRange, text: &str) -> ExprId {
+        let var = self.resolve("dbg", range);
+        if var.resolution != Resolution::Global {
+            return self.alloc(Expr::Var(var), range);
+        }
+        let fun = self.alloc(Expr::Var(Var { name: "__dbg".into(), resolution: Resolution::Global }), range);
+        let pos = self.alloc(Expr::CurPos, range);
+        let text = self.alloc(Expr::Str(text.into()), range);
+        self.alloc(Expr::Apply { fun, args: vec![pos, text] }, range)
+    }
+
     fn expr_or_missing(&mut self, expr: Option<ast::Expr>, range: TextRange) -> ExprId {
         match expr {
             Some(expr) => self.expr(expr),
@@ -288,6 +302,7 @@ impl Lowerer<'_> {
             ast::Expr::Literal(lit) => self.literal(&lit, range),
             ast::Expr::Variable(v) => match v.token() {
                 Some(token) if token.text() == "__curPos" => self.alloc(Expr::CurPos, range),
+                Some(token) if token.text() == "dbg" => self.dbg(token.text_range(), ""),
                 Some(token) => self.var(token.text(), token.text_range()),
                 None => self.missing(range),
             },
@@ -638,7 +653,14 @@ impl Lowerer<'_> {
             }
         };
         let head_range = node.syntax().text_range();
-        let fun = self.expr_or_missing(head, head_range);
+        let fun = match head {
+            // `dbg e`: the builtin also gets the source text of `e`.
+            Some(ast::Expr::Variable(v)) if v.token().is_some_and(|t| t.text() == "dbg") => {
+                let text = args.last().and_then(|(arg, _)| arg.as_ref()).map(|a| a.syntax().text().to_string());
+                self.dbg(v.syntax().text_range(), text.as_deref().unwrap_or(""))
+            }
+            head => self.expr_or_missing(head, head_range),
+        };
         let args: Vec<ExprId> = args.into_iter().rev().map(|(arg, r)| self.expr_or_missing(arg, r)).collect();
         self.call(fun, args, range)
     }

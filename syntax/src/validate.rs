@@ -38,6 +38,7 @@ pub fn validate(mut checks: Vec<(u32, GreenNode)>, errors: &mut Vec<SyntaxError>
             ATTR_SET | LET_IN | LEGACY_LET if !merged.contains(&base) => check_bindings(&node, &mut merged, &mut ctx),
             INHERIT => check_inherit_binding(&node, &mut ctx),
             LIST => check_list(&node, &mut ctx),
+            CONTAINER_INHERIT => check_container_set(&node, &mut ctx),
             _ => {}
         }
     }
@@ -96,6 +97,7 @@ pub(crate) fn needs_check(node: &GreenNodeData) -> bool {
         Some(PATTERN | ATTR_SET | LET_IN | LEGACY_LET) => true,
         Some(INHERIT) => has(L_BRACK),
         Some(LIST) => has(CONTAINER_INHERIT),
+        Some(CONTAINER_INHERIT) => has(L_BRACE),
         _ => false,
     }
 }
@@ -169,6 +171,18 @@ fn check_list(node: &SyntaxNode, ctx: &mut Ctx<'_>) {
                  parenthesise it to make it one element, or use the list form '[ ... ]'"
                     .into(),
             ));
+        }
+    }
+}
+
+/// The set form `inherit (e) { a b }` as an expression: each name once, as in a set.
+fn check_container_set(node: &SyntaxNode, ctx: &mut Ctx<'_>) {
+    let Some(inherit) = ast::ContainerInherit::cast(node.clone()) else { return };
+    let mut set = HashMap::new();
+    for attr in inherit.attrs() {
+        if let Some(name) = attr.static_name() {
+            let range = ctx.range(attr.syntax().text_range());
+            define(&mut set, "", name, Entry::Value, range, ctx);
         }
     }
 }

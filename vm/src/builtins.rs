@@ -89,6 +89,7 @@ table! {
     "concatMap" 2 lists::concat_map, false,
     "concatStringsSep" 2 strings::concat_strings_sep, false,
     "convertHash" 1 hash::convert_hash, false,
+    "dbg" 3 misc::dbg, false,
     "deepSeq" 2 deep_seq, false,
     "derivation" 1 derivation::derivation, true,
     "derivationStrict" 1 derivation::derivation_strict, true,
@@ -177,6 +178,11 @@ pub(crate) fn install(vm: &mut Vm) {
     let mut entries: Vec<(Symbol, Value)> = Vec::new();
     for (i, def) in TABLE.iter().enumerate() {
         let v = Value::Builtin(i as u32);
+        if let Some(global) = EDITION_2026_ONLY.iter().find(|(name, _)| *name == def.name).map(|(_, g)| g) {
+            let sym = vm.intern(global.as_bytes());
+            vm.globals_2026.insert(sym, v);
+            continue;
+        }
         let sym = vm.intern(def.name.as_bytes());
         entries.push((sym, v));
         let under = vm.intern(format!("__{}", def.name).as_bytes());
@@ -219,6 +225,30 @@ pub(crate) fn install(vm: &mut Vm) {
     }
     vm.permanent.push(set);
     vm.globals.insert(builtins_sym, Value::Attrs(set));
+    install_2026(vm, set, builtins_sym);
+}
+
+/// Builtins that only edition 2026 files reach, and the global name lowering gives them
+/// (`dbg e` is lowered to `__dbg __curPos "e" e`); they are in no `builtins` set.
+const EDITION_2026_ONLY: &[(&str, &str)] = &[("dbg", "__dbg")];
+
+/// The globals edition 2026 files see differently: a `builtins` set of their own (with
+/// `langVersion` 7, and itself as `builtins.builtins`) and `__langVersion`.
+fn install_2026(vm: &mut Vm, set_2024: crate::value::Gc, builtins_sym: Symbol) {
+    let version = Value::Int(lix_editions::Edition::E2026.lang_version());
+    let lang_version = vm.intern(b"langVersion");
+    let mut entries = vm.heap.attrs(set_2024).entries.clone();
+    entries.retain(|e| e.0 != builtins_sym && e.0 != lang_version);
+    entries.push((lang_version, version));
+    let set = vm.heap.alloc_attrs(Attrs::from_unsorted(entries));
+    if let crate::gc::Obj::Attrs(a) = vm.heap.get_mut(set) {
+        a.entries.push((builtins_sym, Value::Attrs(set)));
+        a.entries.sort_by_key(|e| e.0);
+    }
+    vm.permanent.push(set);
+    vm.globals_2026.insert(builtins_sym, Value::Attrs(set));
+    let under = vm.intern(b"__langVersion");
+    vm.globals_2026.insert(under, version);
 }
 
 fn nix_path_value(vm: &mut Vm) -> Value {

@@ -28,6 +28,8 @@ pub(crate) struct LoadedFile {
     /// Where each shape's attributes are defined, sorted by symbol.
     pub shape_positions: Vec<crate::value::AttrPositions>,
     pub root: CodeRef,
+    /// The edition the file is read in (it decides which globals it sees).
+    pub edition: Edition,
 }
 
 /// The salsa database of a VM (one per evaluation; files are inputs).
@@ -40,7 +42,14 @@ impl Vm {
     /// Loads source `text` named `path` (a file path, or a pseudo name like `(string)`),
     /// with relative paths resolved against `base_dir`. Returns the loaded-file index.
     pub fn load_source(&mut self, path: &str, text: &str, base_dir: &str) -> EvalResult<u32> {
-        let edition = match lix_editions::pragma(text) {
+        let edition = self.file_edition(path, text, base_dir)?;
+        self.load_with_edition(path, text, base_dir, edition)
+    }
+
+    /// The edition of a file: its pragma, else the nearest `lix.toml` (files with a path), else
+    /// the configured default.
+    fn file_edition(&mut self, path: &str, text: &str, base_dir: &str) -> EvalResult<Edition> {
+        Ok(match lix_editions::pragma(text) {
             Some((Ok(e), _)) => e,
             Some((Err(e), range)) => {
                 return Err(EvalError::new(ErrorKind::Other, format!("{e}")).at_text(self, path, text, range.start));
@@ -51,8 +60,7 @@ impl Vm {
                 Err(message) => return Err(EvalError::new(ErrorKind::Other, message)),
             },
             None => self.config.default_edition,
-        };
-        self.load_with_edition(path, text, base_dir, edition)
+        })
     }
 
     /// The edition named by the nearest `lix.toml` in `dir` or above (read through `EvalIO`,
@@ -117,7 +125,7 @@ impl Vm {
         } else {
             compile_file(db, file).clone()
         };
-        let index = self.register(path, text.clone(), compiled);
+        let index = self.register(path, text.clone(), compiled, edition);
         for (level, message, range) in lint_findings {
             let pos = Pos { file: index, range };
             if level == crate::lint::LintLevel::Fatal {
@@ -135,12 +143,13 @@ impl Vm {
         }
         if let Some(v) = violations.first() {
             let range = TextRange::new(v.range.start.into(), v.range.end.into());
-            return Err(EvalError::new(ErrorKind::Other, v.message.clone()).at(Pos { file: index, range }));
+            let message = format!("{} ({})", v.message, v.help);
+            return Err(EvalError::new(ErrorKind::Other, message).at(Pos { file: index, range }));
         }
         Ok(index)
     }
 
-    fn register(&mut self, path: &str, text: Arc<str>, compiled: Arc<CompiledFile>) -> u32 {
+    fn register(&mut self, path: &str, text: Arc<str>, compiled: Arc<CompiledFile>, edition: Edition) -> u32 {
         let index = self.files.len() as u32;
         let file_base = self.protos.len() as u32;
         for p in &compiled.protos {
@@ -198,6 +207,7 @@ impl Vm {
             shapes,
             shape_positions,
             root,
+            edition,
         });
         index
     }
@@ -212,10 +222,7 @@ impl Vm {
     /// `scope` in scope (ahead of the globals). Not cached.
     pub fn scoped_import(&mut self, scope: Value, path: &str) -> EvalResult<Value> {
         let (path, text, base_dir) = self.read_source(path)?;
-        let edition = match lix_editions::pragma(&text) {
-            Some((Ok(e), _)) => e,
-            _ => self.config.default_edition,
-        };
+        let edition = self.file_edition(&path, &text, &base_dir)?;
         let file = self.load_file(&path, &text, &base_dir, edition, true)?;
         self.run_file_scoped(file, scope)
     }
@@ -283,7 +290,7 @@ trait AtText {
 impl AtText for EvalError {
     fn at_text(self, vm: &mut Vm, path: &str, text: &str, offset: u32) -> EvalError {
         let compiled = Arc::new(CompiledFile::default());
-        let index = vm.register(path, text.into(), compiled);
+        let index = vm.register(path, text.into(), compiled, Edition::DEFAULT);
         self.at(Pos { file: index, range: TextRange::new(offset.into(), offset.into()) })
     }
 }

@@ -123,6 +123,9 @@ pub struct Vm {
     /// Permanent objects (constants of loaded files, the builtins set).
     pub(crate) permanent: Vec<Gc>,
     pub(crate) globals: FxHashMap<Symbol, Value>,
+    /// What files of edition 2026 see in place of (or besides) `globals`: their `builtins` set
+    /// (`langVersion` 7), `__langVersion` and `dbg`.
+    pub(crate) globals_2026: FxHashMap<Symbol, Value>,
     pub(crate) builtins: &'static [BuiltinDef],
     pub(crate) import_cache: FxHashMap<String, Value>,
     pub(crate) syms: Syms,
@@ -177,6 +180,7 @@ impl Vm {
             protos: Vec::new(),
             permanent: vec![empty_list, empty_attrs],
             globals: FxHashMap::default(),
+            globals_2026: FxHashMap::default(),
             builtins: builtins::TABLE,
             import_cache: FxHashMap::default(),
             syms,
@@ -308,6 +312,7 @@ impl Vm {
             .iter()
             .chain(self.roots.iter())
             .chain(self.globals.values())
+            .chain(self.globals_2026.values())
             .chain(self.import_cache.values())
             .copied()
             .collect::<Vec<_>>();
@@ -731,8 +736,8 @@ impl Vm {
                     }
                     Op::Global(n) => {
                         let sym = self.files[proto.file as usize].names[n as usize];
-                        match self.globals.get(&sym) {
-                            Some(&v) => self.stack.push(v),
+                        match self.global(proto.file, sym) {
+                            Some(v) => self.stack.push(v),
                             None => fail!(
                                 ip,
                                 EvalError::new(
@@ -1177,6 +1182,16 @@ impl Vm {
         }
     }
 
+    /// The global `sym` as the file `file` sees it (2026 files see `globals_2026` first).
+    #[inline]
+    fn global(&self, file: u32, sym: Symbol) -> Option<Value> {
+        let overlay = match self.files[file as usize].edition {
+            lix_editions::Edition::E2024 => None,
+            lix_editions::Edition::E2026 => self.globals_2026.get(&sym),
+        };
+        overlay.or_else(|| self.globals.get(&sym)).copied()
+    }
+
     #[inline(never)]
     fn with_lookup(&mut self, file: u32, n: u32, base: usize, env: Option<Gc>) -> EvalResult<Value> {
         let f = &self.files[file as usize];
@@ -1194,7 +1209,7 @@ impl Vm {
                     return Ok(v);
                 }
             }
-            if let Some(&v) = self.globals.get(&sym) {
+            if let Some(v) = self.global(file, sym) {
                 return Ok(v);
             }
         }

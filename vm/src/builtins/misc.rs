@@ -115,3 +115,38 @@ pub(super) fn current_time() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
 }
+
+/// Edition 2026 only, as the global `dbg` (not in the `builtins` set): `dbg e` is lowered to this
+/// builtin applied to the position of `dbg` and the source text of `e`. Forces `e` to weak head
+/// normal form, prints `[file:line:col] e = value` to stderr and returns the value.
+/// O(size of the printed value).
+pub(super) fn dbg(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
+    let pos = vm.force(a[0])?;
+    let mut location = String::new();
+    if let Value::Attrs(g) = pos {
+        let syms = [vm.syms.file, vm.syms.line, vm.syms.column];
+        for (i, sym) in syms.into_iter().enumerate() {
+            let part = vm.heap.attrs(g).get(sym).unwrap_or(Value::Null);
+            let part = vm.force(part)?;
+            if i > 0 {
+                location.push(':');
+            }
+            match part {
+                Value::String(s) => location.push_str(&String::from_utf8_lossy(&vm.heap.str(s).bytes)),
+                other => location.push_str(&vm.print_value(other)),
+            }
+        }
+    }
+    let text = match vm.force(a[1])? {
+        Value::String(s) => String::from_utf8_lossy(&vm.heap.str(s).bytes).into_owned(),
+        _ => String::new(),
+    };
+    let value = vm.force(a[2])?;
+    let printed = vm.print_value(value);
+    if text.is_empty() {
+        eprintln!("[{location}] {printed}");
+    } else {
+        eprintln!("[{location}] {text} = {printed}");
+    }
+    Ok(value)
+}

@@ -1,0 +1,1 @@
+toString: { p = __curPos; }

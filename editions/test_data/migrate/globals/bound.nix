@@ -1,0 +1,1 @@
+let dbg = x: x; in dbg 1

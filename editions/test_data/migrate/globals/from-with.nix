@@ -1,0 +1,1 @@
+with import ./lib.nix; dbg 1

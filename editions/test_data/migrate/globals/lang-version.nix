@@ -1,0 +1,1 @@
+{ v = builtins.langVersion; }

@@ -1,0 +1,1 @@
+builtins: builtins.attrValues { inherit (x) a b; }

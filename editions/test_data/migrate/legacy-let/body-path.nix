@@ -1,0 +1,1 @@
+let { body.x = 1; body.y = 2; }

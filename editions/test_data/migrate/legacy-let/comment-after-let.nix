@@ -1,0 +1,4 @@
+let # the old form
+{
+  x = 1; body = x;
+}

@@ -1,0 +1,1 @@
+let { a = let { body = 2; }; body = let { b = a; body = b; }; }

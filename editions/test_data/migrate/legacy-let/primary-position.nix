@@ -1,0 +1,1 @@
+[ let { body = 1; } (f let { x = 2; body = x; }) ]

@@ -1,0 +1,5 @@
+let {
+  x = 1;
+  # the result
+  body = x + 1;
+}

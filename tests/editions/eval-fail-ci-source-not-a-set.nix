@@ -1,0 +1,2 @@
+# edition = "2026"
+inherit (1) [ a ]

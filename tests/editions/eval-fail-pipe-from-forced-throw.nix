@@ -1,0 +1,2 @@
+# edition = "2026"
+(x: x) <| throw "boom"

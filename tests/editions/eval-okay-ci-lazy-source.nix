@@ -1,0 +1,2 @@
+# edition = "2026"
+builtins.length (inherit (throw "not forced") [ a b ])

@@ -1,0 +1,2 @@
+# edition = "2026"
+let a = 1; in inherit { a }

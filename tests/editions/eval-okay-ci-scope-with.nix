@@ -1,0 +1,2 @@
+# edition = "2026"
+with { a = 7; }; inherit [ a ]

@@ -1,0 +1,1 @@
+let dbg = x: x + 1; in dbg 1

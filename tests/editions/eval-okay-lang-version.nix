@@ -1,0 +1,2 @@
+# edition = "2026"
+[ builtins.langVersion __langVersion builtins.builtins.langVersion ]

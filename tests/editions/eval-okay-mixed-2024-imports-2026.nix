@@ -1,0 +1,1 @@
+[ builtins.langVersion (import ./lib-2026.nix) ]

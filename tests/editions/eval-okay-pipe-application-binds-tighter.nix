@@ -1,0 +1,2 @@
+# edition = "2026"
+[ 3 1 2 ] |> builtins.sort builtins.lessThan

@@ -1,0 +1,2 @@
+# edition = "2026"
+[ 1 ] ++ [ 2 ] |> builtins.length

@@ -1,0 +1,2 @@
+# edition = "2026"
+{ a = 1; } // { b = 2; } |> builtins.attrNames

@@ -1,0 +1,2 @@
+# edition = "2026"
+{ a = 1 |> toString; b = toString <| 2; }

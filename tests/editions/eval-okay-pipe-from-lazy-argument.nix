@@ -1,0 +1,2 @@
+# edition = "2026"
+(x: 2) <| throw "not forced"

@@ -1,0 +1,2 @@
+# edition = "2026"
+{ v = builtins.langVersion; d = dbg 5; }
