@@ -6,7 +6,9 @@ mod diagnostic;
 mod doc_cmd;
 mod eval_cmd;
 mod input;
+mod instantiate_cmd;
 mod parse_cmd;
+mod store_cmd;
 mod store_io;
 
 use std::process::ExitCode;
@@ -37,6 +39,10 @@ enum Command {
     Eval(Box<eval_cmd::Args>),
     /// Print reference documentation (`lixc doc builtins [NAME]`).
     Doc(doc_cmd::Args),
+    /// Evaluate to derivations, write their `.drv` files into the store, print their paths.
+    Instantiate(Box<instantiate_cmd::Args>),
+    /// Inspect and change the local store (`path-info`, `dump-nar`, `cat-nar`, `add`, `verify`).
+    Store(store_cmd::Args),
 }
 
 /// How results are printed.
@@ -81,6 +87,8 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Eval(args) => eval_cmd::run(*args),
         Command::Doc(args) => doc_cmd::run(args),
+        Command::Instantiate(args) => instantiate_cmd::run(*args),
+        Command::Store(args) => store_cmd::run(args),
     });
     let code = match worker.map(|handle| handle.join()) {
         Ok(Ok(code)) => code,

@@ -159,7 +159,7 @@ impl LocalStore {
                 Err(e) => return Err(e.into()),
             }
         }
-        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
         let store = LocalStore {
             root: root.to_owned(),
             dir,
