@@ -40,6 +40,21 @@ impl StoreOptions {
     }
 }
 
+/// One path in `path-info --json`, with the fields in the order `nix path-info --json` prints.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PathInfoJson {
+    path: String,
+    nar_hash: String,
+    nar_size: u64,
+    references: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deriver: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ca: Option<String>,
+    registration_time: i64,
+}
+
 /// Arguments of `lixc store`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -158,28 +173,22 @@ fn run_inner(args: Args) -> Result<u8, String> {
                     .map_err(|e| e.to_string())?
                     .ok_or_else(|| format!("path '{}' is not valid", dir.print(&path)))?;
                 if json {
-                    let mut o = serde_json::json!({
-                        "path": dir.print(&path),
-                        "narHash": info.nar_hash.to_typed_base32(),
-                        "narSize": info.nar_size,
-                        "references": info.references.iter().map(|r| dir.print(r)).collect::<Vec<_>>(),
-                        "registrationTime": info.registration_time,
-                        "valid": true,
+                    out.push(PathInfoJson {
+                        path: dir.print(&path),
+                        nar_hash: info.nar_hash.to_sri(),
+                        nar_size: info.nar_size,
+                        references: info.references.iter().map(|r| dir.print(r)).collect(),
+                        deriver: info.deriver.as_ref().map(|d| dir.print(d)),
+                        ca: info.ca.clone(),
+                        registration_time: info.registration_time,
                     });
-                    if let Some(d) = &info.deriver {
-                        o["deriver"] = dir.print(d).into();
-                    }
-                    if let Some(ca) = &info.ca {
-                        o["ca"] = ca.clone().into();
-                    }
-                    out.push(o);
                 } else {
                     text.push_str(&dir.print(&path));
                     text.push('\n');
                 }
             }
             if json {
-                text = serde_json::Value::Array(out).to_string();
+                text = serde_json::to_string(&out).map_err(|e| e.to_string())?;
                 text.push('\n');
             }
             write_stdout(text.as_bytes())?;
