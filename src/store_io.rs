@@ -15,7 +15,8 @@ use std::path::Path;
 use lix_store::content_address::{ContentAddress, FileIngestionMethod};
 use lix_store::store_path::check_name;
 use lix_store::{Derivation, DerivationOutput, DrvHashes, Hash, HashAlgo, LocalStore, NarNode, StoreDir, StorePath};
-use lix_vm::io::{DerivationPaths, DerivationSpec, FileType};
+use lix_store::fetch;
+use lix_vm::io::{DerivationPaths, DerivationSpec, Fetched, FileType, GitFetched};
 use lix_vm::{EvalIO, RealIO};
 
 /// The store-computing `EvalIO` (see the module documentation).
@@ -89,6 +90,35 @@ impl StoreIO {
             return Some(d.clone());
         }
         self.local.as_ref()?.read_derivation(path).ok()
+    }
+}
+
+impl StoreIO {
+    /// Puts `node` into the store (or only computes its path, read-only) under `name`,
+    /// content-addressed by `method`; returns the path and the node's NAR hash (SRI).
+    fn store_node(&self, name: &str, node: &NarNode, method: FileIngestionMethod) -> Result<Fetched, String> {
+        let (nar_hash, _) = node.nar_hash().map_err(|e| e.to_string())?;
+        let p = match &self.local {
+            Some(local) => local.add_node(name, node, method, &BTreeSet::new()).map_err(|e| e.to_string())?,
+            None => {
+                let hash = match (method, node) {
+                    (FileIngestionMethod::Flat, NarNode::Regular { contents, .. }) => Hash::digest(HashAlgo::Sha256, contents),
+                    _ => nar_hash.clone(),
+                };
+                let ca = ContentAddress { method, hash };
+                self.dir.make_fixed_output_path(&ca, name, &BTreeSet::new(), false).map_err(|e| e.to_string())?
+            }
+        };
+        Ok(Fetched { path: self.dir.print(&p), nar_hash: nar_hash.to_sri() })
+    }
+
+    /// The path a fetch with a declared hash would produce, if the store already has it.
+    fn already_fetched(&self, name: &str, method: FileIngestionMethod, hash: &Hash) -> Option<Fetched> {
+        let local = self.local.as_ref()?;
+        let ca = ContentAddress { method, hash: hash.clone() };
+        let p = self.dir.make_fixed_output_path(&ca, name, &BTreeSet::new(), false).ok()?;
+        let info = local.query_path_info(&p).ok()??;
+        Some(Fetched { path: self.dir.print(&p), nar_hash: info.nar_hash.to_sri() })
     }
 }
 
@@ -310,5 +340,50 @@ impl EvalIO for StoreIO {
         let out = DerivationPaths { drv_path: self.dir.print(&drv_path), outputs };
         state.drvs.insert(drv_path, drv);
         Ok(out)
+    }
+
+    fn fetch_url(&self, url: &str, name: &str, unpack: bool, expected: Option<&str>) -> Result<Fetched, String> {
+        if let Some(problem) = name_problem(name) {
+            return Err(format!("invalid store path name: {problem}"));
+        }
+        let method = if unpack { FileIngestionMethod::Recursive } else { FileIngestionMethod::Flat };
+        let expected = expected
+            .filter(|e| !e.is_empty())
+            .map(|e| Hash::parse_any(e, Some(HashAlgo::Sha256)))
+            .transpose()
+            .map_err(|e| e.to_string())?;
+        if let Some(found) = expected.as_ref().and_then(|h| self.already_fetched(name, method, h)) {
+            return Ok(found);
+        }
+        let node = if unpack {
+            let path = fetch::file_url_path(url, "tarball").map_err(|e| e.to_string())?;
+            let bytes = std::fs::read(&path).map_err(|e| format!("cannot read '{}': {e}", path.display()))?;
+            let tree = fetch::unpack_tar(&bytes, url).map_err(|e| e.to_string())?;
+            fetch::single_top_level(tree, url).map_err(|e| e.to_string())?
+        } else {
+            let contents = fetch::read_url(url).map_err(|e| e.to_string())?;
+            NarNode::Regular { executable: false, contents }
+        };
+        if let Some(want) = &expected {
+            let got = match &node {
+                NarNode::Regular { contents, .. } if !unpack => Hash::digest(HashAlgo::Sha256, contents),
+                _ => node.nar_hash().map_err(|e| e.to_string())?.0,
+            };
+            if &got != want {
+                return Err(format!(
+                    "hash mismatch in file downloaded from '{url}':\n  specified: {}\n  got:       {}",
+                    want.to_sri(),
+                    got.to_sri()
+                ));
+            }
+        }
+        self.store_node(name, &node, method)
+    }
+
+    fn fetch_git(&self, url: &str, name: &str, rev: Option<&str>, git_ref: Option<&str>) -> Result<GitFetched, String> {
+        let repo = fetch::git_repo_path(url).map_err(|e| e.to_string())?;
+        let (node, info) = fetch::git_export(&repo, rev, git_ref).map_err(|e| e.to_string())?;
+        let fetched = self.store_node(name, &node, FileIngestionMethod::Recursive)?;
+        Ok(GitFetched { fetched, rev: info.rev, rev_count: info.rev_count, last_modified: info.last_modified })
     }
 }

@@ -9,6 +9,7 @@
 pub mod content_address;
 pub mod derivation;
 pub mod error;
+pub mod fetch;
 pub mod hash;
 pub mod local;
 pub mod nar;
