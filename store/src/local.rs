@@ -764,6 +764,20 @@ mod tests {
     }
 
     #[test]
+    fn corrupt_derivation_is_a_clear_error() {
+        let (_tmp, s) = store();
+        let p = s.add_text("bad.drv", b"Derive([(\"out\",", &BTreeSet::new()).expect("adds");
+        let err = s.read_derivation(&p).expect_err("corrupt");
+        assert!(err.to_string().starts_with("malformed derivation at byte "), "{err}");
+        let text = s.add_text("text", b"x", &BTreeSet::new()).expect("adds");
+        let err = s.read_derivation(&text).expect_err("not a derivation");
+        assert!(err.to_string().contains("is not a derivation"), "{err}");
+        let missing = StorePath::from_base_name("7g5giqf764p3y3zv7a8rqsy9sqqq5kw4-a.drv").expect("valid");
+        let err = s.read_derivation(&missing).expect_err("not valid");
+        assert!(err.to_string().contains("is not valid"), "{err}");
+    }
+
+    #[test]
     fn store_dir_is_recorded() {
         let tmp = tempfile::tempdir().expect("tempdir");
         LocalStore::open(tmp.path(), StoreDir::default()).expect("opens");
