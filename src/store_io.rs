@@ -380,6 +380,22 @@ impl EvalIO for StoreIO {
         self.store_node(name, &node, method)
     }
 
+    fn last_modified(&self, path: &str) -> Option<i64> {
+        use std::os::unix::fs::MetadataExt;
+        let mut newest = None;
+        let mut todo = vec![std::path::PathBuf::from(path)];
+        while let Some(p) = todo.pop() {
+            let meta = std::fs::symlink_metadata(&p).ok()?;
+            newest = newest.max(Some(meta.mtime()));
+            if meta.is_dir() {
+                for entry in std::fs::read_dir(&p).ok()? {
+                    todo.push(entry.ok()?.path());
+                }
+            }
+        }
+        newest
+    }
+
     fn fetch_git(&self, url: &str, name: &str, rev: Option<&str>, git_ref: Option<&str>) -> Result<GitFetched, String> {
         let repo = fetch::git_repo_path(url).map_err(|e| e.to_string())?;
         let (node, info) = fetch::git_export(&repo, rev, git_ref).map_err(|e| e.to_string())?;

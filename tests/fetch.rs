@@ -77,7 +77,7 @@ fn reference(dir: &Path, expr: &str) -> Option<String> {
     let out = Command::new(nix)
         .arg("--store")
         .arg(dir.join("nix-store"))
-        .args(["--eval", "--strict", "-E", expr])
+        .args(["--extra-experimental-features", "flakes", "--eval", "--strict", "-E", expr])
         .current_dir(dir)
         .env_remove("NIX_STORE_DIR")
         .output()
@@ -137,6 +137,30 @@ fn fetch_git_matches_cppnix() {
             (
                 format!(r#"builtins.fetchGit {{ url = "file://{d}/repo"; rev = "ec94a8c6882d184ea8a4f7a0b324f9141de76d69"; }}"#),
                 r#"{ lastModified = 1577836800; lastModifiedDate = "20200101000000"; narHash = "sha256-I1XWBlzhxkMRip1hpI04/94T9ZhVjOnyr3l+qyglGg0="; outPath = "/nix/store/6zm6m5013fi8nfmaydzycycpavrpang3-source"; rev = "ec94a8c6882d184ea8a4f7a0b324f9141de76d69"; revCount = 1; shortRev = "ec94a8c"; submodules = false; }"#,
+            ),
+        ],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn fetch_tree_matches_cppnix() {
+    let Some(dir) = fixture("tree") else { return };
+    let d = dir.display();
+    let tarball = r#"{ narHash = "sha256-9uvntq0HconLLHwfF+lbWpUW5flhFJEpaZjDuJ1Em7A="; outPath = "/nix/store/h0hd8w0c6lpan3fc1fwrvbpl42vmycvb-source"; }"#;
+    check(
+        &dir,
+        &[
+            (format!(r#"builtins.fetchTree {{ type = "tarball"; url = "file://{d}/pkg.tar.gz"; }}"#), tarball),
+            (format!(r#"builtins.fetchTree "file://{d}/pkg.tar.gz""#), tarball),
+            (
+                format!(r#"builtins.fetchTree "git+file://{d}/repo""#),
+                r#"{ lastModified = 1577836800; lastModifiedDate = "20200101000000"; narHash = "sha256-co4CbXG3TCnJ8TPGvJMbqy+0p7QMdj7R3AQ2kdNtxl0="; outPath = "/nix/store/s52q2ybhasz6kncmvbi975w7axcnnbd2-source"; rev = "f5c39e8166b0395638571c10d8c1270c2cdcf59b"; revCount = 2; shortRev = "f5c39e8"; submodules = false; }"#,
+            ),
+            // The modification time is the fixture's, so only the rest is recorded.
+            (
+                format!(r#"let t = builtins.fetchTree {{ type = "path"; path = "{d}/pkg-1.0"; }}; in [ (removeAttrs t [ "lastModified" "lastModifiedDate" ]) (builtins.isInt t.lastModified) ]"#),
+                r#"[ { narHash = "sha256-9uvntq0HconLLHwfF+lbWpUW5flhFJEpaZjDuJ1Em7A="; outPath = "/nix/store/h0hd8w0c6lpan3fc1fwrvbpl42vmycvb-source"; } true ]"#,
             ),
         ],
     );

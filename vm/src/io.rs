@@ -90,6 +90,13 @@ pub trait EvalIO {
         Err(format!("cannot copy '{path}' to the store: lixc has no store here"))
     }
 
+    /// The newest modification time (seconds since the epoch) of anything in the tree at
+    /// `path` (symlinks not followed), as `fetchTree`'s `path` inputs report it.
+    fn last_modified(&self, path: &str) -> Option<i64> {
+        let _ = path;
+        None
+    }
+
     /// Fetches `url` into the store under `name` (`builtins.fetchurl`, `fetchTarball`,
     /// `fetchTree`): the file itself (flat), or with `unpack` the tarball's single top-level
     /// directory (NAR). `expected` is the SHA-256 the user declared (flat file hash or NAR hash),

@@ -273,7 +273,14 @@ pub(super) fn fetch_tree(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
             }
             let (p, hash) = vm.io.add_path(&path, "source", true, None).map_err(other)?;
             let f = Fetched { path: p, nar_hash: sri_of_nix32(&hash) };
-            Ok(tree_result(vm, &f))
+            let v = tree_result(vm, &f);
+            let Some(t) = vm.io.last_modified(&path) else { return Ok(v) };
+            let Value::Attrs(g) = v else { return Ok(v) };
+            let mut entries = vm.heap.attrs(g).entries.clone();
+            let date = vm.new_string(date_string(t).into_bytes());
+            entries.push((vm.intern(b"lastModified"), Value::Int(t)));
+            entries.push((vm.intern(b"lastModifiedDate"), date));
+            Ok(vm.new_attrs(Attrs::from_unsorted(entries)))
         }
     })();
     result.trace(|| format!("while fetching the input '{shown}'"))
