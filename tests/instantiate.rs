@@ -214,3 +214,21 @@ fn bench_derivations_match_nix_instantiate() {
     assert!(dir.join("store-lixc/nix/store").join(top).is_file(), "{top} was not written");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The logical store directory enters every hash and decides where objects go under the root;
+/// a root keeps the store directory it was made with.
+#[test]
+fn store_dir_is_settable() {
+    let dir = fixture("storedir");
+    let store = dir.join("store").to_string_lossy().into_owned();
+    let expr = r#"derivation { name = "x"; builder = "/bin/sh"; system = "s"; }"#;
+    let (code, out, err) = lixc(&dir, &["instantiate", "--store", &store, "--store-dir", "/foo/store", "-E", expr]);
+    assert_eq!(code, 0, "{err}");
+    // NIX_STORE_DIR=/foo/store nix-instantiate -E '…'
+    assert_eq!(out, "/foo/store/hcvr87byfa0z6pig9r077vns4zn137ac-x.drv\n");
+    assert!(dir.join("store/foo/store/hcvr87byfa0z6pig9r077vns4zn137ac-x.drv").is_file());
+    let (code, _, err) = lixc(&dir, &["instantiate", "--store", &store, "-E", expr]);
+    assert_eq!(code, 2);
+    assert!(err.contains("holds paths for the store directory '/foo/store', not '/nix/store'"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
