@@ -68,6 +68,26 @@ fn add_info_dump_and_cat() {
         assert_eq!(code, 0, "{err}");
         out
     };
+    // Live: CppNix archives the source directory to the same bytes and adds it to the same paths.
+    if let Some(nix) = std::env::var_os("LIXC_NIX_INSTANTIATE") {
+        let nix_store = PathBuf::from(nix).with_file_name("nix-store");
+        let dump = Command::new(&nix_store).arg("--dump").arg(dir.join("src")).output().expect("nix-store");
+        assert!(dump.status.success());
+        assert_eq!(dump.stdout, nar, "nix-store --dump differs");
+        for args in [&["--add", "src"][..], &["--add-fixed", "sha256", "src/a.txt"][..]] {
+            let out = Command::new(&nix_store)
+                .arg("--store")
+                .arg(dir.join("nix-store"))
+                .args(args)
+                .current_dir(&dir)
+                .env_remove("NIX_STORE_DIR")
+                .output()
+                .expect("nix-store");
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            let ours = ok(&dir, &[&["add"][..], if args[0] == "--add" { &["src"][..] } else { &["--flat", "src/a.txt"][..] }].concat());
+            assert_eq!(String::from_utf8_lossy(&out.stdout), ours, "nix-store {args:?}");
+        }
+    }
     let h = lix_store::Hash::digest(lix_store::HashAlgo::Sha256, &nar);
     assert_eq!(h.to_base32(), "044x77nq4yh167vq28xk87n4bswlr87wggglswc1x6k4jadi8vg2");
     let (code, out, err) = store(&dir, &["cat-nar", "-", "/sub/b.txt"], &nar);
