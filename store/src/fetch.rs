@@ -65,11 +65,19 @@ pub fn file_url_path(url: &str, what: &'static str) -> Result<PathBuf, FetchErro
                 if after.is_empty() {
                     return Err(FetchError::BadUrl(url.to_owned()));
                 }
-                return Err(FetchError::RelativeFileUrl { what, url: url.to_owned() });
+                return Err(FetchError::RelativeFileUrl {
+                    what,
+                    url: url.to_owned(),
+                });
             }
         },
         None if rest.starts_with('/') => rest.to_owned(),
-        None => return Err(FetchError::RelativeFileUrl { what, url: url.to_owned() }),
+        None => {
+            return Err(FetchError::RelativeFileUrl {
+                what,
+                url: url.to_owned(),
+            })
+        }
     };
     let path = percent_decode(&path).ok_or_else(|| FetchError::BadUrl(url.to_owned()))?;
     Ok(PathBuf::from(path))
@@ -101,11 +109,16 @@ pub fn read_url(url: &str) -> Result<Vec<u8>, FetchError> {
 /// Unpacks a tar archive (gzip-compressed or not) into a tree. Member paths must stay inside
 /// the archive (no `..`, no absolute paths); hard links must point at earlier members.
 pub fn unpack_tar(bytes: &[u8], url: &str) -> Result<NarNode, FetchError> {
-    let bad = |reason: String| FetchError::BadTarball { url: url.to_owned(), reason };
+    let bad = |reason: String| FetchError::BadTarball {
+        url: url.to_owned(),
+        reason,
+    };
     let reader: Box<dyn Read + '_> = if bytes.starts_with(&[0x1f, 0x8b]) {
         Box::new(flate2::read::GzDecoder::new(bytes))
     } else if bytes.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) || bytes.starts_with(b"BZh") {
-        return Err(bad("xz and bzip2 tarballs are not supported yet (use gzip or plain tar)".into()));
+        return Err(bad(
+            "xz and bzip2 tarballs are not supported yet (use gzip or plain tar)".into(),
+        ));
     } else {
         Box::new(bytes)
     };
@@ -123,7 +136,9 @@ pub fn unpack_tar(bytes: &[u8], url: &str) -> Result<NarNode, FetchError> {
             let target = entry
                 .link_name_bytes()
                 .ok_or_else(|| bad(format!("symlink '{}' has no target", path.display())))?;
-            NarNode::Symlink { target: target.into_owned() }
+            NarNode::Symlink {
+                target: target.into_owned(),
+            }
         } else if kind.is_hard_link() {
             let target = entry
                 .link_name()
@@ -131,18 +146,32 @@ pub fn unpack_tar(bytes: &[u8], url: &str) -> Result<NarNode, FetchError> {
                 .ok_or_else(|| bad(format!("hard link '{}' has no target", path.display())))?
                 .into_owned();
             let target_parts = member_parts(&target).map_err(bad)?;
-            lookup(&root, &target_parts)
-                .cloned()
-                .ok_or_else(|| bad(format!("hard link '{}' points at a missing member", path.display())))?
+            lookup(&root, &target_parts).cloned().ok_or_else(|| {
+                bad(format!(
+                    "hard link '{}' points at a missing member",
+                    path.display()
+                ))
+            })?
         } else if kind.is_file() || kind == tar::EntryType::Continuous {
             let mode = entry.header().mode().map_err(|e| bad(e.to_string()))?;
             let mut contents = Vec::new();
-            entry.read_to_end(&mut contents).map_err(|e| bad(e.to_string()))?;
-            NarNode::Regular { executable: mode & 0o100 != 0, contents }
-        } else if kind.is_pax_global_extensions() || kind.is_pax_local_extensions() || kind.is_gnu_longname() {
+            entry
+                .read_to_end(&mut contents)
+                .map_err(|e| bad(e.to_string()))?;
+            NarNode::Regular {
+                executable: mode & 0o100 != 0,
+                contents,
+            }
+        } else if kind.is_pax_global_extensions()
+            || kind.is_pax_local_extensions()
+            || kind.is_gnu_longname()
+        {
             continue;
         } else {
-            return Err(bad(format!("'{}' is not a file, directory or symlink", path.display())));
+            return Err(bad(format!(
+                "'{}' is not a file, directory or symlink",
+                path.display()
+            )));
         };
         if parts.is_empty() {
             continue; // `./` itself
@@ -165,7 +194,10 @@ fn member_parts(path: &Path) -> Result<Vec<Vec<u8>>, String> {
             }
             Component::CurDir => {}
             Component::ParentDir | Component::RootDir | Component::Prefix(_) => {
-                return Err(format!("member '{}' would be unpacked outside the archive", path.display()))
+                return Err(format!(
+                    "member '{}' would be unpacked outside the archive",
+                    path.display()
+                ))
             }
         }
     }
@@ -185,15 +217,25 @@ fn lookup<'a>(root: &'a NarNode, parts: &[Vec<u8>]) -> Option<&'a NarNode> {
 
 fn insert(root: &mut NarNode, parts: &[Vec<u8>], node: NarNode) -> Result<(), String> {
     let mut cur = root;
-    let Some((last, dirs)) = parts.split_last() else { return Ok(()) };
+    let Some((last, dirs)) = parts.split_last() else {
+        return Ok(());
+    };
     for p in dirs {
         let NarNode::Directory(entries) = cur else {
-            return Err(format!("'{}' is both a file and a directory", String::from_utf8_lossy(p)));
+            return Err(format!(
+                "'{}' is both a file and a directory",
+                String::from_utf8_lossy(p)
+            ));
         };
-        cur = entries.entry(p.clone()).or_insert_with(|| NarNode::Directory(BTreeMap::new()));
+        cur = entries
+            .entry(p.clone())
+            .or_insert_with(|| NarNode::Directory(BTreeMap::new()));
     }
     let NarNode::Directory(entries) = cur else {
-        return Err(format!("the parent of '{}' is not a directory", String::from_utf8_lossy(last)));
+        return Err(format!(
+            "the parent of '{}' is not a directory",
+            String::from_utf8_lossy(last)
+        ));
     };
     match (entries.get_mut(last), node) {
         // A directory listed again (or after its contents) keeps what it has.
@@ -208,9 +250,10 @@ fn insert(root: &mut NarNode, parts: &[Vec<u8>], node: NarNode) -> Result<(), St
 /// The single top-level directory of an unpacked tarball, as `fetchTarball` uses it.
 pub fn single_top_level(root: NarNode, url: &str) -> Result<NarNode, FetchError> {
     match root {
-        NarNode::Directory(entries) if entries.len() == 1 => {
-            Ok(entries.into_values().next().unwrap_or(NarNode::Directory(BTreeMap::new())))
-        }
+        NarNode::Directory(entries) if entries.len() == 1 => Ok(entries
+            .into_values()
+            .next()
+            .unwrap_or(NarNode::Directory(BTreeMap::new()))),
         NarNode::Directory(entries) => Err(FetchError::BadTarball {
             url: url.to_owned(),
             reason: format!("it contains {} top-level entries, not one", entries.len()),
@@ -276,18 +319,33 @@ pub fn git_export(
             for f in files.split(|&b| b == 0).filter(|f| !f.is_empty()) {
                 use std::os::unix::ffi::OsStrExt as _;
                 let rel = Path::new(std::ffi::OsStr::from_bytes(f));
-                let parts = member_parts(rel).map_err(|reason| FetchError::BadTarball { url: url.clone(), reason })?;
+                let parts = member_parts(rel).map_err(|reason| FetchError::BadTarball {
+                    url: url.clone(),
+                    reason,
+                })?;
                 let full = repo.join(rel);
                 match NarNode::from_path(&full) {
-                    Ok(node) => insert(&mut root, &parts, node)
-                        .map_err(|reason| FetchError::BadTarball { url: url.clone(), reason })?,
+                    Ok(node) => insert(&mut root, &parts, node).map_err(|reason| {
+                        FetchError::BadTarball {
+                            url: url.clone(),
+                            reason,
+                        }
+                    })?,
                     // Deleted but not yet committed.
-                    Err(crate::Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(crate::Error::Io { source, .. })
+                        if source.kind() == std::io::ErrorKind::NotFound => {}
                     Err(e) => return Err(FetchError::Git(e.to_string())),
                 }
             }
             let zero = "0".repeat(40);
-            return Ok((root, GitRevision { rev: zero, rev_count: 0, last_modified: 0 }));
+            return Ok((
+                root,
+                GitRevision {
+                    rev: zero,
+                    rev_count: 0,
+                    last_modified: 0,
+                },
+            ));
         }
     }
     let wanted = match (rev, git_ref) {
@@ -296,12 +354,27 @@ pub fn git_export(
         (None, None) => "HEAD".to_owned(),
     };
     let spec = format!("{wanted}^{{commit}}");
-    let rev = String::from_utf8_lossy(&git(repo, &["rev-parse", "--verify", "--quiet", &spec])?).trim().to_owned();
-    let count = String::from_utf8_lossy(&git(repo, &["rev-list", "--count", &rev])?).trim().parse().unwrap_or(0);
-    let time = String::from_utf8_lossy(&git(repo, &["log", "-1", "--format=%ct", &rev])?).trim().parse().unwrap_or(0);
+    let rev = String::from_utf8_lossy(&git(repo, &["rev-parse", "--verify", "--quiet", &spec])?)
+        .trim()
+        .to_owned();
+    let count = String::from_utf8_lossy(&git(repo, &["rev-list", "--count", &rev])?)
+        .trim()
+        .parse()
+        .unwrap_or(0);
+    let time = String::from_utf8_lossy(&git(repo, &["log", "-1", "--format=%ct", &rev])?)
+        .trim()
+        .parse()
+        .unwrap_or(0);
     let tar = git(repo, &["archive", "--format=tar", &rev])?;
     let root = unpack_tar(&tar, &url)?;
-    Ok((root, GitRevision { rev, rev_count: count, last_modified: time }))
+    Ok((
+        root,
+        GitRevision {
+            rev,
+            rev_count: count,
+            last_modified: time,
+        },
+    ))
 }
 
 #[cfg(test)]
@@ -310,15 +383,27 @@ mod tests {
 
     #[test]
     fn file_urls() {
-        assert_eq!(file_url_path("file:///a/b%20c", "file").expect("ok"), PathBuf::from("/a/b c"));
-        assert_eq!(file_url_path("file:/a", "file").expect("ok"), PathBuf::from("/a"));
-        assert_eq!(file_url_path("file://localhost/a", "file").expect("ok"), PathBuf::from("/a"));
+        assert_eq!(
+            file_url_path("file:///a/b%20c", "file").expect("ok"),
+            PathBuf::from("/a/b c")
+        );
+        assert_eq!(
+            file_url_path("file:/a", "file").expect("ok"),
+            PathBuf::from("/a")
+        );
+        assert_eq!(
+            file_url_path("file://localhost/a", "file").expect("ok"),
+            PathBuf::from("/a")
+        );
         let e = file_url_path("file:./x.tar.gz", "tarball").expect_err("relative");
         assert_eq!(
             e.to_string(),
             "tarball 'file:./x.tar.gz' must use an absolute path. The 'file' scheme does not support relative paths."
         );
-        assert!(matches!(file_url_path("https://example.com/x", "file"), Err(FetchError::Offline(_))));
+        assert!(matches!(
+            file_url_path("https://example.com/x", "file"),
+            Err(FetchError::Offline(_))
+        ));
     }
 
     fn tar_with(path: &str, data: &[u8]) -> Vec<u8> {

@@ -130,7 +130,10 @@ pub struct LocalStore {
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 fn io_at(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
-    move |source| Error::Io { path: path.to_owned(), source }
+    move |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 impl LocalStore {
@@ -177,7 +180,9 @@ impl LocalStore {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(SCHEMA)?;
         let recorded: Option<String> = tx
-            .query_row("SELECT value FROM Meta WHERE key = 'storeDir'", [], |r| r.get(0))
+            .query_row("SELECT value FROM Meta WHERE key = 'storeDir'", [], |r| {
+                r.get(0)
+            })
             .optional()?;
         match recorded {
             Some(d) if d != self.dir.as_str() => {
@@ -266,7 +271,9 @@ impl LocalStore {
             let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(TEMP_PREFIX)) else {
                 continue;
             };
-            let Some(hash_part) = rest.get(..HASH_PART_LEN) else { continue };
+            let Some(hash_part) = rest.get(..HASH_PART_LEN) else {
+                continue;
+            };
             if let Some(_lock) = self.lock(hash_part, false)? {
                 remove_tree(&entry.path())?;
             }
@@ -388,7 +395,10 @@ impl LocalStore {
     ) -> Result<StorePath> {
         let hash = Hash::digest(HashAlgo::Sha256, contents);
         let path = self.dir.make_text_path(name, &hash, references)?;
-        let node = NarNode::Regular { executable: false, contents: contents.to_vec() };
+        let node = NarNode::Regular {
+            executable: false,
+            contents: contents.to_vec(),
+        };
         let ca = format!("text:sha256:{}", hash.to_base32());
         self.add_object(&path, &node, references, None, Some(ca), &[])?;
         Ok(path)
@@ -400,12 +410,14 @@ impl LocalStore {
         let text = drv.to_aterm(&self.dir)?;
         let references = drv.references();
         let hash = Hash::digest(HashAlgo::Sha256, &text);
-        let path = self.dir.make_text_path(&format!("{}.drv", drv.name), &hash, &references)?;
-        let outputs: Vec<(String, StorePath)> = drv
-            .output_paths(&self.dir)?
-            .into_iter()
-            .collect();
-        let node = NarNode::Regular { executable: false, contents: text };
+        let path = self
+            .dir
+            .make_text_path(&format!("{}.drv", drv.name), &hash, &references)?;
+        let outputs: Vec<(String, StorePath)> = drv.output_paths(&self.dir)?.into_iter().collect();
+        let node = NarNode::Regular {
+            executable: false,
+            contents: text,
+        };
         let ca = format!("text:sha256:{}", hash.to_base32());
         self.add_object(&path, &node, &references, None, Some(ca), &outputs)?;
         Ok(path)
@@ -426,7 +438,10 @@ impl LocalStore {
             FileIngestionMethod::Flat => match node {
                 NarNode::Regular { contents, .. } => (
                     Hash::digest(HashAlgo::Sha256, contents),
-                    NarNode::Regular { executable: false, contents: contents.clone() },
+                    NarNode::Regular {
+                        executable: false,
+                        contents: contents.clone(),
+                    },
                 ),
                 _ => {
                     return Err(Error::Store(format!(
@@ -436,7 +451,9 @@ impl LocalStore {
             },
         };
         let ca = ContentAddress { method, hash };
-        let path = self.dir.make_fixed_output_path(&ca, name, references, false)?;
+        let path = self
+            .dir
+            .make_fixed_output_path(&ca, name, references, false)?;
         let ca_text = format!("fixed:{}{}", method.prefix(), ca.hash.to_typed_base32());
         self.add_object(&path, &node, references, None, Some(ca_text), &[])?;
         Ok(path)
@@ -470,7 +487,12 @@ impl LocalStore {
         if r.read(&mut rest)? != 0 {
             return Err(Error::BadNar("bytes after the end of the archive".into()));
         }
-        self.add_node(name, &node, FileIngestionMethod::Recursive, &BTreeSet::new())
+        self.add_node(
+            name,
+            &node,
+            FileIngestionMethod::Recursive,
+            &BTreeSet::new(),
+        )
     }
 
     /// Writes `node` as `path` and registers it, unless it is already valid (see the module
@@ -519,7 +541,15 @@ impl LocalStore {
         fs::rename(&temp, &final_path).map_err(io_at(&final_path))?;
         sync_dir(&self.real_dir)?;
         crash_point("registering");
-        self.register(path, &nar_hash, nar_size, references, deriver, ca.as_deref(), outputs)
+        self.register(
+            path,
+            &nar_hash,
+            nar_size,
+            references,
+            deriver,
+            ca.as_deref(),
+            outputs,
+        )
     }
 
     /// Registers `path` with its metadata in one transaction.
@@ -553,8 +583,11 @@ impl LocalStore {
                 ca
             ],
         )?;
-        let id: i64 =
-            tx.query_row("SELECT id FROM ValidPaths WHERE path = ?1", [&printed], |r| r.get(0))?;
+        let id: i64 = tx.query_row(
+            "SELECT id FROM ValidPaths WHERE path = ?1",
+            [&printed],
+            |r| r.get(0),
+        )?;
         for r in references {
             let rid: i64 = if r == path {
                 id
@@ -589,10 +622,15 @@ impl LocalStore {
         let valid = self.valid_paths()?;
         for path in &valid {
             report.checked += 1;
-            let Some(info) = self.query_path_info(path)? else { continue };
+            let Some(info) = self.query_path_info(path)? else {
+                continue;
+            };
             let real = self.real_path(path);
             if fs::symlink_metadata(&real).is_err() {
-                report.damaged.push(Damage { path: path.clone(), problem: "missing from the store".into() });
+                report.damaged.push(Damage {
+                    path: path.clone(),
+                    problem: "missing from the store".into(),
+                });
                 continue;
             }
             match nar::nar_hash_path(&real) {
@@ -616,7 +654,10 @@ impl LocalStore {
                         });
                     }
                 }
-                Err(e) => report.damaged.push(Damage { path: path.clone(), problem: e.to_string() }),
+                Err(e) => report.damaged.push(Damage {
+                    path: path.clone(),
+                    problem: e.to_string(),
+                }),
             }
         }
         let valid: BTreeSet<String> = valid.iter().map(|p| p.to_string()).collect();
@@ -655,17 +696,25 @@ fn crash_point(point: &str) {
 }
 
 fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir).and_then(|f| f.sync_all()).map_err(io_at(dir))
+    File::open(dir)
+        .and_then(|f| f.sync_all())
+        .map_err(io_at(dir))
 }
 
 /// Writes `node` at `path` (which must not exist), read-only, with every file and directory
 /// fsynced before this returns.
 fn write_node(path: &Path, node: &NarNode, depth: usize) -> Result<()> {
     if depth > nar::MAX_NAR_DEPTH {
-        return Err(Error::BadNar(format!("directories nested deeper than {}", nar::MAX_NAR_DEPTH)));
+        return Err(Error::BadNar(format!(
+            "directories nested deeper than {}",
+            nar::MAX_NAR_DEPTH
+        )));
     }
     match node {
-        NarNode::Regular { executable, contents } => {
+        NarNode::Regular {
+            executable,
+            contents,
+        } => {
             let mut f = fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
@@ -673,7 +722,8 @@ fn write_node(path: &Path, node: &NarNode, depth: usize) -> Result<()> {
                 .map_err(io_at(path))?;
             f.write_all(contents).map_err(io_at(path))?;
             let mode = if *executable { 0o555 } else { 0o444 };
-            f.set_permissions(fs::Permissions::from_mode(mode)).map_err(io_at(path))?;
+            f.set_permissions(fs::Permissions::from_mode(mode))
+                .map_err(io_at(path))?;
             f.sync_all().map_err(io_at(path))?;
         }
         NarNode::Symlink { target } => {
@@ -686,7 +736,8 @@ fn write_node(path: &Path, node: &NarNode, depth: usize) -> Result<()> {
                 write_node(&path.join(OsStr::from_bytes(name)), child, depth + 1)?;
             }
             let f = File::open(path).map_err(io_at(path))?;
-            f.set_permissions(fs::Permissions::from_mode(0o555)).map_err(io_at(path))?;
+            f.set_permissions(fs::Permissions::from_mode(0o555))
+                .map_err(io_at(path))?;
             f.sync_all().map_err(io_at(path))?;
         }
     }
@@ -730,14 +781,26 @@ mod tests {
     #[test]
     fn add_text_registers_and_writes() {
         let (_tmp, s) = store();
-        let p = s.add_text("hello.txt", b"hi\n", &BTreeSet::new()).expect("adds");
-        assert_eq!(s.print_path(&p), "/nix/store/0n8rj1cflhzhh0min74l7ml0ck57hkcc-hello.txt");
+        let p = s
+            .add_text("hello.txt", b"hi\n", &BTreeSet::new())
+            .expect("adds");
+        assert_eq!(
+            s.print_path(&p),
+            "/nix/store/0n8rj1cflhzhh0min74l7ml0ck57hkcc-hello.txt"
+        );
         assert_eq!(fs::read(s.real_path(&p)).expect("written"), b"hi\n");
         let info = s.query_path_info(&p).expect("db").expect("valid");
         assert_eq!(info.nar_size, 120);
-        assert!(info.ca.as_deref().is_some_and(|c| c.starts_with("text:sha256:")));
+        assert!(info
+            .ca
+            .as_deref()
+            .is_some_and(|c| c.starts_with("text:sha256:")));
         // Adding again is a no-op.
-        assert_eq!(s.add_text("hello.txt", b"hi\n", &BTreeSet::new()).expect("adds"), p);
+        assert_eq!(
+            s.add_text("hello.txt", b"hi\n", &BTreeSet::new())
+                .expect("adds"),
+            p
+        );
         let report = s.verify().expect("verifies");
         assert_eq!((report.checked, report.damaged.len()), (1, 0));
     }
@@ -745,8 +808,11 @@ mod tests {
     #[test]
     fn references_must_be_valid() {
         let (_tmp, s) = store();
-        let missing = StorePath::from_base_name("7g5giqf764p3y3zv7a8rqsy9sqqq5kw4-a").expect("valid");
-        let err = s.add_text("x", b"y", &[missing].into_iter().collect()).expect_err("invalid ref");
+        let missing =
+            StorePath::from_base_name("7g5giqf764p3y3zv7a8rqsy9sqqq5kw4-a").expect("valid");
+        let err = s
+            .add_text("x", b"y", &[missing].into_iter().collect())
+            .expect_err("invalid ref");
         assert!(err.to_string().contains("is not valid"), "{err}");
         assert!(s.valid_paths().expect("db").is_empty());
     }
@@ -760,19 +826,29 @@ mod tests {
         fs::write(&real, b"two").expect("damage");
         let report = s.verify().expect("verifies");
         assert_eq!(report.damaged.len(), 1);
-        assert!(report.damaged[0].problem.contains("NAR hash"), "{:?}", report.damaged);
+        assert!(
+            report.damaged[0].problem.contains("NAR hash"),
+            "{:?}",
+            report.damaged
+        );
     }
 
     #[test]
     fn corrupt_derivation_is_a_clear_error() {
         let (_tmp, s) = store();
-        let p = s.add_text("bad.drv", b"Derive([(\"out\",", &BTreeSet::new()).expect("adds");
+        let p = s
+            .add_text("bad.drv", b"Derive([(\"out\",", &BTreeSet::new())
+            .expect("adds");
         let err = s.read_derivation(&p).expect_err("corrupt");
-        assert!(err.to_string().starts_with("malformed derivation at byte "), "{err}");
+        assert!(
+            err.to_string().starts_with("malformed derivation at byte "),
+            "{err}"
+        );
         let text = s.add_text("text", b"x", &BTreeSet::new()).expect("adds");
         let err = s.read_derivation(&text).expect_err("not a derivation");
         assert!(err.to_string().contains("is not a derivation"), "{err}");
-        let missing = StorePath::from_base_name("7g5giqf764p3y3zv7a8rqsy9sqqq5kw4-a.drv").expect("valid");
+        let missing =
+            StorePath::from_base_name("7g5giqf764p3y3zv7a8rqsy9sqqq5kw4-a.drv").expect("valid");
         let err = s.read_derivation(&missing).expect_err("not valid");
         assert!(err.to_string().contains("is not valid"), "{err}");
     }

@@ -22,13 +22,26 @@ fn tree(i: u64) -> NarNode {
             format!("file{f}").into_bytes(),
             NarNode::Regular {
                 executable: f == 0,
-                contents: format!("tree {i} file {f}\n").repeat((1 + (i + f) % 7) as usize * 50).into_bytes(),
+                contents: format!("tree {i} file {f}\n")
+                    .repeat((1 + (i + f) % 7) as usize * 50)
+                    .into_bytes(),
             },
         );
     }
-    entries.insert(b"link".to_vec(), NarNode::Symlink { target: b"file1".to_vec() });
+    entries.insert(
+        b"link".to_vec(),
+        NarNode::Symlink {
+            target: b"file1".to_vec(),
+        },
+    );
     let mut sub = BTreeMap::new();
-    sub.insert(b"x".to_vec(), NarNode::Regular { executable: false, contents: i.to_le_bytes().to_vec() });
+    sub.insert(
+        b"x".to_vec(),
+        NarNode::Regular {
+            executable: false,
+            contents: i.to_le_bytes().to_vec(),
+        },
+    );
     entries.insert(b"sub".to_vec(), NarNode::Directory(sub));
     NarNode::Directory(entries)
 }
@@ -37,15 +50,29 @@ fn tree(i: u64) -> NarNode {
 /// matter.
 fn add_pair(store: &LocalStore, i: u64) {
     let t = store
-        .add_node(&format!("tree-{i}"), &tree(i), FileIngestionMethod::Recursive, &BTreeSet::new())
+        .add_node(
+            &format!("tree-{i}"),
+            &tree(i),
+            FileIngestionMethod::Recursive,
+            &BTreeSet::new(),
+        )
         .expect("add tree");
     let text = format!("points at {}\n", store.print_path(&t));
-    store.add_text(&format!("text-{i}"), text.as_bytes(), &[t].into_iter().collect()).expect("add text");
+    store
+        .add_text(
+            &format!("text-{i}"),
+            text.as_bytes(),
+            &[t].into_iter().collect(),
+        )
+        .expect("add text");
 }
 
 fn child_store() -> Option<(LocalStore, u64)> {
     let root = std::env::var_os(ROOT_VAR)?;
-    let seed = std::env::var(SEED_VAR).ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let seed = std::env::var(SEED_VAR)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let store = LocalStore::open(Path::new(&root), StoreDir::default()).expect("open store");
     Some((store, seed))
 }
@@ -54,7 +81,9 @@ fn child_store() -> Option<(LocalStore, u64)> {
 /// re-add paths that an earlier, killed child left half-done.
 #[test]
 fn child_add_forever() {
-    let Some((store, seed)) = child_store() else { return };
+    let Some((store, seed)) = child_store() else {
+        return;
+    };
     let mut i = seed;
     loop {
         add_pair(&store, i % 400);
@@ -65,7 +94,9 @@ fn child_add_forever() {
 /// Child: adds pairs 0..150 once.
 #[test]
 fn child_add_fixed() {
-    let Some((store, _)) = child_store() else { return };
+    let Some((store, _)) = child_store() else {
+        return;
+    };
     for i in 0..150 {
         add_pair(&store, i);
     }
@@ -117,7 +148,11 @@ fn sigkill_at_random_points_leaves_a_verifiable_store() {
         if round % 10 == 9 {
             let store = LocalStore::open(root, StoreDir::default()).expect("reopen");
             let report = store.verify().expect("verify");
-            assert!(report.damaged.is_empty(), "after {kills} kills: {:?}", report.damaged);
+            assert!(
+                report.damaged.is_empty(),
+                "after {kills} kills: {:?}",
+                report.damaged
+            );
             if kills >= 30 && report.checked >= 20 {
                 break;
             }
@@ -134,16 +169,26 @@ fn sigkill_at_random_points_leaves_a_verifiable_store() {
         report.unregistered.len()
     );
     assert!(report.damaged.is_empty(), "{:?}", report.damaged);
-    assert!(report.checked > 0, "the children added nothing in {:?}", started.elapsed());
     assert!(
-        report.unregistered.iter().all(|n| !n.starts_with(lix_store::local::TEMP_PREFIX)),
+        report.checked > 0,
+        "the children added nothing in {:?}",
+        started.elapsed()
+    );
+    assert!(
+        report
+            .unregistered
+            .iter()
+            .all(|n| !n.starts_with(lix_store::local::TEMP_PREFIX)),
         "temporaries left: {:?}",
         report.unregistered
     );
     for p in store.valid_paths().expect("paths") {
         let info = store.query_path_info(&p).expect("db").expect("valid");
         for r in &info.references {
-            assert!(store.is_valid(r).expect("db"), "{p} refers to unregistered {r}");
+            assert!(
+                store.is_valid(r).expect("db"),
+                "{p} refers to unregistered {r}"
+            );
         }
     }
     // Adding again after the crashes works and repairs nothing that was registered.
@@ -155,7 +200,12 @@ fn sigkill_at_random_points_leaves_a_verifiable_store() {
 fn crash_between_rename_and_registration_is_repaired_by_the_next_add() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let root = tmp.path();
-    let mut child = spawn_child("child_add_fixed", root, 0, &[("LIXC_STORE_CRASH_AT", "registering")]);
+    let mut child = spawn_child(
+        "child_add_fixed",
+        root,
+        0,
+        &[("LIXC_STORE_CRASH_AT", "registering")],
+    );
     let status = child.wait().expect("wait");
     assert!(!status.success(), "the child should have aborted");
     let store = LocalStore::open(root, StoreDir::default()).expect("reopen");
@@ -164,7 +214,14 @@ fn crash_between_rename_and_registration_is_repaired_by_the_next_add() {
     assert_eq!(report.unregistered.len(), 1, "{:?}", report.unregistered);
     add_pair(&store, 0);
     let report = store.verify().expect("verify");
-    assert_eq!((report.checked, report.damaged.len(), report.unregistered.len()), (2, 0, 0));
+    assert_eq!(
+        (
+            report.checked,
+            report.damaged.len(),
+            report.unregistered.len()
+        ),
+        (2, 0, 0)
+    );
 }
 
 #[test]
@@ -178,6 +235,10 @@ fn two_processes_adding_the_same_paths() {
     }
     let store = LocalStore::open(root, StoreDir::default()).expect("reopen");
     let report = store.verify().expect("verify");
-    assert_eq!((report.checked, report.damaged.len()), (300, 0), "{report:?}");
+    assert_eq!(
+        (report.checked, report.damaged.len()),
+        (300, 0),
+        "{report:?}"
+    );
     assert!(report.unregistered.is_empty(), "{:?}", report.unregistered);
 }
