@@ -144,6 +144,24 @@ fn corpus_matches_nix_instantiate() {
 }
 
 #[test]
+fn corpus_under_gc_stress() {
+    let dir = fixture("stress");
+    let store = dir.join("store").to_string_lossy().into_owned();
+    let out = Command::new(env!("CARGO_BIN_EXE_lixc"))
+        .args(["instantiate", "--store", &store, "corpus.nix"])
+        .current_dir(&dir)
+        .env_remove("NIX_STORE_DIR")
+        .env("LIXC_GC_STRESS", "1")
+        .output()
+        .expect("lixc runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let recorded = std::fs::read_to_string(golden("instantiate-corpus.out")).expect("recorded");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), recorded);
+    assert_eq!(manifest(&dir.join("store")), std::fs::read_to_string(golden("instantiate-corpus.manifest")).expect("recorded"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn attribute_selection_and_arguments() {
     let dir = fixture("attrs");
     let store = dir.join("store").to_string_lossy().into_owned();
