@@ -652,6 +652,11 @@ impl LocalStore {
                                 info.nar_size
                             ),
                         });
+                    } else if let Some(problem) = self.check_content_address(&info, &real) {
+                        report.damaged.push(Damage {
+                            path: path.clone(),
+                            problem,
+                        });
                     }
                 }
                 Err(e) => report.damaged.push(Damage {
@@ -671,6 +676,77 @@ impl LocalStore {
         }
         report.unregistered.sort();
         Ok(report)
+    }
+}
+
+impl LocalStore {
+    /// Whether a content-addressed path's name still follows from its content address and its
+    /// contents (the NAR hash already matched); a description of the mismatch if not.
+    fn check_content_address(&self, info: &PathInfo, real: &Path) -> Option<String> {
+        let ca = info.ca.as_deref()?;
+        let (kind, hash) = if let Some(h) = ca.strip_prefix("text:") {
+            ("text", h)
+        } else if let Some(h) = ca.strip_prefix("fixed:r:") {
+            ("recursive", h)
+        } else if let Some(h) = ca.strip_prefix("fixed:") {
+            ("flat", h)
+        } else {
+            return Some(format!("unknown content address '{ca}'"));
+        };
+        let hash = match Hash::parse_any(hash, None) {
+            Ok(h) => h,
+            Err(e) => return Some(format!("content address '{ca}': {e}")),
+        };
+        let flat_contents = || fs::read(real).ok().filter(|_| real.is_file());
+        let computed = match kind {
+            "text" => {
+                let contents = flat_contents()?;
+                if Hash::digest(HashAlgo::Sha256, &contents) != hash {
+                    return Some(format!(
+                        "contents do not hash to the content address '{ca}'"
+                    ));
+                }
+                self.dir
+                    .make_text_path(info.path.name(), &hash, &info.references)
+            }
+            "flat" => {
+                let contents = flat_contents()?;
+                if Hash::digest(hash.algo(), &contents) != hash {
+                    return Some(format!(
+                        "contents do not hash to the content address '{ca}'"
+                    ));
+                }
+                let ca = ContentAddress {
+                    method: FileIngestionMethod::Flat,
+                    hash,
+                };
+                self.dir
+                    .make_fixed_output_path(&ca, info.path.name(), &BTreeSet::new(), false)
+            }
+            _ => {
+                if hash.algo() == HashAlgo::Sha256 && hash != info.nar_hash {
+                    return Some(format!(
+                        "the NAR does not hash to the content address '{ca}'"
+                    ));
+                }
+                let mut refs = info.references.clone();
+                let self_ref = refs.remove(&info.path);
+                let ca = ContentAddress {
+                    method: FileIngestionMethod::Recursive,
+                    hash,
+                };
+                self.dir
+                    .make_fixed_output_path(&ca, info.path.name(), &refs, self_ref)
+            }
+        };
+        match computed {
+            Ok(p) if p == info.path => None,
+            Ok(p) => Some(format!(
+                "its content address '{ca}' gives the path '{}'",
+                self.dir.print(&p)
+            )),
+            Err(e) => Some(e.to_string()),
+        }
     }
 }
 
@@ -851,6 +927,37 @@ mod tests {
             StorePath::from_base_name("7g5giqf764p3y3zv7a8rqsy9sqqq5kw4-a.drv").expect("valid");
         let err = s.read_derivation(&missing).expect_err("not valid");
         assert!(err.to_string().contains("is not valid"), "{err}");
+    }
+
+    #[test]
+    fn verify_checks_content_addresses() {
+        let (_tmp, s) = store();
+        let a = s.add_text("a", b"one", &BTreeSet::new()).expect("adds");
+        let b = s.add_text("b", b"two", &BTreeSet::new()).expect("adds");
+        assert!(s.verify().expect("verifies").damaged.is_empty());
+        // The database claims `b` has another content address: `verify` notices even though
+        // the NAR hash still matches.
+        let ca: String = s
+            .conn()
+            .query_row(
+                "SELECT ca FROM ValidPaths WHERE path = ?1",
+                [s.print_path(&a)],
+                |r| r.get(0),
+            )
+            .expect("ca");
+        s.conn()
+            .execute(
+                "UPDATE ValidPaths SET ca = ?1 WHERE path = ?2",
+                [ca, s.print_path(&b)],
+            )
+            .expect("tamper");
+        let report = s.verify().expect("verifies");
+        assert_eq!(report.damaged.len(), 1, "{report:?}");
+        assert_eq!(report.damaged[0].path, b);
+        assert!(
+            report.damaged[0].problem.contains("content address"),
+            "{report:?}"
+        );
     }
 
     #[test]
