@@ -36,7 +36,13 @@ impl StoreOptions {
             None => std::env::var("NIX_STORE_DIR").unwrap_or_else(|_| "/nix/store".to_string()),
         };
         let dir = StoreDir::new(&dir).map_err(|e| e.to_string())?;
-        LocalStore::open(&root, dir).map_err(|e| format!("cannot open the store at '{}': {e}", root.display()))
+        let store =
+            LocalStore::open(&root, dir).map_err(|e| format!("cannot open the store at '{}': {e}", root.display()))?;
+        // `LIXC_STORE_FSYNC=0`: no fsync (atomic against a killed process, not a power loss).
+        if std::env::var_os("LIXC_STORE_FSYNC").is_some_and(|v| v == "0") {
+            store.set_fsync(false).map_err(|e| e.to_string())?;
+        }
+        Ok(store)
     }
 }
 

@@ -25,8 +25,13 @@ fn fixture(tag: &str) -> PathBuf {
 }
 
 fn lixc(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    lixc_env(dir, args, &[])
+}
+
+fn lixc_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_lixc"))
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(dir)
         .env_remove("NIX_STORE_DIR")
         .env_remove("LIXC_STORE")
@@ -72,12 +77,12 @@ fn reference() -> Option<PathBuf> {
 /// Runs `lixc instantiate` and (when available) `nix-instantiate` on `args` in `dir`; checks
 /// stdout and the store against the recorded goldens `<tag>.out` / `<tag>.manifest` and against
 /// the live reference.
-fn check(dir: &Path, tag: &str, args: &[&str]) {
+fn check(dir: &Path, tag: &str, args: &[&str], env: &[(&str, &str)]) {
     let ours = dir.join("store-lixc");
     let ours_s = ours.to_string_lossy().into_owned();
     let mut full = vec!["instantiate", "--store", &ours_s];
     full.extend_from_slice(args);
-    let (code, out, err) = lixc(dir, &full);
+    let (code, out, err) = lixc_env(dir, &full, env);
     assert_eq!(code, 0, "{err}");
     let ours_manifest = manifest(&ours);
     let (out_file, manifest_file) = (golden(&format!("{tag}.out")), golden(&format!("{tag}.manifest")));
@@ -139,7 +144,7 @@ fn check(dir: &Path, tag: &str, args: &[&str]) {
 #[test]
 fn corpus_matches_nix_instantiate() {
     let dir = fixture("corpus");
-    check(&dir, "instantiate-corpus", &["corpus.nix"]);
+    check(&dir, "instantiate-corpus", &["corpus.nix"], &[]);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -226,7 +231,8 @@ fn bench_derivations_match_nix_instantiate() {
     let dir = fixture("bench");
     // The file evaluates to a string (the top drvPath); forcing it writes every derivation.
     let expr = format!("builtins.seq (import {}) {{ }}", bench.display());
-    check(&dir, "instantiate-bench", &["-E", &expr]);
+    // Without fsync (a thousand fsyncs take seconds on a slow disk; this checks contents).
+    check(&dir, "instantiate-bench", &["-E", &expr], &[("LIXC_STORE_FSYNC", "0")]);
     let exp = std::fs::read_to_string(bench.with_extension("exp")).expect("exp");
     let top = exp.trim().trim_matches('"').trim_start_matches("/nix/store/");
     assert!(dir.join("store-lixc/nix/store").join(top).is_file(), "{top} was not written");

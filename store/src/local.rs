@@ -125,6 +125,8 @@ pub struct LocalStore {
     real_dir: PathBuf,
     locks_dir: PathBuf,
     db: Mutex<Connection>,
+    /// Whether contents and directories are fsynced before registration (see [`LocalStore::set_fsync`]).
+    fsync: std::sync::atomic::AtomicBool,
 }
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -169,6 +171,7 @@ impl LocalStore {
             real_dir,
             locks_dir,
             db: Mutex::new(conn),
+            fsync: std::sync::atomic::AtomicBool::new(true),
         };
         store.init_schema()?;
         store.clean_temporaries()?;
@@ -208,6 +211,19 @@ impl LocalStore {
         // A panic while holding the connection leaves nothing half-done that SQLite does not
         // roll back itself, so a poisoned lock is still usable.
         self.db.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Turns fsync on (the default) or off. Off, an add is still atomic against the process
+    /// being killed (the kernel keeps what was written), but a power loss or an operating system
+    /// crash may leave a registered path whose contents were never written to disk: for
+    /// throw-away stores where speed matters more (as CppNix, which does not fsync store paths
+    /// by default). SQLite's own syncing is relaxed to match.
+    pub fn set_fsync(&self, on: bool) -> Result<()> {
+        self.fsync.store(on, Ordering::Relaxed);
+        let mode = if on { "NORMAL" } else { "OFF" };
+        self.conn()
+            .execute_batch(&format!("PRAGMA synchronous = {mode};"))?;
+        Ok(())
     }
 
     /// The logical store directory.
@@ -534,12 +550,15 @@ impl LocalStore {
             path.hash_part(),
             std::process::id()
         ));
-        if let Err(e) = write_node(&temp, node, 0) {
+        let fsync = self.fsync.load(Ordering::Relaxed);
+        if let Err(e) = write_node(&temp, node, 0, fsync) {
             let _ = remove_tree(&temp);
             return Err(e);
         }
         fs::rename(&temp, &final_path).map_err(io_at(&final_path))?;
-        sync_dir(&self.real_dir)?;
+        if fsync {
+            sync_dir(&self.real_dir)?;
+        }
         crash_point("registering");
         self.register(
             path,
@@ -778,8 +797,8 @@ fn sync_dir(dir: &Path) -> Result<()> {
 }
 
 /// Writes `node` at `path` (which must not exist), read-only, with every file and directory
-/// fsynced before this returns.
-fn write_node(path: &Path, node: &NarNode, depth: usize) -> Result<()> {
+/// fsynced before this returns when `fsync` is set.
+fn write_node(path: &Path, node: &NarNode, depth: usize, fsync: bool) -> Result<()> {
     if depth > nar::MAX_NAR_DEPTH {
         return Err(Error::BadNar(format!(
             "directories nested deeper than {}",
@@ -800,7 +819,9 @@ fn write_node(path: &Path, node: &NarNode, depth: usize) -> Result<()> {
             let mode = if *executable { 0o555 } else { 0o444 };
             f.set_permissions(fs::Permissions::from_mode(mode))
                 .map_err(io_at(path))?;
-            f.sync_all().map_err(io_at(path))?;
+            if fsync {
+                f.sync_all().map_err(io_at(path))?;
+            }
         }
         NarNode::Symlink { target } => {
             std::os::unix::fs::symlink(OsStr::from_bytes(target), path).map_err(io_at(path))?;
@@ -809,12 +830,14 @@ fn write_node(path: &Path, node: &NarNode, depth: usize) -> Result<()> {
             fs::create_dir(path).map_err(io_at(path))?;
             for (name, child) in entries {
                 check_entry_name(name)?;
-                write_node(&path.join(OsStr::from_bytes(name)), child, depth + 1)?;
+                write_node(&path.join(OsStr::from_bytes(name)), child, depth + 1, fsync)?;
             }
             let f = File::open(path).map_err(io_at(path))?;
             f.set_permissions(fs::Permissions::from_mode(0o555))
                 .map_err(io_at(path))?;
-            f.sync_all().map_err(io_at(path))?;
+            if fsync {
+                f.sync_all().map_err(io_at(path))?;
+            }
         }
     }
     Ok(())
