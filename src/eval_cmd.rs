@@ -177,7 +177,7 @@ impl From<EvalError> for Failure {
 }
 
 /// `-I` entries then `NIX_PATH`, as (prefix, absolute path).
-fn search_path(include: &[String], cwd: &str) -> Vec<(String, String)> {
+pub(crate) fn search_path(include: &[String], cwd: &str) -> Vec<(String, String)> {
     let from_env = std::env::var("NIX_PATH").unwrap_or_default();
     include
         .iter()
@@ -284,7 +284,7 @@ fn print(vm: &mut Vm, v: Value, args: &Args) -> Result<String, Failure> {
 /// before folded into `(N duplicate frames omitted)`, then the message, its position and any
 /// suggestion. Lines after the first are indented by seven spaces and stripped of trailing
 /// blanks. Without `full`, frames after the fourth are left out.
-fn render_error(vm: &Vm, e: &EvalError, full: bool) -> String {
+pub(crate) fn render_error(vm: &Vm, e: &EvalError, full: bool) -> String {
     let e = &builtin_call_site(e);
     let (message, suggestion) = match e.message.split_once(&format!("\n{}", lix_vm::ops::DID_YOU_MEAN)) {
         Some((m, rest)) => (m, Some(format!("{}{rest}", lix_vm::ops::DID_YOU_MEAN))),
@@ -347,7 +347,7 @@ fn render_error(vm: &Vm, e: &EvalError, full: bool) -> String {
 
 /// A warning in the reference's layout for its kind: `warning:`, then the message and the
 /// position (or the frames, message and position), continuation lines indented under it.
-fn render_warning(vm: &Vm, warning: &lix_vm::Warning) -> String {
+pub(crate) fn render_warning(vm: &Vm, warning: &lix_vm::Warning) -> String {
     use lix_vm::WarningLayout;
     let mut body = String::new();
     match &warning.layout {
@@ -466,7 +466,7 @@ const SHORT_TRACE: usize = 4;
 
 /// The error as an ariadne report: the message at its position, the frames being evaluated as
 /// further labels (innermost first), in every file they touch.
-fn render_pretty(vm: &Vm, e: &EvalError, full: bool, color: bool, out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn render_pretty(vm: &Vm, e: &EvalError, full: bool, color: bool, out: &mut dyn Write) -> std::io::Result<()> {
     use ariadne::{Color as AColor, Config, Label, Report, ReportKind};
     let span = |pos: lix_vm::Pos| -> (String, std::ops::Range<usize>) {
         let (path, text) = vm.file_source(pos.file);

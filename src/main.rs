@@ -7,7 +7,9 @@ mod doc_cmd;
 mod eval_cmd;
 mod input;
 mod migrate_cmd;
+mod instantiate_cmd;
 mod parse_cmd;
+mod store_cmd;
 mod store_io;
 
 use std::process::ExitCode;
@@ -40,6 +42,10 @@ enum Command {
     Doc(doc_cmd::Args),
     /// Rewrite files to a later edition (`--write`, `--check`, `--diff`; `--modernize`).
     Migrate(migrate_cmd::Args),
+    /// Evaluate to derivations, write their `.drv` files into the store, print their paths.
+    Instantiate(Box<instantiate_cmd::Args>),
+    /// Inspect and change the local store (`path-info`, `dump-nar`, `cat-nar`, `add`, `verify`).
+    Store(store_cmd::Args),
 }
 
 /// How results are printed.
@@ -85,6 +91,8 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval_cmd::run(*args),
         Command::Doc(args) => doc_cmd::run(args),
         Command::Migrate(args) => migrate_cmd::run(args),
+        Command::Instantiate(args) => instantiate_cmd::run(*args),
+        Command::Store(args) => store_cmd::run(args),
     });
     let code = match worker.map(|handle| handle.join()) {
         Ok(Ok(code)) => code,

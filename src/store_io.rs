@@ -1,8 +1,10 @@
-//! `StoreIO`: the `EvalIO` of `lixc eval`. File and environment access is `RealIO`'s; store
-//! operations are computed with `lix-store` and written nowhere (read-only, as
-//! `nix-instantiate --eval`): derivations get their output and `.drv` paths, `toFile` its text
-//! path, copied paths their NAR-hash paths. The derivations instantiated so far and their modulo
-//! hashes are kept, so a derivation's inputs are hashed once.
+//! `StoreIO`: the `EvalIO` of `lixc eval` and `lixc instantiate`. File and environment access is
+//! `RealIO`'s; store operations are computed with `lix-store`. Read-only (`lixc eval`, as
+//! `nix-instantiate --eval`), nothing is written: derivations get their output and `.drv` paths,
+//! `toFile` its text path, copied paths their NAR-hash paths. Writing (`lixc instantiate`), the
+//! same paths are also added to a `LocalStore`: `.drv` files, `toFile` texts, copied sources.
+//! The derivations instantiated so far and their modulo hashes are kept, so a derivation's
+//! inputs are hashed once.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -12,8 +14,9 @@ use std::path::Path;
 
 use lix_store::content_address::{ContentAddress, FileIngestionMethod};
 use lix_store::store_path::check_name;
-use lix_store::{Derivation, DerivationOutput, DrvHashes, Hash, HashAlgo, NarNode, StoreDir, StorePath};
-use lix_vm::io::{DerivationPaths, DerivationSpec, FileType};
+use lix_store::{Derivation, DerivationOutput, DrvHashes, Hash, HashAlgo, LocalStore, NarNode, StoreDir, StorePath};
+use lix_store::fetch;
+use lix_vm::io::{DerivationPaths, DerivationSpec, Fetched, FileType, GitFetched};
 use lix_vm::{EvalIO, RealIO};
 
 /// The store-computing `EvalIO` (see the module documentation).
@@ -21,6 +24,8 @@ pub struct StoreIO {
     real: RealIO,
     dir: StoreDir,
     state: RefCell<State>,
+    /// The store written to, when writing.
+    local: Option<LocalStore>,
 }
 
 /// What the store has computed so far.
@@ -41,7 +46,12 @@ impl StoreIO {
     pub fn new() -> Result<StoreIO, String> {
         let dir = std::env::var("NIX_STORE_DIR").unwrap_or_else(|_| "/nix/store".to_string());
         let dir = StoreDir::new(&dir).map_err(|e| e.to_string())?;
-        Ok(StoreIO { real: RealIO, dir, state: RefCell::new(State::default()) })
+        Ok(StoreIO { real: RealIO, dir, state: RefCell::new(State::default()), local: None })
+    }
+
+    /// A store that writes what it computes into `local` (its store directory is used).
+    pub fn writing(local: LocalStore) -> StoreIO {
+        StoreIO { real: RealIO, dir: local.store_dir().clone(), state: RefCell::new(State::default()), local: Some(local) }
     }
 
     fn parse(&self, path: &str) -> Result<StorePath, String> {
@@ -53,7 +63,13 @@ impl StoreIO {
         if let Some(drv) = state.drvs.get(path) {
             return drv.references();
         }
-        state.text_refs.get(path).cloned().unwrap_or_default()
+        if let Some(refs) = state.text_refs.get(path) {
+            return refs.clone();
+        }
+        match &self.local {
+            Some(local) => local.query_path_info(path).ok().flatten().map(|i| i.references).unwrap_or_default(),
+            None => BTreeSet::new(),
+        }
     }
 
     /// The closure of `path` (CppNix's `computeFSClosure`).
@@ -68,9 +84,41 @@ impl StoreIO {
         seen
     }
 
-    fn nar_hash(&self, path: &Path, filter: Option<&dyn Fn(&str) -> bool>) -> Result<Hash, String> {
-        let node = read_node(path, filter, 0).map_err(|e| format!("cannot read '{}': {e}", path.display()))?;
-        node.nar_hash().map(|(h, _)| h).map_err(|e| e.to_string())
+    /// A derivation this evaluation instantiated, or one the local store holds.
+    fn known_derivation(&self, state: &State, path: &StorePath) -> Option<Derivation> {
+        if let Some(d) = state.drvs.get(path) {
+            return Some(d.clone());
+        }
+        self.local.as_ref()?.read_derivation(path).ok()
+    }
+}
+
+impl StoreIO {
+    /// Puts `node` into the store (or only computes its path, read-only) under `name`,
+    /// content-addressed by `method`; returns the path and the node's NAR hash (SRI).
+    fn store_node(&self, name: &str, node: &NarNode, method: FileIngestionMethod) -> Result<Fetched, String> {
+        let (nar_hash, _) = node.nar_hash().map_err(|e| e.to_string())?;
+        let p = match &self.local {
+            Some(local) => local.add_node(name, node, method, &BTreeSet::new()).map_err(|e| e.to_string())?,
+            None => {
+                let hash = match (method, node) {
+                    (FileIngestionMethod::Flat, NarNode::Regular { contents, .. }) => Hash::digest(HashAlgo::Sha256, contents),
+                    _ => nar_hash.clone(),
+                };
+                let ca = ContentAddress { method, hash };
+                self.dir.make_fixed_output_path(&ca, name, &BTreeSet::new(), false).map_err(|e| e.to_string())?
+            }
+        };
+        Ok(Fetched { path: self.dir.print(&p), nar_hash: nar_hash.to_sri() })
+    }
+
+    /// The path a fetch with a declared hash would produce, if the store already has it.
+    fn already_fetched(&self, name: &str, method: FileIngestionMethod, hash: &Hash) -> Option<Fetched> {
+        let local = self.local.as_ref()?;
+        let ca = ContentAddress { method, hash: hash.clone() };
+        let p = self.dir.make_fixed_output_path(&ca, name, &BTreeSet::new(), false).ok()?;
+        let info = local.query_path_info(&p).ok()??;
+        Some(Fetched { path: self.dir.print(&p), nar_hash: info.nar_hash.to_sri() })
     }
 }
 
@@ -172,18 +220,27 @@ impl EvalIO for StoreIO {
         if let Some(problem) = name_problem(name) {
             return Err(format!("invalid store path name: {problem}"));
         }
-        let (hash, method) = if recursive {
-            (self.nar_hash(Path::new(path), filter)?, FileIngestionMethod::Recursive)
+        let (hash, method, node) = if recursive {
+            let node =
+                read_node(Path::new(path), filter, 0).map_err(|e| format!("cannot read '{path}': {e}"))?;
+            let (hash, _) = node.nar_hash().map_err(|e| e.to_string())?;
+            (hash, FileIngestionMethod::Recursive, node)
         } else {
             let meta = std::fs::metadata(path).map_err(|e| format!("cannot read '{path}': {e}"))?;
             if !meta.is_file() {
                 return Err(format!("file '{path}' has an unsupported type"));
             }
             let bytes = std::fs::read(path).map_err(|e| format!("cannot read '{path}': {e}"))?;
-            (Hash::digest(HashAlgo::Sha256, &bytes), FileIngestionMethod::Flat)
+            let hash = Hash::digest(HashAlgo::Sha256, &bytes);
+            (hash, FileIngestionMethod::Flat, NarNode::Regular { executable: false, contents: bytes })
         };
-        let ca = ContentAddress { method, hash: hash.clone() };
-        let p = self.dir.make_fixed_output_path(&ca, name, &BTreeSet::new(), false).map_err(|e| e.to_string())?;
+        let p = match &self.local {
+            Some(local) => local.add_node(name, &node, method, &BTreeSet::new()).map_err(|e| e.to_string())?,
+            None => {
+                let ca = ContentAddress { method, hash: hash.clone() };
+                self.dir.make_fixed_output_path(&ca, name, &BTreeSet::new(), false).map_err(|e| e.to_string())?
+            }
+        };
         Ok((self.dir.print(&p), hash.to_base32()))
     }
 
@@ -192,7 +249,10 @@ impl EvalIO for StoreIO {
             return Err(format!("invalid store path name: {problem}"));
         }
         let refs = references.iter().map(|r| self.parse(r)).collect::<Result<BTreeSet<_>, _>>()?;
-        let p = self.dir.text_path_for(name, contents, &refs).map_err(|e| e.to_string())?;
+        let p = match &self.local {
+            Some(local) => local.add_text(name, contents, &refs).map_err(|e| e.to_string())?,
+            None => self.dir.text_path_for(name, contents, &refs).map_err(|e| e.to_string())?,
+        };
         let out = self.dir.print(&p);
         self.state.borrow_mut().text_refs.insert(p, refs);
         Ok(out)
@@ -200,7 +260,8 @@ impl EvalIO for StoreIO {
 
     fn derivation_outputs(&self, drv_path: &str) -> Option<Vec<String>> {
         let p = self.parse(drv_path).ok()?;
-        self.state.borrow().drvs.get(&p).map(|d| d.outputs.keys().cloned().collect())
+        let state = self.state.borrow();
+        self.known_derivation(&state, &p).map(|d| d.outputs.keys().cloned().collect())
     }
 
     fn derivation(&self, spec: &DerivationSpec) -> Result<DerivationPaths, String> {
@@ -226,11 +287,11 @@ impl EvalIO for StoreIO {
         // derivation in it an input with all its outputs.
         for deep in &spec.input_drvs_deep {
             let root = self.parse(deep)?;
-            if !state.drvs.contains_key(&root) {
+            if self.known_derivation(&state, &root).is_none() {
                 return Err(format!("path '{deep}' is not valid"));
             }
             for p in self.closure(&state, &root) {
-                if let Some(d) = state.drvs.get(&p) {
+                if let Some(d) = self.known_derivation(&state, &p) {
                     drv.input_drvs.entry(p.clone()).or_default().extend(d.outputs.keys().cloned());
                 }
                 drv.input_srcs.insert(p);
@@ -266,8 +327,79 @@ impl EvalIO for StoreIO {
             let h = drv.hash_modulo(&self.dir, false, &mut state.hashes, &state.drvs).map_err(|e| e.to_string())?;
             state.hashes.insert(drv_path.clone(), h);
         }
+        if let Some(local) = &self.local {
+            let written = local.add_derivation(&drv).map_err(|e| e.to_string())?;
+            if written != drv_path {
+                return Err(format!(
+                    "internal error: derivation written as '{}' but computed as '{}'",
+                    self.dir.print(&written),
+                    self.dir.print(&drv_path)
+                ));
+            }
+        }
         let out = DerivationPaths { drv_path: self.dir.print(&drv_path), outputs };
         state.drvs.insert(drv_path, drv);
         Ok(out)
+    }
+
+    fn fetch_url(&self, url: &str, name: &str, unpack: bool, expected: Option<&str>) -> Result<Fetched, String> {
+        if let Some(problem) = name_problem(name) {
+            return Err(format!("invalid store path name: {problem}"));
+        }
+        let method = if unpack { FileIngestionMethod::Recursive } else { FileIngestionMethod::Flat };
+        let expected = expected
+            .filter(|e| !e.is_empty())
+            .map(|e| Hash::parse_any(e, Some(HashAlgo::Sha256)))
+            .transpose()
+            .map_err(|e| e.to_string())?;
+        if let Some(found) = expected.as_ref().and_then(|h| self.already_fetched(name, method, h)) {
+            return Ok(found);
+        }
+        let node = if unpack {
+            let path = fetch::file_url_path(url, "tarball").map_err(|e| e.to_string())?;
+            let bytes = std::fs::read(&path).map_err(|e| format!("cannot read '{}': {e}", path.display()))?;
+            let tree = fetch::unpack_tar(&bytes, url).map_err(|e| e.to_string())?;
+            fetch::single_top_level(tree, url).map_err(|e| e.to_string())?
+        } else {
+            let contents = fetch::read_url(url).map_err(|e| e.to_string())?;
+            NarNode::Regular { executable: false, contents }
+        };
+        if let Some(want) = &expected {
+            let got = match &node {
+                NarNode::Regular { contents, .. } if !unpack => Hash::digest(HashAlgo::Sha256, contents),
+                _ => node.nar_hash().map_err(|e| e.to_string())?.0,
+            };
+            if &got != want {
+                return Err(format!(
+                    "hash mismatch in file downloaded from '{url}':\n  specified: {}\n  got:       {}",
+                    want.to_sri(),
+                    got.to_sri()
+                ));
+            }
+        }
+        self.store_node(name, &node, method)
+    }
+
+    fn last_modified(&self, path: &str) -> Option<i64> {
+        use std::os::unix::fs::MetadataExt;
+        let mut newest = None;
+        let mut todo = vec![std::path::PathBuf::from(path)];
+        while let Some(p) = todo.pop() {
+            let meta = std::fs::symlink_metadata(&p).ok()?;
+            newest = newest.max(Some(meta.mtime()));
+            if meta.is_dir() {
+                for entry in std::fs::read_dir(&p).ok()? {
+                    todo.push(entry.ok()?.path());
+                }
+            }
+        }
+        newest
+    }
+
+    fn fetch_git(&self, url: &str, name: &str, rev: Option<&str>, git_ref: Option<&str>) -> Result<GitFetched, String> {
+        let repo = fetch::git_repo_path(url).map_err(|e| e.to_string())?;
+        let (node, info) = fetch::git_export(&repo, rev, git_ref).map_err(|e| e.to_string())?;
+        let fetched = self.store_node(name, &node, FileIngestionMethod::Recursive)?;
+        Ok(GitFetched { fetched, rev: info.rev, rev_count: info.rev_count, last_modified: info.last_modified })
     }
 }

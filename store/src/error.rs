@@ -65,6 +65,15 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The store database failed.
+    #[error("store database: {0}")]
+    Database(#[from] rusqlite::Error),
+    /// A store path that should be valid (registered) is not.
+    #[error("path '{0}' is not valid in the store")]
+    NotValid(String),
+    /// The local store cannot do what was asked (layout, configuration or consistency problem).
+    #[error("{0}")]
+    Store(String),
     /// An I/O error on a stream (a reader or writer with no path).
     #[error("i/o error: {0}")]
     Stream(#[from] std::io::Error),

@@ -145,6 +145,11 @@ impl Hash {
         format!("{}:{}", self.algo, self.to_base16())
     }
 
+    /// `algo:<Nix base 32>`, the form `nix path-info` prints.
+    pub fn to_typed_base32(&self) -> String {
+        format!("{}:{}", self.algo, self.to_base32())
+    }
+
     /// Parses a hash without an algorithm prefix, in base 16, Nix base 32 or base 64, told apart by
     /// length as Nix does.
     pub fn parse_unprefixed(s: &str, algo: HashAlgo) -> Result<Hash> {

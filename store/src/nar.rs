@@ -145,7 +145,7 @@ impl NarNode {
 }
 
 /// Entry names must be usable as one path component: not empty, not `.` or `..`, no `/` or NUL.
-fn check_entry_name(name: &[u8]) -> Result<()> {
+pub(crate) fn check_entry_name(name: &[u8]) -> Result<()> {
     if name.is_empty() || name == b"." || name == b".." || name.contains(&b'/') || name.contains(&0)
     {
         return Err(Error::BadNar(format!(

@@ -4,6 +4,7 @@
 
 mod attrs;
 mod derivation;
+mod fetch;
 mod files;
 mod flake_ref;
 mod hash;
@@ -98,6 +99,10 @@ table! {
     "elem" 2 lists::elem, false,
     "elemAt" 2 elem_at, false,
     "filter" 2 filter, false,
+    "fetchGit" 1 fetch::fetch_git, true,
+    "fetchTarball" 1 fetch::fetch_tarball, true,
+    "fetchTree" 1 fetch::fetch_tree, true,
+    "fetchurl" 1 fetch::fetchurl, false,
     "filterSource" 2 store::filter_source, false,
     "findFile" 2 find_file, false,
     "flakeRefToString" 1 flake_ref::flake_ref_to_string, false,
@@ -732,7 +737,8 @@ fn find_file(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
         let Some(path) = vm.heap.attrs(g).get(path_sym) else {
             return Err(EvalError::type_error("attribute 'path' missing"));
         };
-        let path = String::from_utf8_lossy(&vm.expect_string(path)?.0).into_owned();
+        // A path value is its text (`{ path = ./dir; }`), not a copy in the store.
+        let path = String::from_utf8_lossy(&vm.coerce_to_string(path, Coercion::Interpolation, false)?.0).into_owned();
         let rest = if prefix.is_empty() {
             Some(name.as_str())
         } else if name == prefix {
@@ -745,6 +751,13 @@ fn find_file(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
         if vm.io.path_exists(&candidate) {
             let canon = crate::ops::canon_path(candidate.as_bytes());
             return Ok(vm.new_path(canon));
+        }
+    }
+    // `<nix/…>`: the files built into the evaluator (`<nix/fetchurl.nix>`), after the search
+    // path, as the reference does.
+    if let Some(rest) = name.strip_prefix("nix/") {
+        if crate::corepkgs::file(rest).is_some() {
+            return Ok(vm.new_path(format!("{}{rest}", crate::corepkgs::PREFIX).into_bytes()));
         }
     }
     // Catchable, as in the reference: `tryEval <missing>` is `{ success = false; }`.

@@ -89,6 +89,57 @@ pub trait EvalIO {
         let _ = (name, recursive, filter);
         Err(format!("cannot copy '{path}' to the store: lixc has no store here"))
     }
+
+    /// The newest modification time (seconds since the epoch) of anything in the tree at
+    /// `path` (symlinks not followed), as `fetchTree`'s `path` inputs report it.
+    fn last_modified(&self, path: &str) -> Option<i64> {
+        let _ = path;
+        None
+    }
+
+    /// Fetches `url` into the store under `name` (`builtins.fetchurl`, `fetchTarball`,
+    /// `fetchTree`): the file itself (flat), or with `unpack` the tarball's single top-level
+    /// directory (NAR). `expected` is the SHA-256 the user declared (flat file hash or NAR hash),
+    /// in any encoding Nix accepts; a mismatch is an error. Without a store this is an error.
+    fn fetch_url(&self, url: &str, name: &str, unpack: bool, expected: Option<&str>) -> Result<Fetched, String> {
+        let _ = (name, unpack, expected);
+        Err(format!("cannot fetch '{url}': lixc has no store here"))
+    }
+
+    /// Fetches a revision of the git repository at `url` (`builtins.fetchGit`): `rev`, else
+    /// `git_ref`, else `HEAD` (or the working tree, if it has uncommitted changes).
+    fn fetch_git(
+        &self,
+        url: &str,
+        name: &str,
+        rev: Option<&str>,
+        git_ref: Option<&str>,
+    ) -> Result<GitFetched, String> {
+        let _ = (name, rev, git_ref);
+        Err(format!("cannot fetch '{url}': lixc has no store here"))
+    }
+}
+
+/// A file or tree a fetcher put into the store.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Fetched {
+    /// Its store path.
+    pub path: String,
+    /// SHA-256 of its NAR, in SRI form (`sha256-…`).
+    pub nar_hash: String,
+}
+
+/// A git revision a fetcher put into the store.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GitFetched {
+    /// The exported tree.
+    pub fetched: Fetched,
+    /// The full commit hash (all zeros for a dirty working tree).
+    pub rev: String,
+    /// Commits reachable from `rev`.
+    pub rev_count: u64,
+    /// Commit time of `rev`, seconds since the epoch.
+    pub last_modified: i64,
 }
 
 /// A fixed-output derivation's declared content (`outputHash`, `outputHashAlgo`,

@@ -7,6 +7,7 @@ mod api;
 pub mod builtins;
 pub mod error;
 pub mod gc;
+pub mod corepkgs;
 pub mod io;
 pub mod lint;
 mod loader;

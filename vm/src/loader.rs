@@ -229,6 +229,10 @@ impl Vm {
 
     /// Reads the file at `path` (a directory: its `default.nix`): its path, text and directory.
     fn read_source(&mut self, path: &str) -> EvalResult<(String, String, String)> {
+        if let Some(text) = path.strip_prefix(crate::corepkgs::PREFIX).and_then(crate::corepkgs::file) {
+            let dir = crate::corepkgs::PREFIX.trim_end_matches('/').to_string();
+            return Ok((path.to_string(), text.to_string(), dir));
+        }
         let mut path = path.to_string();
         if matches!(self.io.file_type(&path), Ok(crate::io::FileType::Directory)) {
             path = format!("{}/default.nix", path.trim_end_matches('/'));

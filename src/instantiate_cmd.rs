@@ -1,0 +1,264 @@
+//! `lixc instantiate`: evaluate a file (or `-E` expression) to derivations, write their `.drv`
+//! files and the sources they use into the local store, and print the `.drv` paths, as
+//! `nix-instantiate` does (a non-`out` output is printed as `drv!output`).
+
+use std::collections::HashSet;
+use std::io::{IsTerminal, Read, Write};
+use std::path::Path;
+
+use lix_editions::Edition;
+use lix_vm::error::ErrorKind;
+use lix_vm::ops::Coercion;
+use lix_vm::{EvalConfig, EvalError, Value, Vm};
+
+use crate::eval_cmd::ErrorFormat;
+use crate::store_cmd::StoreOptions;
+use crate::{EXIT_DIAGNOSTICS, EXIT_OK, EXIT_USAGE};
+
+/// Arguments of `lixc instantiate`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The file to instantiate (`-` reads standard input). Defaults to `./default.nix`.
+    file: Option<String>,
+    /// Instantiate this expression instead of a file.
+    #[arg(short = 'E', long = "expr")]
+    expr: Option<String>,
+    /// Select this attribute path from the value (repeatable).
+    #[arg(short = 'A', long = "attr")]
+    attr: Vec<String>,
+    /// Pass `NAME = EXPR` to a top-level function.
+    #[arg(long, num_args = 2, value_names = ["NAME", "EXPR"])]
+    arg: Vec<String>,
+    /// Pass `NAME = "STRING"` to a top-level function.
+    #[arg(long, num_args = 2, value_names = ["NAME", "STRING"])]
+    argstr: Vec<String>,
+    /// Add a search path entry (`PATH` or `PREFIX=PATH`), before those of `NIX_PATH`.
+    #[arg(short = 'I', long = "include")]
+    include: Vec<String>,
+    /// Print the whole trace of errors.
+    #[arg(long)]
+    show_trace: bool,
+    /// The edition of files that name none.
+    #[arg(long, value_parser = crate::parse_edition)]
+    edition: Option<Edition>,
+    /// How errors are printed (`pretty` or `nix`; `pretty` on a terminal).
+    #[arg(long, value_enum)]
+    error_format: Option<ErrorFormat>,
+    #[command(flatten)]
+    store: StoreOptions,
+}
+
+/// Runs `lixc instantiate`.
+pub fn run(args: Args) -> u8 {
+    let cwd = std::env::current_dir().map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|_| "/".into());
+    let store = match args.store.open() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let mut config = EvalConfig::default();
+    if let Some(edition) = args.edition {
+        config.default_edition = edition;
+    }
+    config.nix_path = crate::eval_cmd::search_path(&args.include, &cwd);
+    let mut vm = Vm::new(Box::new(crate::store_io::StoreIO::writing(store)), config);
+    let result = instantiate(&mut vm, &args, &cwd);
+    for warning in std::mem::take(&mut vm.warnings) {
+        eprint!("{}", crate::eval_cmd::render_warning(&vm, &warning));
+    }
+    match result {
+        Ok(lines) => {
+            let mut out = std::io::stdout().lock();
+            for l in lines {
+                let _ = writeln!(out, "{l}");
+            }
+            EXIT_OK
+        }
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}");
+            EXIT_USAGE
+        }
+        Err(Failure::Eval(e)) => {
+            let stderr = std::io::stderr();
+            let pretty = match args.error_format {
+                Some(f) => f == ErrorFormat::Pretty,
+                None => stderr.is_terminal(),
+            };
+            if pretty {
+                let color = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+                let _ = crate::eval_cmd::render_pretty(&vm, &e, args.show_trace, color, &mut stderr.lock());
+            } else {
+                eprint!("{}", crate::eval_cmd::render_error(&vm, &e, args.show_trace));
+            }
+            EXIT_DIAGNOSTICS
+        }
+    }
+}
+
+enum Failure {
+    Usage(String),
+    Eval(EvalError),
+}
+
+impl From<EvalError> for Failure {
+    fn from(e: EvalError) -> Self {
+        Failure::Eval(e)
+    }
+}
+
+fn instantiate(vm: &mut Vm, args: &Args, cwd: &str) -> Result<Vec<String>, Failure> {
+    let decode = |bytes: &[u8]| -> Result<String, Failure> {
+        lix_syntax::source::decode(bytes).map(|t| t.into_owned()).map_err(|e| Failure::Usage(e.to_string()))
+    };
+    let (name, text, base_dir) = match (&args.expr, args.file.as_deref()) {
+        (Some(expr), _) => ("(string)".to_string(), expr.clone(), cwd.to_string()),
+        (None, Some("-")) => {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .map_err(|e| Failure::Usage(format!("cannot read standard input: {e}")))?;
+            ("(stdin)".to_string(), decode(&bytes)?, cwd.to_string())
+        }
+        (None, file) => {
+            let file = file.unwrap_or("default.nix");
+            let path = if Path::new(file).is_absolute() { file.to_string() } else { format!("{cwd}/{file}") };
+            let path = String::from_utf8_lossy(&lix_vm::ops::canon_path(path.as_bytes())).into_owned();
+            let path = if Path::new(&path).is_dir() { format!("{path}/default.nix") } else { path };
+            let bytes = std::fs::read(&path).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    Failure::Eval(EvalError::new(ErrorKind::Other, format!("path '{path}' does not exist")))
+                } else {
+                    Failure::Usage(format!("cannot read {path}: {e}"))
+                }
+            })?;
+            let dir = Path::new(&path).parent().map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|| "/".into());
+            (path, decode(&bytes)?, dir)
+        }
+    };
+    let root = vm.eval_source(&name, &text, &base_dir)?;
+    let mark = vm.root(root);
+    let auto_args = if args.arg.is_empty() && args.argstr.is_empty() {
+        None
+    } else {
+        let mut entries = Vec::new();
+        for pair in args.arg.chunks(2) {
+            let v = vm.eval_source("(string)", &pair[1], cwd)?;
+            vm.root(v);
+            entries.push((pair[0].clone(), v));
+        }
+        for pair in args.argstr.chunks(2) {
+            let v = vm.new_string(pair[1].as_bytes());
+            vm.root(v);
+            entries.push((pair[0].clone(), v));
+        }
+        Some(vm.attrs_from(entries))
+    };
+    vm.root(auto_args.unwrap_or(Value::Null));
+    let paths: Vec<String> = if args.attr.is_empty() { vec![String::new()] } else { args.attr.clone() };
+    let mut lines = Vec::new();
+    let mut done = HashSet::new();
+    for path in &paths {
+        let mut v = vm.select_attr_path(root, path, auto_args)?;
+        if let Some(a) = auto_args {
+            v = vm.auto_call(v, a)?;
+        }
+        vm.root(v);
+        let mut found = Vec::new();
+        get_derivations(vm, v, &mut found, &mut done)?;
+        for drv in found {
+            lines.push(print_derivation(vm, drv)?);
+        }
+    }
+    vm.unroot(mark);
+    Ok(lines)
+}
+
+/// Whether `v` (forced) is a derivation: a set whose `type` is `"derivation"`.
+fn is_derivation(vm: &mut Vm, v: Value) -> Result<bool, Failure> {
+    let Value::Attrs(g) = v else { return Ok(false) };
+    let sym = vm.intern(b"type");
+    let Some(t) = vm.heap.attrs(g).get(sym) else { return Ok(false) };
+    let t = vm.force(t)?;
+    if let Value::String(_) = t {
+        let (s, _) = vm.expect_string(t)?;
+        return Ok(s == b"derivation");
+    }
+    Ok(false)
+}
+
+/// The derivations in `v` as `nix-instantiate` finds them (CppNix's `getDerivations`): `v`
+/// itself; else, of a set, each attribute (in name order) that is a derivation, and the
+/// derivations of nested sets that say `recurseForDerivations = true`; of a list, each element
+/// that is a derivation. A set seen before is skipped.
+fn get_derivations(vm: &mut Vm, v: Value, out: &mut Vec<Value>, done: &mut HashSet<lix_vm::value::Gc>) -> Result<(), Failure> {
+    let v = vm.force(v)?;
+    if is_derivation(vm, v)? {
+        add(v, out, done);
+        return Ok(());
+    }
+    match v {
+        Value::Attrs(g) => {
+            let recurse = vm.intern(b"recurseForDerivations");
+            for (_, child) in vm.sorted_attrs(g) {
+                let child = vm.force(child)?;
+                if is_derivation(vm, child)? {
+                    add(child, out, done);
+                } else if let Value::Attrs(cg) = child {
+                    if let Some(r) = vm.heap.attrs(cg).get(recurse) {
+                        if let Value::Bool(true) = vm.force(r)? {
+                            get_derivations(vm, child, out, done)?;
+                        }
+                    }
+                }
+            }
+            Ok(())
+        }
+        Value::List(g) => {
+            let items = vm.heap.list(g).to_vec();
+            for item in items {
+                let item = vm.force(item)?;
+                if is_derivation(vm, item)? {
+                    add(item, out, done);
+                }
+            }
+            Ok(())
+        }
+        other => Err(Failure::Eval(EvalError::type_error(format!(
+            "expression does not evaluate to a derivation (or a set or list of those); it is {}",
+            other.show_type()
+        )))),
+    }
+}
+
+fn add(v: Value, out: &mut Vec<Value>, done: &mut HashSet<lix_vm::value::Gc>) {
+    if let Value::Attrs(g) = v {
+        if done.insert(g) {
+            out.push(v);
+        }
+    }
+}
+
+/// `drvPath`, and `!output` unless the derivation's `outputName` is `out`.
+fn print_derivation(vm: &mut Vm, drv: Value) -> Result<String, Failure> {
+    let Value::Attrs(g) = drv else { return Ok(String::new()) };
+    let drv_sym = vm.intern(b"drvPath");
+    let out_sym = vm.intern(b"outputName");
+    let drv_path = vm
+        .heap
+        .attrs(g)
+        .get(drv_sym)
+        .ok_or_else(|| Failure::Eval(EvalError::new(ErrorKind::Other, "derivation has no 'drvPath' attribute")))?;
+    let (path, _) = vm.coerce_to_string(drv_path, Coercion::Interpolation, false)?;
+    let output = match vm.heap.attrs(g).get(out_sym) {
+        Some(o) => vm.expect_string(o)?.0,
+        None => Vec::new(),
+    };
+    let mut line = String::from_utf8_lossy(&path).into_owned();
+    if output != b"out" {
+        line.push('!');
+        line.push_str(&String::from_utf8_lossy(&output));
+    }
+    Ok(line)
+}
