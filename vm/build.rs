@@ -21,8 +21,6 @@ fn main() {
             }
         }
     }
-    // The directory too, so that a new builtin module is picked up.
-    println!("cargo:rerun-if-changed={}", src.join("builtins").display());
     for (prefix, path) in &files {
         println!("cargo:rerun-if-changed={}", path.display());
         let Ok(text) = fs::read_to_string(path) else { continue };
