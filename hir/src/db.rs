@@ -127,6 +127,20 @@ pub fn file_diagnostics(db: &dyn Db, file: SourceFile) -> Arc<Vec<FileDiagnostic
     Arc::new(out)
 }
 
+/// The file's lint findings (with every lint's default options), for a long-lived checker such
+/// as `lixc check --watch`: an edit to one file re-runs only that file's lints. A file with
+/// syntax errors has none.
+#[salsa::tracked]
+pub fn lint_file(db: &dyn Db, file: SourceFile) -> Arc<crate::lint::LintReport> {
+    let parse = parse_file(db, file);
+    if !parse.is_ok() {
+        return Arc::new(crate::lint::LintReport::default());
+    }
+    let lowered = lower_file(db, file);
+    let report = crate::lint::check(&parse.syntax(), &lowered, *file.edition(db), crate::lint::LintOptions::default());
+    Arc::new(report)
+}
+
 fn syntax_diagnostic(error: &SyntaxError) -> FileDiagnostic {
     FileDiagnostic {
         kind: DiagnosticKind::Syntax(error.kind.code()),
