@@ -50,7 +50,9 @@ pub struct Fix {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Safety {
     /// Whenever the original file evaluates without error, the fixed file evaluates to the same
-    /// value. `--fix` applies these.
+    /// value. Source positions are not values: they may move (so `--fix` leaves alone files
+    /// that mention `unsafeGetAttrPos` or `__curPos`; another file asking for positions in a
+    /// fixed one sees the new ones). `--fix` applies these.
     Safe,
     /// May change a value or an error in corner cases the fix names (say, a function's
     /// `functionArgs`); shown, applied only with `--fix-unsafe`.

@@ -53,10 +53,19 @@ fn disjoint(a: TextRange, b: TextRange) -> bool {
     a.end() < b.start() || b.end() < a.start()
 }
 
+/// Names through which a file observes source positions; fixes move text, so a file that
+/// mentions one is not fixed.
+pub const POSITION_REFLECTION: &[&str] = &["unsafeGetAttrPos", "__curPos"];
+
 /// Lints `text` and applies the fixes `accept` takes, round after round, until none is left.
 /// A text with syntax errors is returned unchanged; a round whose result would not parse is
-/// retried one fix at a time, and a fix that breaks the parse alone is never applied.
+/// retried one fix at a time, and a fix that breaks the parse alone is never applied. Fixes
+/// keep values, not source positions: a file that reflects on positions
+/// ([`POSITION_REFLECTION`]) is returned unchanged.
 pub fn fix_text(text: &str, edition: Edition, options: LintOptions, accept: &dyn Fn(&LintDiagnostic) -> bool) -> FixOutcome {
+    if POSITION_REFLECTION.iter().any(|name| text.contains(name)) {
+        return FixOutcome { text: text.to_string(), applied: 0, unfinished: false };
+    }
     let config = LowerConfig { edition, base_dir: "/".to_string(), home: None };
     let mut current = text.to_string();
     let mut applied = 0;

@@ -108,7 +108,8 @@ pub(super) fn with_leading_space(node: &SyntaxNode) -> TextRange {
 }
 
 fn levenshtein(a: &str, b: &str) -> usize {
-    strsim::levenshtein(a, b)
+    // Transpositions count as one edit: `mpa` is one typo away from `map`.
+    strsim::osa_distance(a, b)
 }
 
 impl Walker<'_> {
@@ -271,7 +272,9 @@ impl Walker<'_> {
                 if own {
                     self.frames.pop();
                 }
-                if attrs.recursive && names.iter().all(|(_, b)| self.refs[b.0 as usize].is_empty()) {
+                // `__overrides` in a `rec` set overrides its attributes: `rec` matters there.
+                let overrides = attrs.entries.iter().any(|e| &*e.name == "__overrides");
+                if attrs.recursive && !overrides && names.iter().all(|(_, b)| self.refs[b.0 as usize].is_empty()) {
                     self.redundant_rec(body.span(id));
                 }
             }
