@@ -144,7 +144,12 @@ fn fix_level(args: &Args) -> Option<Safety> {
 
 /// Checks (and fixes) one source.
 fn check_source(source: Source, config: &Config, edition_flag: Option<Edition>, fix: Option<Safety>, dry_run: bool) -> Outcome {
-    let analysis = diagnostic::analyze_with(&source, edition_flag, &config.lints);
+    // Standard input has no directory, so no lix.toml (as `lix_editions::detect` decides).
+    let analyze = |source: &Source| match source.path {
+        Some(_) => diagnostic::analyze_in(source, &config.lints, || config.edition_of(&source.text, edition_flag)),
+        None => diagnostic::analyze_with(source, edition_flag, &config.lints),
+    };
+    let analysis = analyze(&source);
     let (Some(level), Some((edition, _)), true) = (fix, analysis.edition.clone(), source.unreadable.is_none()) else {
         return Outcome::Checked { source, analysis, fixed: 0, diff: None };
     };
@@ -170,8 +175,23 @@ fn check_source(source: Source, config: &Config, edition_flag: Option<Edition>, 
         None
     };
     let fixed_source = Source { text: outcome.text, ..source };
-    let analysis = diagnostic::analyze_with(&fixed_source, edition_flag, &config.lints);
+    let analysis = analyze(&fixed_source);
     Outcome::Checked { source: fixed_source, analysis, fixed: outcome.applied, diff }
+}
+
+/// Drops what reporting does not need: the tree, and the text of files without findings (a run
+/// over a large tree holds every outcome until it prints them in order).
+fn slim(outcome: Outcome) -> Outcome {
+    match outcome {
+        Outcome::Checked { mut source, mut analysis, fixed, diff } => {
+            analysis.parse = None;
+            if analysis.diagnostics.is_empty() {
+                source.text = String::new();
+            }
+            Outcome::Checked { source, analysis, fixed, diff }
+        }
+        failed => failed,
+    }
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory, renamed over it,
@@ -263,7 +283,7 @@ pub fn run(args: Args) -> u8 {
                     Err(e) => return Outcome::Failed(e),
                 };
                 match input::read(&path) {
-                    Ok(source) => check_source(source, &config, args.edition, fix, args.dry_run),
+                    Ok(source) => slim(check_source(source, &config, args.edition, fix, args.dry_run)),
                     Err(e) => Outcome::Failed(format!("cannot read {}: {e}", path.display())),
                 }
             }

@@ -181,12 +181,21 @@ pub fn checks(parse: &Parse, edition: Edition, report: Option<&lint::LintReport>
 
 /// Parses `source`, checks it against its edition and runs the lints `settings` turn on.
 pub fn analyze_with(source: &Source, flag: Option<Edition>, settings: &LintSettings) -> Analysis {
+    analyze_in(source, settings, || lix_editions::detect(source.path.as_deref(), &source.text, flag))
+}
+
+/// [`analyze_with`], with the file's edition found by `edition`.
+pub fn analyze_in(
+    source: &Source,
+    settings: &LintSettings,
+    edition: impl FnOnce() -> Result<(Edition, EditionSource), EditionError>,
+) -> Analysis {
     let mut diagnostics = Vec::new();
     if let Some(e) = &source.unreadable {
         diagnostics.push(Diagnostic::error(lix_syntax::SyntaxErrorKind::BadInput.code(), e.to_string(), 0..0, Vec::new(), None));
         return Analysis { edition: None, parse: None, diagnostics };
     }
-    let edition = match lix_editions::detect(source.path.as_deref(), &source.text, flag) {
+    let edition = match edition() {
         Ok(found) => Some(found),
         Err(EditionError::Pragma { error, range }) => {
             diagnostics.push(Diagnostic::error(
@@ -312,6 +321,9 @@ impl<'a> LineIndex<'a> {
 pub struct JsonDiagnostic<'a> {
     file: &'a str,
     code: &'static str,
+    /// The lint's name, for lint findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lint: Option<&'static str>,
     severity: Severity,
     message: &'a str,
     range: JsonRange,
@@ -361,6 +373,7 @@ impl<'a> JsonDiagnostic<'a> {
         JsonDiagnostic {
             file: &source.name,
             code: d.code,
+            lint: d.lint.map(Lint::name),
             severity: d.severity,
             message: &d.message,
             range: range(&d.range),

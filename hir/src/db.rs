@@ -137,7 +137,7 @@ pub fn lint_file(db: &dyn Db, file: SourceFile) -> Arc<crate::lint::LintReport> 
         return Arc::new(crate::lint::LintReport::default());
     }
     let lowered = lower_file(db, file);
-    let report = crate::lint::check(&parse.syntax(), &lowered, *file.edition(db), crate::lint::LintOptions::default());
+    let report = crate::lint::check(&parse.syntax(), lowered.as_ref(), *file.edition(db), crate::lint::LintOptions::default());
     Arc::new(report)
 }
 

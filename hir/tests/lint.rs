@@ -2,7 +2,8 @@
 //! pragma, else 2024) and its findings, their fixes and the text after `--fix` (safe fixes,
 //! applied until stable) are snapshotted beside it. Every lint has a directory with positive
 //! (`yes*.nix`), negative (`no*.nix`) and fixed cases; the fixed text must parse and must no
-//! longer have the findings that were fixed.
+//! longer have the findings that were fixed. Where unsafe fixes (`--fix-unsafe`) change more,
+//! that text is snapshotted too.
 
 use std::path::Path;
 
@@ -72,6 +73,11 @@ fn lint_snapshots() {
             out.push_str(&format!("--- fixed ({} applied) ---\n{}", fixed.applied, fixed.text));
         } else {
             out.push_str("--- no fix applies ---\n");
+        }
+        let unsafe_fixed = lint::fix_text(&text, edition, LintOptions::default(), &|d| d.fix.is_some());
+        if unsafe_fixed.text != fixed.text {
+            assert!(lix_syntax::parse(&unsafe_fixed.text).is_ok(), "{}: unsafely fixed text does not parse", path.display());
+            out.push_str(&format!("--- fixed with unsafe fixes ({} applied) ---\n{}", unsafe_fixed.applied, unsafe_fixed.text));
         }
         insta::assert_snapshot!(out);
     });

@@ -93,7 +93,7 @@ impl State<'_> {
             })
             .collect();
         let lints = lint_file(&self.db, input);
-        diagnostics.extend(crate::diagnostic::checks(&parse, edition_value, Some(&lints), &config.lints));
+        diagnostics.extend(crate::diagnostic::checks(&parse.0, edition_value, Some(lints.as_ref()), &config.lints));
         diagnostics.sort_by_key(|d| (d.range.start, d.range.end));
         self.rechecked += 1;
         self.files.insert(path.to_path_buf(), Watched { input: Some(input), source, edition, diagnostics });

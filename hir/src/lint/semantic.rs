@@ -4,7 +4,7 @@
 //! is global, deprecated builtins. The walk also records the facts the syntactic lints need
 //! ([`Index`]).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use lix_editions::Edition;
 use lix_syntax::ast::{self, AstNode};
@@ -67,9 +67,9 @@ pub(super) fn analyze(root: &SyntaxNode, body: &Body, edition: Edition, options:
         options,
         frames: Vec::new(),
         refs: vec![Vec::new(); body.bindings.len()],
-        let_values: HashMap::new(),
-        with_used: HashMap::new(),
-        defaults: HashMap::new(),
+        let_values: HashMap::default(),
+        with_used: HashMap::default(),
+        defaults: HashMap::default(),
         patterns: Vec::new(),
         lints: Vec::new(),
         suggestions: Vec::new(),
@@ -314,7 +314,7 @@ impl Walker<'_> {
                 for (_, b) in &names {
                     self.index.bindings.insert(body.binding(*b).span, *b);
                 }
-                self.push_names(names, &HashMap::new());
+                self.push_names(names, &HashMap::default());
                 if let Param::Pattern(p) = &lambda.param {
                     for f in &p.fields {
                         if let Some(d) = f.default {
@@ -559,13 +559,13 @@ impl Walker<'_> {
     /// L001–L004: bindings nothing refers to.
     fn unused(&mut self) {
         let body = self.body;
-        let mut alias_used: HashMap<BindingId, bool> = HashMap::new();
+        let mut alias_used: HashMap<BindingId, bool> = HashMap::default();
         for (_, _, alias) in &self.patterns {
             if let Some(a) = alias {
                 alias_used.insert(*a, !self.refs[a.0 as usize].is_empty());
             }
         }
-        let mut exempt_fields = std::collections::HashSet::new();
+        let mut exempt_fields = rustc_hash::FxHashSet::default();
         for (fields, ellipsis, alias) in &self.patterns {
             if *ellipsis && alias.is_some_and(|a| alias_used.get(&a) == Some(&true)) {
                 exempt_fields.extend(fields.iter().copied());
@@ -595,7 +595,7 @@ impl Walker<'_> {
             let (message, fix) = match lint {
                 Lint::UnusedLet => (format!("'{}' is bound but never used", info.name), self.remove_let_binding(info.span, &info.name)),
                 Lint::UnusedLambdaArg => (format!("parameter '{}' is never used", info.name), None),
-                Lint::UnusedPatternField => (format!("pattern field '{}' is never used", info.name), None),
+                Lint::UnusedPatternField => (format!("pattern field '{}' is never used", info.name), self.remove_field(info.span)),
                 _ => (format!("'@ {}' is never used", info.name), self.remove_alias(info.span)),
             };
             let range = match info.kind {
@@ -645,6 +645,60 @@ impl Walker<'_> {
         }
         let edits = removed.iter().map(|n| TextEdit { range: with_leading_space(n), insert: String::new() }).collect();
         Some(Fix { message: format!("remove '{name}'"), edits, safety: Safety::Safe })
+    }
+
+    /// Removes the pattern field named at `span` with one comma next to it. Unsafe: the
+    /// function's `functionArgs` lose the name, and without `...` it rejects the attribute.
+    fn remove_field(&self, span: TextRange) -> Option<Fix> {
+        let name = node_at(self.root, span, SyntaxKind::NAME)?;
+        let entry = name.parent().filter(|p| p.kind() == SyntaxKind::PAT_ENTRY)?;
+        if entry.descendants_with_tokens().any(|e| e.kind() == SyntaxKind::COMMENT) {
+            return None;
+        }
+        let next_non_trivia = |mut t: Option<lix_syntax::SyntaxToken>, forward: bool| {
+            while let Some(tok) = t {
+                if !tok.kind().is_trivia() {
+                    return Some(tok);
+                }
+                if tok.kind() == SyntaxKind::COMMENT {
+                    return None;
+                }
+                t = if forward { tok.next_token() } else { tok.prev_token() };
+            }
+            None
+        };
+        let after = next_non_trivia(entry.last_token().and_then(|t| t.next_token()), true);
+        let range = match after {
+            Some(comma) if comma.kind() == SyntaxKind::COMMA => {
+                let mut end = comma.text_range().end();
+                if let Some(ws) = comma.next_token().filter(|t| t.kind() == SyntaxKind::WHITESPACE) {
+                    end = ws.text_range().end();
+                }
+                TextRange::new(entry.text_range().start(), end)
+            }
+            _ => {
+                let before = next_non_trivia(entry.first_token().and_then(|t| t.prev_token()), false)?;
+                if before.kind() != SyntaxKind::COMMA {
+                    // The only field: `{ a }` becomes `{ }`.
+                    match entry.last_token().and_then(|t| t.next_token()).filter(|t| t.kind() == SyntaxKind::WHITESPACE) {
+                        Some(ws) => TextRange::new(entry.text_range().start(), ws.text_range().end()),
+                        None => entry.text_range(),
+                    }
+                } else {
+                    // `a, b` loses `, b`; leading-comma style `a\n, b` loses `\n, b`.
+                    let start = match before.prev_token().filter(|t| t.kind() == SyntaxKind::WHITESPACE) {
+                        Some(ws) => ws.text_range().start(),
+                        None => before.text_range().start(),
+                    };
+                    TextRange::new(start, entry.text_range().end())
+                }
+            }
+        };
+        Some(Fix {
+            message: format!("remove '{}' from the pattern", name),
+            edits: vec![TextEdit { range, insert: String::new() }],
+            safety: Safety::Unsafe,
+        })
     }
 
     fn remove_alias(&self, span: TextRange) -> Option<Fix> {

@@ -20,6 +20,9 @@ struct Style<'a> {
 pub(super) fn check(root: &SyntaxNode, index: &Index, edition: Edition) -> Vec<LintDiagnostic> {
     let mut s = Style { index, edition, out: Vec::new() };
     for node in root.descendants() {
+        if let Some(l) = ast::LetIn::cast(node.clone()) {
+            s.empty_let(&l);
+        }
         match node.kind() {
             SyntaxKind::ATTRPATH_VALUE => {
                 if let Some(b) = ast::AttrpathValue::cast(node) {
@@ -44,12 +47,6 @@ pub(super) fn check(root: &SyntaxNode, index: &Index, edition: Edition) -> Vec<L
                 }
             }
             _ => {}
-        }
-        // `let in`, legacy syntax and URL literals are also found below.
-    }
-    for node in root.descendants() {
-        if let Some(l) = ast::LetIn::cast(node.clone()) {
-            s.empty_let(&l);
         }
     }
     s.legacy(root);
