@@ -125,7 +125,8 @@ fn collect(paths: &[PathBuf], configs: &Configs) -> Vec<Item> {
 /// What happened to one file.
 pub(crate) enum Outcome {
     /// Checked (perhaps after fixing): the source as it is now, its analysis, and the fixes
-    /// applied with the diff they make (`--dry-run`).
+    /// applied with what to print instead of the findings: the diff they make (`--dry-run`),
+    /// or the fixed text of standard input.
     Checked { source: Source, analysis: Analysis, fixed: usize, diff: Option<String> },
     /// Could not be read, configured or written.
     Failed(String),
@@ -166,13 +167,14 @@ fn check_source(source: Source, config: &Config, edition_flag: Option<Edition>, 
         let name = source.name.as_str();
         let diff = similar::TextDiff::from_lines(source.text.as_str(), outcome.text.as_str());
         Some(diff.unified_diff().context_radius(2).header(&format!("a/{name}"), &format!("b/{name}")).to_string())
-    } else {
-        if let Some(path) = &source.path {
-            if let Err(e) = write_atomically(path, &lix_syntax::source::encode(&outcome.text)) {
-                return Outcome::Failed(format!("cannot write {}: {e}", path.display()));
-            }
+    } else if let Some(path) = &source.path {
+        if let Err(e) = write_atomically(path, &lix_syntax::source::encode(&outcome.text)) {
+            return Outcome::Failed(format!("cannot write {}: {e}", path.display()));
         }
         None
+    } else {
+        // Standard input cannot be fixed in place: the fixed text goes to standard output.
+        Some(outcome.text.clone())
     };
     let fixed_source = Source { text: outcome.text, ..source };
     let analysis = analyze(&fixed_source);

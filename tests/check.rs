@@ -215,3 +215,19 @@ fn watch_rechecks_changed_files() {
     assert!(rest.contains("checked 2 files: 0 errors, 1 warning"), "{rest}");
     assert!(stdout.contains("'y' is bound but never used"), "{stdout}");
 }
+
+#[test]
+fn fix_standard_input_prints_the_fixed_text() {
+    let dir = tree("stdin", &[]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lixc"))
+        .args(["check", "--fix", "-"])
+        .current_dir(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("lixc runs");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), b"let a = 1; b = (2); in b\n").expect("write");
+    let out = child.wait_with_output().expect("lixc finishes");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "let b = 2; in b\n");
+}
