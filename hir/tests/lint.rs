@@ -103,3 +103,53 @@ fn every_lint_has_positive_and_negative_cases() {
         }
     }
 }
+
+fn nix_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            nix_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "nix") {
+            out.push(path);
+        }
+    }
+}
+
+/// On every known file that parses, all fixes (unsafe ones too) reach a fixed point, the result
+/// parses, and linting never panics, in both editions.
+#[test]
+fn fixing_known_files_terminates_and_parses() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).canonicalize().expect("the crate directory exists");
+    let mut files = Vec::new();
+    for dir in ["../../shared/conformance", "../../shared/bench", "../syntax/test_data", "test_data"] {
+        nix_files(&manifest.join(dir), &mut files);
+    }
+    let mut fixed = 0;
+    for file in &files {
+        let Ok(text) = std::fs::read_to_string(file) else { continue };
+        if !lix_syntax::parse(&text).is_ok() {
+            continue;
+        }
+        for edition in [Edition::E2024, Edition::E2026] {
+            // Each fix alone keeps the file parsable (the fixer would drop one that does not).
+            for d in report(&text, edition).lints {
+                if let Some(fix) = &d.fix {
+                    let after = lint::apply_edits(&text, &fix.edits);
+                    assert!(
+                        lix_syntax::parse(&after).is_ok(),
+                        "{}: the fix of {} at {:?} breaks the parse:\n{after}",
+                        file.display(),
+                        d.lint.code(),
+                        d.range
+                    );
+                }
+            }
+            let outcome = lint::fix_text(&text, edition, LintOptions::default(), &|d| d.fix.is_some());
+            assert!(!outcome.unfinished, "{}: no fixed point", file.display());
+            assert!(lix_syntax::parse(&outcome.text).is_ok(), "{}: fixed text does not parse:\n{}", file.display(), outcome.text);
+            fixed += usize::from(outcome.text != text);
+        }
+    }
+    assert!(fixed > 50, "only {fixed} files changed");
+}
