@@ -183,4 +183,26 @@ mod tests {
         assert_eq!(second.iter().filter(|e| e.starts_with("parse_file")).count(), 1, "{second:?}");
         assert!(!second.iter().any(|e| e.starts_with("file_diagnostics")), "{second:?}");
     }
+
+    #[test]
+    fn an_edit_relints_only_the_edited_file() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let sink = log.clone();
+        let mut db = RootDatabase::with_event_callback(move |event| {
+            if let salsa::EventKind::WillExecute { database_key } = event.kind {
+                sink.lock().unwrap().push(format!("{database_key:?}"));
+            }
+        });
+        let a = SourceFile::new(&db, "/a.nix".into(), "let x = 1; in 2".into(), Edition::E2024, "/".into());
+        let b = SourceFile::new(&db, "/b.nix".into(), "rec { y = 1; }".into(), Edition::E2024, "/".into());
+        assert_eq!(lint_file(&db, a).lints.len(), 1);
+        assert_eq!(lint_file(&db, b).lints.len(), 1);
+        log.lock().unwrap().clear();
+
+        a.set_text(&mut db).to("let x = 1; in x".into());
+        assert!(lint_file(&db, a).lints.is_empty());
+        assert_eq!(lint_file(&db, b).lints.len(), 1);
+        let executed = std::mem::take(&mut *log.lock().unwrap());
+        assert_eq!(executed.iter().filter(|e| e.starts_with("lint_file")).count(), 1, "{executed:?}");
+    }
 }
