@@ -1,22 +1,73 @@
-//! Diagnostics as the binary reports them: one type for syntax and edition errors, found for a
-//! source in one place, and printed for people (ariadne) or for programs (JSON).
+//! Diagnostics as the binary reports them: one type for syntax, edition and name errors and for
+//! lint findings, found for a source in one place, and printed for people (ariadne) or for
+//! programs (JSON; SARIF and workflow annotations are in `check/output.rs`).
 
 use std::io::{self, Write};
 use std::ops::Range;
 
 use ariadne::{Config, IndexType, Label, Report, ReportKind};
 use lix_editions::{Edition, EditionError, EditionSource};
+use lix_hir::lint::{self, Fix, Lint, LintOptions, Safety};
 use lix_syntax::Parse;
 use serde::Serialize;
 
 use crate::input::Source;
 
-/// How serious a diagnostic is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+/// How serious a diagnostic is, least serious first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// A suggestion.
+    Hint,
+    /// Probably a mistake, or needless code.
+    Warning,
     /// The file is wrong.
     Error,
+}
+
+impl From<lint::Severity> for Severity {
+    fn from(s: lint::Severity) -> Self {
+        match s {
+            lint::Severity::Hint => Severity::Hint,
+            lint::Severity::Warning => Severity::Warning,
+            lint::Severity::Error => Severity::Error,
+        }
+    }
+}
+
+/// Which lints run, at which severity, with which options.
+#[derive(Clone, Debug)]
+pub struct LintSettings {
+    /// Whether lints run at all (`lixc parse` reports errors only).
+    pub enabled: bool,
+    /// Options of the lints.
+    pub options: LintOptions,
+    /// Per lint: its severity, or `None` when it is turned off. Lints not listed have their
+    /// default severity.
+    pub levels: Vec<(Lint, Option<Severity>)>,
+}
+
+impl LintSettings {
+    /// No lints: errors only.
+    pub fn off() -> Self {
+        LintSettings { enabled: false, options: LintOptions::default(), levels: Vec::new() }
+    }
+
+    /// Every lint at its default severity.
+    pub fn all() -> Self {
+        LintSettings { enabled: true, options: LintOptions::default(), levels: Vec::new() }
+    }
+
+    /// The severity of `lint`, or `None` when it is off.
+    pub fn level(&self, lint: Lint) -> Option<Severity> {
+        if !self.enabled {
+            return None;
+        }
+        match self.levels.iter().rev().find(|(l, _)| *l == lint) {
+            Some((_, level)) => *level,
+            None => Some(lint.default_severity().into()),
+        }
+    }
 }
 
 /// One finding about a source.
@@ -34,6 +85,21 @@ pub struct Diagnostic {
     pub notes: Vec<(Range<u32>, String)>,
     /// How to fix it.
     pub help: Option<String>,
+    /// The lint that found it, for lint findings.
+    pub lint: Option<Lint>,
+    /// An automatic fix.
+    pub fix: Option<Fix>,
+}
+
+impl Diagnostic {
+    /// A diagnostic without lint, fix or help.
+    fn error(code: &'static str, message: String, range: Range<u32>, notes: Vec<(Range<u32>, String)>, help: Option<String>) -> Self {
+        Diagnostic { code, severity: Severity::Error, message, range, notes, help, lint: None, fix: None }
+    }
+}
+
+fn to_range(r: lix_syntax::TextRange) -> Range<u32> {
+    r.start().into()..r.end().into()
 }
 
 /// Everything found about one source.
@@ -46,75 +112,112 @@ pub struct Analysis {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Parses `source` and checks it against its edition.
+/// Parses `source` and checks it against its edition, without lints.
 pub fn analyze(source: &Source, flag: Option<Edition>) -> Analysis {
+    analyze_with(source, flag, &LintSettings::off())
+}
+
+/// Lint findings as diagnostics, at their configured severities, turned-off lints dropped.
+pub fn lint_diagnostics(lints: Vec<lint::LintDiagnostic>, settings: &LintSettings) -> Vec<Diagnostic> {
+    lints
+        .into_iter()
+        .filter_map(|d| {
+            let severity = settings.level(d.lint)?;
+            Some(Diagnostic {
+                code: d.lint.code(),
+                severity,
+                message: d.message,
+                range: to_range(d.range),
+                notes: d.notes.into_iter().map(|(r, m)| (to_range(r), m)).collect(),
+                help: None,
+                lint: Some(d.lint),
+                fix: d.fix,
+            })
+        })
+        .collect()
+}
+
+/// The edition, name and lint diagnostics of a parsed file of `edition`; `report` is the lint
+/// report when the caller has it (from the salsa database), else the lints run here.
+pub fn checks(parse: &Parse, edition: Edition, report: Option<&lint::LintReport>, settings: &LintSettings) -> Vec<Diagnostic> {
+    let root = parse.syntax();
+    let mut diagnostics: Vec<Diagnostic> = lix_editions::check(&root, edition)
+        .into_iter()
+        .map(|v| Diagnostic::error(v.code(), v.message.clone(), v.range.clone(), Vec::new(), Some(v.help)))
+        .collect();
+    // Name resolution on a broken tree would only echo the syntax errors.
+    if !parse.is_ok() {
+        return diagnostics;
+    }
+    let computed;
+    let report = match report {
+        Some(r) => r,
+        None => {
+            computed = if settings.enabled {
+                let config = lix_hir::LowerConfig { edition, base_dir: "/".to_string(), home: None };
+                let lowered = lix_hir::lower(&parse.root(), &config);
+                lint::check(&root, &lowered, edition, settings.options)
+            } else {
+                lint::LintReport::default()
+            };
+            &computed
+        }
+    };
+    diagnostics.extend(lix_hir::undefined_variables(&root, edition).into_iter().map(|u| {
+        let help = report
+            .suggestions
+            .iter()
+            .find(|(r, _)| to_range(*r) == u.range)
+            .map(|(_, name)| format!("did you mean '{name}'?"));
+        Diagnostic::error("N001", u.message(), u.range.clone(), Vec::new(), help)
+    }));
+    let lints = report.lints.iter().filter(|d| {
+        settings.options.lambda_args
+            || !matches!(d.lint, Lint::UnusedLambdaArg | Lint::UnusedPatternField | Lint::UnusedPatternAlias)
+    });
+    diagnostics.extend(lint_diagnostics(lints.cloned().collect(), settings));
+    diagnostics
+}
+
+/// Parses `source`, checks it against its edition and runs the lints `settings` turn on.
+pub fn analyze_with(source: &Source, flag: Option<Edition>, settings: &LintSettings) -> Analysis {
+    analyze_in(source, settings, || lix_editions::detect(source.path.as_deref(), &source.text, flag))
+}
+
+/// [`analyze_with`], with the file's edition found by `edition`.
+pub fn analyze_in(
+    source: &Source,
+    settings: &LintSettings,
+    edition: impl FnOnce() -> Result<(Edition, EditionSource), EditionError>,
+) -> Analysis {
     let mut diagnostics = Vec::new();
     if let Some(e) = &source.unreadable {
-        diagnostics.push(Diagnostic {
-            code: lix_syntax::SyntaxErrorKind::BadInput.code(),
-            severity: Severity::Error,
-            message: e.to_string(),
-            range: 0..0,
-            notes: Vec::new(),
-            help: None,
-        });
+        diagnostics.push(Diagnostic::error(lix_syntax::SyntaxErrorKind::BadInput.code(), e.to_string(), 0..0, Vec::new(), None));
         return Analysis { edition: None, parse: None, diagnostics };
     }
-    let edition = match lix_editions::detect(source.path.as_deref(), &source.text, flag) {
+    let edition = match edition() {
         Ok(found) => Some(found),
         Err(EditionError::Pragma { error, range }) => {
-            diagnostics.push(Diagnostic {
-                code: "ED03",
-                severity: Severity::Error,
-                message: error.to_string(),
+            diagnostics.push(Diagnostic::error(
+                "ED03",
+                error.to_string(),
                 range,
-                notes: Vec::new(),
-                help: Some("write '# edition = \"2024\"' or '# edition = \"2026\"'".into()),
-            });
+                Vec::new(),
+                Some("write '# edition = \"2024\"' or '# edition = \"2026\"'".into()),
+            ));
             None
         }
         Err(e @ EditionError::LixToml { .. }) => {
-            diagnostics.push(Diagnostic {
-                code: "ED03",
-                severity: Severity::Error,
-                message: e.to_string(),
-                range: 0..0,
-                notes: Vec::new(),
-                help: None,
-            });
+            diagnostics.push(Diagnostic::error("ED03", e.to_string(), 0..0, Vec::new(), None));
             None
         }
     };
     let parse = lix_syntax::parse(&source.text);
-    diagnostics.extend(parse.errors().iter().map(|e| Diagnostic {
-        code: e.kind.code(),
-        severity: Severity::Error,
-        message: e.message.clone(),
-        range: e.range.clone(),
-        notes: e.notes.clone(),
-        help: None,
-    }));
+    diagnostics.extend(
+        parse.errors().iter().map(|e| Diagnostic::error(e.kind.code(), e.message.clone(), e.range.clone(), e.notes.clone(), None)),
+    );
     if let Some((edition, _)) = &edition {
-        let root = parse.syntax();
-        diagnostics.extend(lix_editions::check(&root, *edition).into_iter().map(|v| Diagnostic {
-            code: v.code(),
-            severity: Severity::Error,
-            message: v.message,
-            range: v.range,
-            notes: Vec::new(),
-            help: Some(v.help),
-        }));
-        // Name resolution on a broken tree would only echo the syntax errors.
-        if parse.is_ok() {
-            diagnostics.extend(lix_hir::undefined_variables(&root, *edition).into_iter().map(|u| Diagnostic {
-                code: "N001",
-                severity: Severity::Error,
-                message: u.message(),
-                range: u.range,
-                notes: Vec::new(),
-                help: None,
-            }));
-        }
+        diagnostics.extend(checks(&parse, *edition, None, settings));
     }
     diagnostics.sort_by_key(|d| (d.range.start, d.range.end));
     Analysis { edition, parse: Some(parse), diagnostics }
@@ -132,6 +235,8 @@ pub fn write_human(out: &mut dyn Write, source: &Source, diagnostics: &[Diagnost
     for d in diagnostics {
         let kind = match d.severity {
             Severity::Error => ReportKind::Error,
+            Severity::Warning => ReportKind::Warning,
+            Severity::Hint => ReportKind::Advice,
         };
         let span = label_span(&source.text, &d.range);
         let mut report = Report::build(kind, (name, span.clone()))
@@ -145,6 +250,14 @@ pub fn write_human(out: &mut dyn Write, source: &Source, diagnostics: &[Diagnost
         if let Some(help) = &d.help {
             report = report.with_help(help);
         }
+        if let Some(fix) = &d.fix {
+            let how = match fix.safety {
+                Safety::Safe => "fix (--fix)",
+                Safety::Unsafe => "fix (--fix-unsafe)",
+            };
+            report = report.with_note(format!("{how}: {}", fix.message));
+        }
+
         report.finish().write(&mut cache, &mut *out)?;
     }
     Ok(())
@@ -172,10 +285,12 @@ fn label_span(text: &str, range: &Range<u32>) -> Range<usize> {
 }
 
 /// A 1-based line and column (in characters).
-#[derive(Serialize)]
+#[derive(Serialize, Clone, Copy, Debug)]
 pub struct Position {
-    line: usize,
-    column: usize,
+    /// The line, from 1.
+    pub line: usize,
+    /// The column in characters, from 1.
+    pub column: usize,
 }
 
 /// Finds line and column of byte offsets in one text.
@@ -206,12 +321,30 @@ impl<'a> LineIndex<'a> {
 pub struct JsonDiagnostic<'a> {
     file: &'a str,
     code: &'static str,
+    /// The lint's name, for lint findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lint: Option<&'static str>,
     severity: Severity,
     message: &'a str,
     range: JsonRange,
     notes: Vec<JsonNote<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     help: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<JsonFix<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    message: &'a str,
+    safe: bool,
+    edits: Vec<JsonEdit<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonEdit<'a> {
+    range: JsonRange,
+    insert: &'a str,
 }
 
 #[derive(Serialize)]
@@ -240,11 +373,17 @@ impl<'a> JsonDiagnostic<'a> {
         JsonDiagnostic {
             file: &source.name,
             code: d.code,
+            lint: d.lint.map(Lint::name),
             severity: d.severity,
             message: &d.message,
             range: range(&d.range),
             notes: d.notes.iter().map(|(r, m)| JsonNote { message: m, range: range(r) }).collect(),
             help: d.help.as_deref(),
+            fix: d.fix.as_ref().map(|f| JsonFix {
+                message: &f.message,
+                safe: f.safety == Safety::Safe,
+                edits: f.edits.iter().map(|e| JsonEdit { range: range(&to_range(e.range)), insert: &e.insert }).collect(),
+            }),
         }
     }
 }

@@ -34,7 +34,7 @@ struct Cli {
 enum Command {
     /// Parse one file and print its syntax tree.
     Parse(parse_cmd::Args),
-    /// Check files and directories for syntax and edition errors.
+    /// Check files and directories: errors, lints and their fixes (`lixc check --list-lints`).
     Check(check::Args),
     /// Evaluate a file or an expression and print its value.
     Eval(Box<eval_cmd::Args>),

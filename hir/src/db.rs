@@ -127,6 +127,20 @@ pub fn file_diagnostics(db: &dyn Db, file: SourceFile) -> Arc<Vec<FileDiagnostic
     Arc::new(out)
 }
 
+/// The file's lint findings (with every lint's default options), for a long-lived checker such
+/// as `lixc check --watch`: an edit to one file re-runs only that file's lints. A file with
+/// syntax errors has none.
+#[salsa::tracked]
+pub fn lint_file(db: &dyn Db, file: SourceFile) -> Arc<crate::lint::LintReport> {
+    let parse = parse_file(db, file);
+    if !parse.is_ok() {
+        return Arc::new(crate::lint::LintReport::default());
+    }
+    let lowered = lower_file(db, file);
+    let report = crate::lint::check(&parse.syntax(), lowered.as_ref(), *file.edition(db), crate::lint::LintOptions::default());
+    Arc::new(report)
+}
+
 fn syntax_diagnostic(error: &SyntaxError) -> FileDiagnostic {
     FileDiagnostic {
         kind: DiagnosticKind::Syntax(error.kind.code()),
@@ -168,5 +182,27 @@ mod tests {
         assert_eq!(second.iter().filter(|e| e.starts_with("lower_file")).count(), 1, "{second:?}");
         assert_eq!(second.iter().filter(|e| e.starts_with("parse_file")).count(), 1, "{second:?}");
         assert!(!second.iter().any(|e| e.starts_with("file_diagnostics")), "{second:?}");
+    }
+
+    #[test]
+    fn an_edit_relints_only_the_edited_file() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let sink = log.clone();
+        let mut db = RootDatabase::with_event_callback(move |event| {
+            if let salsa::EventKind::WillExecute { database_key } = event.kind {
+                sink.lock().unwrap().push(format!("{database_key:?}"));
+            }
+        });
+        let a = SourceFile::new(&db, "/a.nix".into(), "let x = 1; in 2".into(), Edition::E2024, "/".into());
+        let b = SourceFile::new(&db, "/b.nix".into(), "rec { y = 1; }".into(), Edition::E2024, "/".into());
+        assert_eq!(lint_file(&db, a).lints.len(), 1);
+        assert_eq!(lint_file(&db, b).lints.len(), 1);
+        log.lock().unwrap().clear();
+
+        a.set_text(&mut db).to("let x = 1; in x".into());
+        assert!(lint_file(&db, a).lints.is_empty());
+        assert_eq!(lint_file(&db, b).lints.len(), 1);
+        let executed = std::mem::take(&mut *log.lock().unwrap());
+        assert_eq!(executed.iter().filter(|e| e.starts_with("lint_file")).count(), 1, "{executed:?}");
     }
 }

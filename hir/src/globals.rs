@@ -38,6 +38,11 @@ pub fn is_global(name: &str, edition: Edition) -> bool {
         || EDITION_GLOBALS.iter().any(|(n, since)| *n == name && edition >= *since)
 }
 
+/// Every global name of `edition`.
+pub fn names(edition: Edition) -> impl Iterator<Item = &'static str> {
+    GLOBALS.iter().copied().chain(EDITION_GLOBALS.iter().filter(move |(_, since)| edition >= *since).map(|(n, _)| *n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

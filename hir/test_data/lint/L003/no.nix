@@ -1,0 +1,2 @@
+{ lib, _unused, ... } @ args:
+lib.foo args

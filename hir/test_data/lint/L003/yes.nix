@@ -1,0 +1,2 @@
+{ lib, stdenv, fetchurl ? null }:
+stdenv.mkDerivation { name = lib.version; }

@@ -1,0 +1,5 @@
+{ lib
+, stdenv
+, unused
+}:
+stdenv.mkDerivation { name = lib.version; }

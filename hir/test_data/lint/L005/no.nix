@@ -1,0 +1,5 @@
+{ version }:
+rec {
+  inherit version;
+  src = version;
+}

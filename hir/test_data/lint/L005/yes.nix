@@ -1,0 +1,1 @@
+x: let x = 2; in x

@@ -1,0 +1,5 @@
+{ version }:
+rec {
+  version = "2";
+  src = version;
+}

@@ -1,0 +1,2 @@
+let lib = { }; in
+with lib; x: x + 1

@@ -1,0 +1,2 @@
+# edition = "2026"
+let x = 1; in x

@@ -1,0 +1,1 @@
+with { or = 1; }; map or [ ]

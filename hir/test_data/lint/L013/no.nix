@@ -1,0 +1,2 @@
+{ src ? null, x }:
+if src == null || x == null then 1 else 2

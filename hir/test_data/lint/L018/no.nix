@@ -1,0 +1,1 @@
+map: [ (builtins.map map) builtins.head (builtins.toString or 1) ]

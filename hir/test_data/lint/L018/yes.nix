@@ -1,0 +1,1 @@
+xs: builtins.map toString (builtins.filter (x: x != null) xs)

@@ -1,0 +1,1 @@
+x: [ (isNull x) (builtins.isNull x) (builtins.toPath "/a") ]

@@ -1,0 +1,1 @@
+{ src = "https://example.org/a.tar.gz"; }
