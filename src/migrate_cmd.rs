@@ -28,8 +28,9 @@ pub struct Args {
     /// Print a unified diff of what would change.
     #[arg(long, group = "mode")]
     diff: bool,
-    /// Optional modernisations, comma-separated: `pipes`, `inherits`.
-    #[arg(long, value_delimiter = ',', value_parser = ["pipes", "inherits"])]
+    /// Optional modernisations, comma-separated: `pipes`, `inherits`, `lib-pipe` (`lib.pipe x
+    /// [ f g ]` to `x |> f |> g`; asking for it says `lib` is nixpkgs' library).
+    #[arg(long, value_delimiter = ',', value_parser = ["pipes", "inherits", "lib-pipe"])]
     modernize: Vec<String>,
     /// The edition of files that name none (no pragma, no lix.toml).
     #[arg(long, value_parser = crate::parse_edition)]
@@ -134,6 +135,7 @@ pub fn run(args: Args) -> u8 {
     let modernize = Modernize {
         pipes: args.modernize.iter().any(|m| m == "pipes"),
         inherits: args.modernize.iter().any(|m| m == "inherits"),
+        lib_pipe: args.modernize.iter().any(|m| m == "lib-pipe"),
     };
     let items = collect(&paths);
     let outcomes: Vec<(String, Option<PathBuf>, Outcome)> = items

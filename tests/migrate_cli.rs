@@ -96,3 +96,26 @@ fn usage_errors_exit_2() {
     let (code, _) = lixc(&dir, &["migrate", "no/such/dir"]);
     assert_eq!(code, 2);
 }
+
+#[test]
+fn lib_pipe_calls_become_pipes_with_the_same_value() {
+    let dir = std::env::temp_dir().join(format!("lixc-migrate-lib-pipe-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    // nixpkgs' definition of `pipe`, and calls whose intermediate values are sets, lists and
+    // functions.
+    let program = "let lib = { pipe = builtins.foldl' (x: f: f x); tail = builtins.tail; };\n\
+                   in {\n  a = lib.pipe [ 1 2 3 ] [ lib.tail (map (x: x * 10)) (builtins.foldl' builtins.add 0) ];\n  \
+                   b = lib.pipe { x = 1; } [ (s: s // { y = 2; }) builtins.attrNames ];\n  \
+                   c = (lib.pipe (a: b: a - b) [ (f: f 10) ]) 3;\n}\n";
+    std::fs::write(dir.join("default.nix"), program).expect("write");
+    let eval = |dir: &Path| lixc(dir, &["eval", "--strict", "default.nix"]).1;
+    let before = eval(&dir);
+    assert!(before.contains("a = 50;"), "{before}");
+    let (code, out) = lixc(&dir, &["migrate", "--write", "--modernize=lib-pipe", "default.nix"]);
+    assert_eq!(code, 0, "{out}");
+    let migrated = std::fs::read_to_string(dir.join("default.nix")).expect("read");
+    assert!(!migrated.contains("lib.pipe"), "{migrated}");
+    assert!(migrated.contains("[ 1 2 3 ] |> lib.tail |> (map (x: x * 10))"), "{migrated}");
+    assert_eq!(eval(&dir), before);
+}

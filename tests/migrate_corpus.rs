@@ -24,7 +24,7 @@ const CONTENT_DEPENDENT: &[(&str, &str)] = &[
     ("eval-okay-toString-peel", "holds the store path of 'lang/dir1/a.nix', which is migrated"),
 ];
 
-const MODERNIZE: Modernize = Modernize { pipes: true, inherits: true };
+const MODERNIZE: Modernize = Modernize { pipes: true, inherits: true, lib_pipe: true };
 
 fn shared_dir() -> Option<PathBuf> {
     let dir = match std::env::var_os("LIXC_CONFORMANCE_DIR") {

@@ -6,12 +6,14 @@
 //! `let ... in`, `or` used as a variable is renamed, `__curPos` becomes the position it stood
 //! for, and the pragma is added. Files where one of them cannot keep the value are refused with
 //! the reason. The modernisations (`--modernize`) are optional: runs of `x.a x.b` and
-//! `builtins.attrValues { inherit (x) a b; }` to container inherits, nested calls to pipes.
+//! `builtins.attrValues { inherit (x) a b; }` to container inherits, nested calls to pipes, and
+//! (asked for by name) nixpkgs' `lib.pipe` calls to pipes.
 
 mod cur_pos;
 mod globals;
 mod inherits;
 mod legacy_let;
+mod lib_pipe;
 mod or_ident;
 mod pipes;
 mod pragma;
@@ -65,6 +67,8 @@ pub enum Pass {
     Pipes,
     /// `[ x.a x.b ]` and `builtins.attrValues { inherit (x) a b; }` → `inherit (x) [ a b ]`.
     Inherits,
+    /// `lib.pipe x [ f g ]` → `x |> f |> g` (asked for by name: `lib` is nixpkgs' library).
+    LibPipe,
 }
 
 impl Pass {
@@ -83,6 +87,7 @@ impl Pass {
             Pass::Pragma => "pragma",
             Pass::Pipes => "pipes",
             Pass::Inherits => "inherits",
+            Pass::LibPipe => "lib-pipe",
         }
     }
 
@@ -97,13 +102,14 @@ impl Pass {
             Pass::Pragma => pragma::edits(root, text, ctx),
             Pass::Pipes => Ok(pipes::edits(root)),
             Pass::Inherits => Ok(inherits::edits(root)),
+            Pass::LibPipe => Ok(lib_pipe::edits(root)),
         }
     }
 
     /// Whether the pass runs again on its own output until nothing changes (rewrites that
     /// can nest).
     fn to_fixpoint(self) -> bool {
-        matches!(self, Pass::LegacyLet | Pass::Pipes | Pass::Inherits)
+        matches!(self, Pass::LegacyLet | Pass::Pipes | Pass::Inherits | Pass::LibPipe)
     }
 }
 
@@ -120,6 +126,8 @@ pub struct Modernize {
     pub pipes: bool,
     /// Selections and `attrValues` to container inherits.
     pub inherits: bool,
+    /// `lib.pipe` calls to pipes; asking for it says `lib` is nixpkgs' library.
+    pub lib_pipe: bool,
 }
 
 /// What a migration needs beyond the text.
@@ -259,6 +267,9 @@ pub fn migrate(text: &str, options: &MigrateOptions) -> Result<Migration, Migrat
         }
         if options.modernize.pipes {
             passes.push(Pass::Pipes);
+        }
+        if options.modernize.lib_pipe {
+            passes.push(Pass::LibPipe);
         }
     }
     let mut current = text.to_string();

@@ -28,6 +28,7 @@ fn passes() {
         Pass::Pragma,
         Pass::Pipes,
         Pass::Inherits,
+        Pass::LibPipe,
     ];
     for pass in passes {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("test_data/migrate").join(pass.name());
@@ -53,7 +54,7 @@ fn options(from: Edition) -> MigrateOptions {
     MigrateOptions {
         from,
         to: Edition::E2026,
-        modernize: Modernize { pipes: true, inherits: true },
+        modernize: Modernize { pipes: true, inherits: true, lib_pipe: true },
         file_name: Some("f.nix".into()),
     }
 }

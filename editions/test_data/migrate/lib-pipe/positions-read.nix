@@ -1,0 +1,2 @@
+{ lib, xs }:
+[ (lib.pipe xs [ lib.tail ]) (builtins.unsafeGetAttrPos "a" { a = 1; }) ]
