@@ -145,6 +145,9 @@ type NodeKey = (SyntaxKind, [usize; MAX_INTERNED_CHILDREN]);
 /// Nodes with at most this many children are interned, as rowan's own cache does.
 const MAX_INTERNED_CHILDREN: usize = 3;
 
+/// How many emptied list buffers a builder keeps.
+const MAX_SPARE_LISTS: usize = 64;
+
 /// Tokens longer than this are not interned: they rarely repeat.
 const INTERN_MAX_LEN: usize = 32;
 
@@ -184,6 +187,14 @@ pub struct Builder<'a> {
     nodes: RefCell<FxHashMap<NodeKey, GreenNode>>,
     /// A reused buffer for a node's children while it is built.
     scratch: RefCell<Vec<Green>>,
+    /// A reused buffer for a node's children as the grammar hands them over.
+    elements: RefCell<Vec<El>>,
+    /// Emptied list buffers, for the grammar's next lists.
+    lists: RefCell<Vec<Vec<El>>>,
+    /// Emptied lists of infix operators and terms.
+    infix_lists: RefCell<Vec<Vec<(Tok, Term)>>>,
+    /// A reused stack of the operators waiting for operands in [`Builder::operators`].
+    pending: RefCell<Vec<Pending>>,
     /// Nodes that `validate` checks, with their offsets, as they were built.
     checks: RefCell<Vec<(u32, GreenNode)>>,
 }
@@ -211,6 +222,10 @@ impl<'a> Builder<'a> {
             interned: RefCell::new(FxHashMap::default()),
             nodes: RefCell::new(FxHashMap::default()),
             scratch: RefCell::new(Vec::new()),
+            elements: RefCell::new(Vec::new()),
+            lists: RefCell::new(Vec::new()),
+            infix_lists: RefCell::new(Vec::new()),
+            pending: RefCell::new(Vec::new()),
             checks: RefCell::new(Vec::new()),
         }
     }
@@ -298,8 +313,66 @@ impl<'a> Builder<'a> {
     ///
     /// A node without children is placed at byte offset `at`.
     pub fn node_at(&self, kind: SyntaxKind, at: u32, children: impl IntoIterator<Item = El>) -> El {
-        let mut children = children.into_iter().peekable();
-        let first = match children.peek() {
+        // Only this small part is generic: the work is done once, in `build`, rather than in a
+        // copy per grammar action (which would crowd the instruction cache).
+        let mut buf = self.elements.take();
+        buf.extend(children);
+        let el = self.build(kind, at, &mut buf);
+        *self.elements.borrow_mut() = buf;
+        el
+    }
+
+    /// A node of `kind` over `head`, the elements of `list` and `tail`; the list's buffer is
+    /// kept for the next list (see [`Builder::list`]).
+    pub fn node_list(
+        &self,
+        kind: SyntaxKind,
+        head: impl IntoIterator<Item = El>,
+        mut list: Vec<El>,
+        tail: impl IntoIterator<Item = El>,
+    ) -> El {
+        let mut buf = self.elements.take();
+        buf.extend(head);
+        buf.append(&mut list);
+        self.recycle(list);
+        buf.extend(tail);
+        let el = self.build(kind, 0, &mut buf);
+        *self.elements.borrow_mut() = buf;
+        el
+    }
+
+    /// A list of grammar values starting with `first`, in a buffer reused from an earlier list:
+    /// the grammar's list rules would otherwise allocate (and grow) a vector per list.
+    pub fn list(&self, first: El) -> Vec<El> {
+        let mut list = self.lists.borrow_mut().pop().unwrap_or_else(|| Vec::with_capacity(8));
+        list.push(first);
+        list
+    }
+
+    /// `head`, then the elements of `list`, then `tail`, in one list (reusing `list`'s buffer).
+    pub fn wrap_list(&self, head: El, mut list: Vec<El>, tail: El) -> Vec<El> {
+        let mut out = self.list(head);
+        out.append(&mut list);
+        self.recycle(list);
+        out.push(tail);
+        out
+    }
+
+    /// Keeps an emptied list buffer for reuse.
+    fn recycle(&self, mut list: Vec<El>) {
+        if list.capacity() > 0 {
+            list.clear();
+            let mut lists = self.lists.borrow_mut();
+            if lists.len() < MAX_SPARE_LISTS {
+                lists.push(list);
+            }
+        }
+    }
+
+    /// The node of `kind` over `children` (which it drains).
+    #[inline(never)]
+    fn build(&self, kind: SyntaxKind, at: u32, children: &mut Vec<El>) -> El {
+        let first = match children.first() {
             Some(c) => c.first(),
             None => self.tokens[..self.real].partition_point(|t| t.start < at) as u32,
         };
@@ -307,7 +380,7 @@ impl<'a> Builder<'a> {
         out.clear();
         let mut pos = first;
         let mut depth: u8 = 1;
-        for child in children {
+        for child in children.drain(..) {
             depth = depth.max(child.depth().saturating_add(1));
             debug_assert!(child.first() >= pos, "children out of order in {kind:?}");
             if child.first() > pos && self.fill(&mut out, pos as usize, child.first() as usize) {
@@ -359,13 +432,14 @@ impl<'a> Builder<'a> {
     ///   so `!` (which binds looser than `+`) makes `a + !b + c` into `a + !(b + c)`.
     ///
     /// It runs on explicit stacks: long chains cannot overflow the call stack.
-    pub fn operators(&self, first: Term, rest: Vec<(Tok, Term)>) -> El {
+    pub fn operators(&self, first: Term, mut rest: Vec<(Tok, Term)>) -> El {
         // Most operator expressions are a lone operand.
         if rest.is_empty() && first.pending.1 == 0 {
             return first.operand;
         }
-        let mut operands: Vec<El> = Vec::with_capacity(rest.len() + 1);
-        let mut pending: Vec<Pending> = Vec::new();
+        let mut operands = self.lists.borrow_mut().pop().unwrap_or_default();
+        let mut pending = self.pending.take();
+        pending.clear();
         let reduce = |operands: &mut Vec<El>, op: Pending| {
             let node = match op {
                 Pending::Prefix(t) => {
@@ -385,7 +459,7 @@ impl<'a> Builder<'a> {
             operands.push(term.operand);
         };
         push_term(&mut operands, &mut pending, first);
-        for (op, term) in rest {
+        for (op, term) in rest.drain(..) {
             let (power, assoc) = infix_power(op.kind);
             while let Some(&top) = pending.last() {
                 let top_power = top.power();
@@ -413,7 +487,24 @@ impl<'a> Builder<'a> {
             reduce(&mut operands, top);
         }
         // Every operator took its operands, so exactly one is left.
-        operands.pop().unwrap_or_else(|| self.node_at(ERROR, 0, []))
+        let result = operands.pop().unwrap_or_else(|| self.node_at(ERROR, 0, []));
+        self.recycle(operands);
+        *self.pending.borrow_mut() = pending;
+        if rest.capacity() > 0 {
+            let mut spare = self.infix_lists.borrow_mut();
+            if spare.len() < MAX_SPARE_LISTS {
+                spare.push(rest);
+            }
+        }
+        result
+    }
+
+    /// The start of an operator expression's list of infix operators and terms (see
+    /// [`Builder::list`]).
+    pub fn infix_list(&self, op: Tok, term: Term) -> Vec<(Tok, Term)> {
+        let mut list = self.infix_lists.borrow_mut().pop().unwrap_or_else(|| Vec::with_capacity(4));
+        list.push((op, term));
+        list
     }
 
     /// A term of an operator expression: `prefix` operators, the `operand`, and `has` tests.
