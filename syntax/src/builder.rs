@@ -401,9 +401,11 @@ impl<'a> Builder<'a> {
     /// The node of `kind` over `children` (which it drains), shared with an equal one built
     /// before when it is small.
     fn intern_node(&self, kind: SyntaxKind, children: &mut Vec<Green>) -> GreenNode {
-        // Leaf nodes (`NAME(x)`, `VARIABLE(x)`, `LITERAL(1)`) repeat most; interning bigger
-        // nodes costs more in table lookups than it saves in allocation.
-        if children.is_empty() || children.len() > MAX_INTERNED_CHILDREN || children.iter().any(|c| c.as_node().is_some()) {
+        // Small nodes repeat: leaves (`NAME(x)`, `VARIABLE(x)`, `LITERAL(1)`) most, but also
+        // `lib.optional`, `x.enable or false` and the like, whose children are interned too (as
+        // rowan's own node cache does). Interning nodes with more children costs more in table
+        // lookups than it saves in allocation.
+        if children.is_empty() || children.len() > MAX_INTERNED_CHILDREN {
             return GreenNode::new(kind.into(), children.drain(..));
         }
         let mut key: NodeKey = (kind, [0; MAX_INTERNED_CHILDREN]);
