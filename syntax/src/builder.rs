@@ -199,6 +199,75 @@ pub struct Builder<'a> {
     checks: RefCell<Vec<(u32, GreenNode)>>,
 }
 
+/// What a builder leaves for the next one on its thread: emptied buffers, with their capacity,
+/// and the keyword and punctuation tokens, which are the same in every file. Parsing many small
+/// files would otherwise spend much of its time growing the same buffers again.
+struct Spare {
+    fixed: [Option<GreenToken>; IND_QUOTE as usize + 1],
+    nodes: FxHashMap<NodeKey, GreenNode>,
+    scratch: Vec<Green>,
+    elements: Vec<El>,
+    lists: Vec<Vec<El>>,
+    infix_lists: Vec<Vec<(Tok, Term)>>,
+    pending: Vec<Pending>,
+}
+
+impl Default for Spare {
+    fn default() -> Self {
+        Spare {
+            fixed: std::array::from_fn(|_| None),
+            nodes: FxHashMap::default(),
+            scratch: Vec::new(),
+            elements: Vec::new(),
+            lists: Vec::new(),
+            infix_lists: Vec::new(),
+            pending: Vec::new(),
+        }
+    }
+}
+
+/// Buffers that grew beyond this many elements are freed rather than kept: a huge file must
+/// not pin its memory for the rest of the thread's life.
+const MAX_KEPT_CAPACITY: usize = 1 << 14;
+
+thread_local! {
+    static SPARE: std::cell::Cell<Option<Box<Spare>>> = const { std::cell::Cell::new(None) };
+}
+
+/// `v`, emptied, if its capacity is worth keeping.
+fn keep<T>(mut v: Vec<T>) -> Vec<T> {
+    if v.capacity() > MAX_KEPT_CAPACITY {
+        return Vec::new();
+    }
+    v.clear();
+    v
+}
+
+impl Drop for Builder<'_> {
+    fn drop(&mut self) {
+        let mut nodes = self.nodes.take();
+        if nodes.capacity() > MAX_KEPT_CAPACITY {
+            nodes = FxHashMap::default();
+        }
+        nodes.clear();
+        let mut lists = keep(self.lists.take());
+        lists.retain(|l| l.capacity() <= MAX_KEPT_CAPACITY);
+        let mut infix_lists = keep(self.infix_lists.take());
+        infix_lists.retain(|l| l.capacity() <= MAX_KEPT_CAPACITY);
+        let spare = Spare {
+            fixed: self.fixed.replace(std::array::from_fn(|_| None)),
+            nodes,
+            scratch: keep(self.scratch.take()),
+            elements: keep(self.elements.take()),
+            lists,
+            infix_lists,
+            pending: keep(self.pending.take()),
+        };
+        // During thread teardown the slot may be gone; the buffers are simply freed then.
+        let _ = SPARE.try_with(|slot| slot.set(Some(Box::new(spare))));
+    }
+}
+
 fn address(green: &Green) -> usize {
     match green {
         NodeOrToken::Node(n) => &**n as *const rowan::GreenNodeData as usize,
@@ -210,6 +279,7 @@ impl<'a> Builder<'a> {
     /// A builder for `src`, whose first `real` tokens are the file's and the rest virtual.
     pub(crate) fn new(src: &'a str, tokens: &'a [Token], real: usize) -> Self {
         let virtual_at = tokens[..real].iter().rposition(|t| !t.kind.is_trivia()).map_or(0, |i| i + 1) as u32;
+        let spare = SPARE.try_with(|slot| slot.take()).ok().flatten().map_or_else(Spare::default, |b| *b);
         Builder {
             src,
             tokens,
@@ -218,14 +288,14 @@ impl<'a> Builder<'a> {
             errors: RefCell::new(Vec::new()),
             eof_expected: RefCell::new(None),
             first_unexpected: RefCell::new(None),
-            fixed: RefCell::new(std::array::from_fn(|_| None)),
+            fixed: RefCell::new(spare.fixed),
             interned: RefCell::new(FxHashMap::default()),
-            nodes: RefCell::new(FxHashMap::default()),
-            scratch: RefCell::new(Vec::new()),
-            elements: RefCell::new(Vec::new()),
-            lists: RefCell::new(Vec::new()),
-            infix_lists: RefCell::new(Vec::new()),
-            pending: RefCell::new(Vec::new()),
+            nodes: RefCell::new(spare.nodes),
+            scratch: RefCell::new(spare.scratch),
+            elements: RefCell::new(spare.elements),
+            lists: RefCell::new(spare.lists),
+            infix_lists: RefCell::new(spare.infix_lists),
+            pending: RefCell::new(spare.pending),
             checks: RefCell::new(Vec::new()),
         }
     }
@@ -233,7 +303,8 @@ impl<'a> Builder<'a> {
     /// Sizes the intern tables for a parse of the whole file: about one distinct token or leaf
     /// node per sixteen tokens, so that the tables rarely grow while the file is parsed.
     pub(crate) fn reserve_for_parse(&self) {
-        let expected = self.real / 16;
+        // Small files have fewer repeats.
+        let expected = (self.real / 16).max(self.real.min(128) / 2);
         self.interned.borrow_mut().reserve(expected);
         self.nodes.borrow_mut().reserve(expected);
     }
@@ -241,10 +312,10 @@ impl<'a> Builder<'a> {
     /// What the builder learnt while the grammar ran.
     pub(crate) fn finish(self) -> Findings {
         Findings {
-            errors: self.errors.into_inner(),
-            eof_expected: self.eof_expected.into_inner(),
-            first_unexpected: self.first_unexpected.into_inner(),
-            checks: self.checks.into_inner(),
+            errors: self.errors.take(),
+            eof_expected: self.eof_expected.take(),
+            first_unexpected: self.first_unexpected.take(),
+            checks: self.checks.take(),
         }
     }
 
