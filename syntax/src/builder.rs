@@ -148,8 +148,11 @@ const MAX_INTERNED_CHILDREN: usize = 3;
 /// How many emptied list buffers a builder keeps.
 const MAX_SPARE_LISTS: usize = 64;
 
-/// Tokens longer than this are not interned: they rarely repeat.
-const INTERN_MAX_LEN: usize = 32;
+/// Tokens longer than this are not interned: they rarely repeat, and hashing them costs in
+/// proportion to their length. Shorter ones are interned even when they do not repeat, as
+/// rowan's own cache does: a lookup costs less than building a token (rowan copies its text
+/// byte by byte).
+const INTERN_MAX_LEN: usize = 1024;
 
 /// What one run of the grammar found besides the tree.
 pub(crate) struct Findings {

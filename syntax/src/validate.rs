@@ -28,8 +28,10 @@ pub fn validate(mut checks: Vec<(u32, GreenNode)>, errors: &mut Vec<SyntaxError>
     checks.sort_by_key(|(offset, _)| *offset);
     let mut merged = HashSet::new();
     for (base, green) in checks {
-        if matches!(SyntaxKind::from_raw(green.kind().0), Some(ATTR_SET | LET_IN | LEGACY_LET)) && plainly_distinct(&green) {
-            continue;
+        match SyntaxKind::from_raw(green.kind().0) {
+            Some(ATTR_SET | LET_IN | LEGACY_LET) if plainly_distinct(&green) => continue,
+            Some(PATTERN) if plainly_distinct_formals(&green) => continue,
+            _ => {}
         }
         let node = SyntaxNode::new_root(green);
         let mut ctx = Ctx { base, errors: &mut *errors };
@@ -77,6 +79,23 @@ fn plainly_distinct(node: &GreenNodeData) -> bool {
                 }
             }
         } else {
+            return false;
+        }
+    }
+    true
+}
+
+/// Whether the formals of a pattern (`{ a, b ? 1, ... }@args`) plainly cannot collide: every
+/// entry and the `@` binding are plain names, and no name repeats. Works on the green tree alone.
+fn plainly_distinct_formals(node: &GreenNodeData) -> bool {
+    let mut seen: FxHashSet<&str> = FxHashSet::default();
+    for child in node.children() {
+        let NodeOrToken::Node(entry) = child else { continue };
+        if entry.kind() != PAT_ENTRY.into() && entry.kind() != PAT_BIND.into() {
+            return false;
+        }
+        let Some(name) = entry.children().find_map(|c| c.into_node()).and_then(plain_name) else { return false };
+        if !seen.insert(name) {
             return false;
         }
     }
