@@ -61,7 +61,12 @@ fn plain_name(name: &GreenNodeData) -> Option<&str> {
 fn plainly_distinct(node: &GreenNodeData) -> bool {
     let mut seen: FxHashSet<&str> = FxHashSet::default();
     for child in node.children() {
-        let NodeOrToken::Node(binding) = child else { continue };
+        let binding = match child {
+            NodeOrToken::Node(binding) => binding,
+            // The body of a `let ... in body` is not a binding.
+            NodeOrToken::Token(t) if t.kind() == IN_KW.into() => break,
+            NodeOrToken::Token(_) => continue,
+        };
         if binding.kind() == ATTRPATH_VALUE.into() {
             let Some(path) = binding.children().find_map(|c| c.into_node()) else { return false };
             let Some(first) = path.children().find_map(|c| c.into_node()).and_then(plain_name) else { return false };
@@ -339,5 +344,30 @@ fn define(
         );
     } else {
         set.insert(name, Defined { entry, range });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::SyntaxErrorKind;
+
+    fn duplicate_attrs(src: &str) -> usize {
+        crate::parse(src).errors().iter().filter(|e| e.kind == SyntaxErrorKind::DuplicateAttr).count()
+    }
+
+    /// The green-level shortcut for plainly distinct bindings stops at a `let`'s body, and
+    /// leaves anything else to the full check.
+    #[test]
+    fn shortcut_for_distinct_bindings() {
+        assert_eq!(duplicate_attrs("let a = 1; b = 2; in { c = a; d = b; }"), 0);
+        assert_eq!(duplicate_attrs("let a = 1; b = 2; in { a = 1; a = 2; }"), 1);
+        assert_eq!(duplicate_attrs("let a = 1; a = 2; in { x = a; }"), 1);
+        assert_eq!(duplicate_attrs("let a.b = 1; a.c = 2; in a"), 0);
+        assert_eq!(duplicate_attrs("let a.b = 1; a.b = 2; in a"), 1);
+        assert_eq!(duplicate_attrs("{ a, b ? 1, ... }@args: { inherit a; inherit (args) a; }"), 1);
+        assert_eq!(
+            crate::parse("{ a, b, a }: a").errors().iter().filter(|e| e.kind == SyntaxErrorKind::DuplicateFormal).count(),
+            1
+        );
     }
 }
