@@ -29,7 +29,194 @@ pub struct Tok {
     pub terminal: Terminal,
     /// Index into the file's token list.
     pub idx: u32,
+    /// The grammar terminal it is (see [`term`]).
+    pub term: u8,
 }
+
+/// The grammar's terminal numbers, in the order of the grammar's `extern` block (which is how
+/// lalrpop numbers them): a token carries its number, so that the parser's mapping from tokens
+/// to terminals is a comparison and a copy rather than a jump through a table per token.
+pub mod term {
+    /// `"if"`.
+    pub const IF_KW: u8 = 0;
+    /// `"then"`.
+    pub const THEN_KW: u8 = 1;
+    /// `"else"`.
+    pub const ELSE_KW: u8 = 2;
+    /// `"assert"`.
+    pub const ASSERT_KW: u8 = 3;
+    /// `"with"`.
+    pub const WITH_KW: u8 = 4;
+    /// `"let"`.
+    pub const LET_KW: u8 = 5;
+    /// `"in"`.
+    pub const IN_KW: u8 = 6;
+    /// `"rec"`.
+    pub const REC_KW: u8 = 7;
+    /// `"inherit"`.
+    pub const INHERIT_KW: u8 = 8;
+    /// `"or"`.
+    pub const OR_KW: u8 = 9;
+    /// `"{"`.
+    pub const L_BRACE: u8 = 10;
+    /// `"}"`.
+    pub const R_BRACE: u8 = 11;
+    /// `"["`.
+    pub const L_BRACK: u8 = 12;
+    /// `"]"`.
+    pub const R_BRACK: u8 = 13;
+    /// `"("`.
+    pub const L_PAREN: u8 = 14;
+    /// `")"`.
+    pub const R_PAREN: u8 = 15;
+    /// `";"`.
+    pub const SEMICOLON: u8 = 16;
+    /// `":"`.
+    pub const COLON: u8 = 17;
+    /// `","`.
+    pub const COMMA: u8 = 18;
+    /// `"."`.
+    pub const DOT: u8 = 19;
+    /// `"..."`.
+    pub const ELLIPSIS: u8 = 20;
+    /// `"="`.
+    pub const ASSIGN: u8 = 21;
+    /// `"@"`.
+    pub const AT: u8 = 22;
+    /// `"?"`.
+    pub const QUESTION: u8 = 23;
+    /// `"!"`.
+    pub const BANG: u8 = 24;
+    /// `"+"`.
+    pub const PLUS: u8 = 25;
+    /// `"-"`.
+    pub const MINUS: u8 = 26;
+    /// `"*"`.
+    pub const STAR: u8 = 27;
+    /// `"/"`.
+    pub const SLASH: u8 = 28;
+    /// `"//"`.
+    pub const UPDATE: u8 = 29;
+    /// `"++"`.
+    pub const CONCAT: u8 = 30;
+    /// `"<"`.
+    pub const LESS: u8 = 31;
+    /// `">"`.
+    pub const GREATER: u8 = 32;
+    /// `"<="`.
+    pub const LESS_EQ: u8 = 33;
+    /// `">="`.
+    pub const GREATER_EQ: u8 = 34;
+    /// `"=="`.
+    pub const EQ: u8 = 35;
+    /// `"!="`.
+    pub const NOT_EQ: u8 = 36;
+    /// `"&&"`.
+    pub const AND_AND: u8 = 37;
+    /// `"||"`.
+    pub const OR_OR: u8 = 38;
+    /// `"->"`.
+    pub const IMPLIES: u8 = 39;
+    /// `"|>"`.
+    pub const PIPE_INTO: u8 = 40;
+    /// `"<|"`.
+    pub const PIPE_FROM: u8 = 41;
+    /// `"${"`.
+    pub const DOLLAR_CURLY: u8 = 42;
+    /// `"""`.
+    pub const QUOTE: u8 = 43;
+    /// `"''"`.
+    pub const IND_QUOTE: u8 = 44;
+    /// `IDENT`.
+    pub const IDENT: u8 = 45;
+    /// `INTEGER`.
+    pub const INTEGER: u8 = 46;
+    /// `FLOAT`.
+    pub const FLOAT: u8 = 47;
+    /// `URI`.
+    pub const URI: u8 = 48;
+    /// `SEARCH_PATH`.
+    pub const SEARCH_PATH: u8 = 49;
+    /// `STRING_CONTENT`.
+    pub const STRING_CONTENT: u8 = 50;
+    /// `PATH_START`.
+    pub const PATH_START: u8 = 51;
+    /// `PATH_CONT`.
+    pub const PATH_CONT: u8 = 52;
+    /// `PATH_INTERP`.
+    pub const PATH_INTERP: u8 = 53;
+    /// Not a terminal of the grammar (trivia, error tokens).
+    pub const NONE: u8 = u8::MAX;
+}
+
+/// The grammar terminal of tokens of each kind (see [`term`]); `PATH` and `DOLLAR_CURLY` also
+/// depend on how the lexer saw them, see [`terminal_of`].
+const TERMINALS: [u8; 256] = {
+    let mut t = [term::NONE; 256];
+    t[IF_KW as usize] = term::IF_KW;
+    t[THEN_KW as usize] = term::THEN_KW;
+    t[ELSE_KW as usize] = term::ELSE_KW;
+    t[ASSERT_KW as usize] = term::ASSERT_KW;
+    t[WITH_KW as usize] = term::WITH_KW;
+    t[LET_KW as usize] = term::LET_KW;
+    t[IN_KW as usize] = term::IN_KW;
+    t[REC_KW as usize] = term::REC_KW;
+    t[INHERIT_KW as usize] = term::INHERIT_KW;
+    t[OR_KW as usize] = term::OR_KW;
+    t[L_BRACE as usize] = term::L_BRACE;
+    t[R_BRACE as usize] = term::R_BRACE;
+    t[L_BRACK as usize] = term::L_BRACK;
+    t[R_BRACK as usize] = term::R_BRACK;
+    t[L_PAREN as usize] = term::L_PAREN;
+    t[R_PAREN as usize] = term::R_PAREN;
+    t[SEMICOLON as usize] = term::SEMICOLON;
+    t[COLON as usize] = term::COLON;
+    t[COMMA as usize] = term::COMMA;
+    t[DOT as usize] = term::DOT;
+    t[ELLIPSIS as usize] = term::ELLIPSIS;
+    t[ASSIGN as usize] = term::ASSIGN;
+    t[AT as usize] = term::AT;
+    t[QUESTION as usize] = term::QUESTION;
+    t[BANG as usize] = term::BANG;
+    t[PLUS as usize] = term::PLUS;
+    t[MINUS as usize] = term::MINUS;
+    t[STAR as usize] = term::STAR;
+    t[SLASH as usize] = term::SLASH;
+    t[UPDATE as usize] = term::UPDATE;
+    t[CONCAT as usize] = term::CONCAT;
+    t[LESS as usize] = term::LESS;
+    t[GREATER as usize] = term::GREATER;
+    t[LESS_EQ as usize] = term::LESS_EQ;
+    t[GREATER_EQ as usize] = term::GREATER_EQ;
+    t[EQ as usize] = term::EQ;
+    t[NOT_EQ as usize] = term::NOT_EQ;
+    t[AND_AND as usize] = term::AND_AND;
+    t[OR_OR as usize] = term::OR_OR;
+    t[IMPLIES as usize] = term::IMPLIES;
+    t[PIPE_INTO as usize] = term::PIPE_INTO;
+    t[PIPE_FROM as usize] = term::PIPE_FROM;
+    t[DOLLAR_CURLY as usize] = term::DOLLAR_CURLY;
+    t[QUOTE as usize] = term::QUOTE;
+    t[IND_QUOTE as usize] = term::IND_QUOTE;
+    t[IDENT as usize] = term::IDENT;
+    t[INTEGER as usize] = term::INTEGER;
+    t[FLOAT as usize] = term::FLOAT;
+    t[URI as usize] = term::URI;
+    t[SEARCH_PATH as usize] = term::SEARCH_PATH;
+    t[STRING_CONTENT as usize] = term::STRING_CONTENT;
+    t[PATH as usize] = term::PATH_START;
+    t
+};
+
+/// The grammar terminal of a token of `kind` that the lexer read as `terminal`.
+pub(crate) fn terminal_of(kind: SyntaxKind, terminal: Terminal) -> u8 {
+    match terminal {
+        Terminal::Plain | Terminal::PathStart => TERMINALS.get(kind as usize).copied().unwrap_or(term::NONE),
+        Terminal::PathCont => term::PATH_CONT,
+        Terminal::PathInterp => term::PATH_INTERP,
+    }
+}
+
 
 /// The lexer never fails (errors become tokens), so the grammar's user error type is empty.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -611,7 +798,7 @@ impl<'a> Builder<'a> {
             .enumerate()
             .filter(|(_, t)| !t.kind.is_trivia() && t.kind != ERROR_TOKEN)
             .take(count as usize)
-            .map(move |(i, t)| Tok { kind: t.kind, terminal: t.terminal, idx: first + i as u32 })
+            .map(move |(i, t)| Tok { kind: t.kind, terminal: t.terminal, idx: first + i as u32, term: terminal_of(t.kind, t.terminal) })
     }
 
     /// A node of `kind` over at least one child.

@@ -2,7 +2,7 @@
 
 use rowan::GreenNode;
 
-use crate::builder::{Builder, Findings, Never, Tok};
+use crate::builder::{terminal_of, Builder, Findings, Never, Tok};
 use crate::error::{SyntaxError, SyntaxErrorKind};
 use crate::grammar::FileParser;
 use crate::kind::SyntaxNode;
@@ -182,7 +182,7 @@ fn attempt(src: &str, tokens: &[Token], cut: usize, virtuals: &[SyntaxKind]) -> 
             next if next == real => len as u32,
             _ => t.start,
         };
-        Ok((t.start, Tok { kind: t.kind, terminal: t.terminal, idx: idx as u32 }, end))
+        Ok((t.start, Tok { kind: t.kind, terminal: t.terminal, idx: idx as u32, term: terminal_of(t.kind, t.terminal) }, end))
     });
     let body = match FileParser::new().parse(&builder, stream) {
         Ok(body) => Some(body),
