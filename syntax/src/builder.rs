@@ -29,7 +29,194 @@ pub struct Tok {
     pub terminal: Terminal,
     /// Index into the file's token list.
     pub idx: u32,
+    /// The grammar terminal it is (see [`term`]).
+    pub term: u8,
 }
+
+/// The grammar's terminal numbers, in the order of the grammar's `extern` block (which is how
+/// lalrpop numbers them): a token carries its number, so that the parser's mapping from tokens
+/// to terminals is a comparison and a copy rather than a jump through a table per token.
+pub mod term {
+    /// `"if"`.
+    pub const IF_KW: u8 = 0;
+    /// `"then"`.
+    pub const THEN_KW: u8 = 1;
+    /// `"else"`.
+    pub const ELSE_KW: u8 = 2;
+    /// `"assert"`.
+    pub const ASSERT_KW: u8 = 3;
+    /// `"with"`.
+    pub const WITH_KW: u8 = 4;
+    /// `"let"`.
+    pub const LET_KW: u8 = 5;
+    /// `"in"`.
+    pub const IN_KW: u8 = 6;
+    /// `"rec"`.
+    pub const REC_KW: u8 = 7;
+    /// `"inherit"`.
+    pub const INHERIT_KW: u8 = 8;
+    /// `"or"`.
+    pub const OR_KW: u8 = 9;
+    /// `"{"`.
+    pub const L_BRACE: u8 = 10;
+    /// `"}"`.
+    pub const R_BRACE: u8 = 11;
+    /// `"["`.
+    pub const L_BRACK: u8 = 12;
+    /// `"]"`.
+    pub const R_BRACK: u8 = 13;
+    /// `"("`.
+    pub const L_PAREN: u8 = 14;
+    /// `")"`.
+    pub const R_PAREN: u8 = 15;
+    /// `";"`.
+    pub const SEMICOLON: u8 = 16;
+    /// `":"`.
+    pub const COLON: u8 = 17;
+    /// `","`.
+    pub const COMMA: u8 = 18;
+    /// `"."`.
+    pub const DOT: u8 = 19;
+    /// `"..."`.
+    pub const ELLIPSIS: u8 = 20;
+    /// `"="`.
+    pub const ASSIGN: u8 = 21;
+    /// `"@"`.
+    pub const AT: u8 = 22;
+    /// `"?"`.
+    pub const QUESTION: u8 = 23;
+    /// `"!"`.
+    pub const BANG: u8 = 24;
+    /// `"+"`.
+    pub const PLUS: u8 = 25;
+    /// `"-"`.
+    pub const MINUS: u8 = 26;
+    /// `"*"`.
+    pub const STAR: u8 = 27;
+    /// `"/"`.
+    pub const SLASH: u8 = 28;
+    /// `"//"`.
+    pub const UPDATE: u8 = 29;
+    /// `"++"`.
+    pub const CONCAT: u8 = 30;
+    /// `"<"`.
+    pub const LESS: u8 = 31;
+    /// `">"`.
+    pub const GREATER: u8 = 32;
+    /// `"<="`.
+    pub const LESS_EQ: u8 = 33;
+    /// `">="`.
+    pub const GREATER_EQ: u8 = 34;
+    /// `"=="`.
+    pub const EQ: u8 = 35;
+    /// `"!="`.
+    pub const NOT_EQ: u8 = 36;
+    /// `"&&"`.
+    pub const AND_AND: u8 = 37;
+    /// `"||"`.
+    pub const OR_OR: u8 = 38;
+    /// `"->"`.
+    pub const IMPLIES: u8 = 39;
+    /// `"|>"`.
+    pub const PIPE_INTO: u8 = 40;
+    /// `"<|"`.
+    pub const PIPE_FROM: u8 = 41;
+    /// `"${"`.
+    pub const DOLLAR_CURLY: u8 = 42;
+    /// `"""`.
+    pub const QUOTE: u8 = 43;
+    /// `"''"`.
+    pub const IND_QUOTE: u8 = 44;
+    /// `IDENT`.
+    pub const IDENT: u8 = 45;
+    /// `INTEGER`.
+    pub const INTEGER: u8 = 46;
+    /// `FLOAT`.
+    pub const FLOAT: u8 = 47;
+    /// `URI`.
+    pub const URI: u8 = 48;
+    /// `SEARCH_PATH`.
+    pub const SEARCH_PATH: u8 = 49;
+    /// `STRING_CONTENT`.
+    pub const STRING_CONTENT: u8 = 50;
+    /// `PATH_START`.
+    pub const PATH_START: u8 = 51;
+    /// `PATH_CONT`.
+    pub const PATH_CONT: u8 = 52;
+    /// `PATH_INTERP`.
+    pub const PATH_INTERP: u8 = 53;
+    /// Not a terminal of the grammar (trivia, error tokens).
+    pub const NONE: u8 = u8::MAX;
+}
+
+/// The grammar terminal of tokens of each kind (see [`term`]); `PATH` and `DOLLAR_CURLY` also
+/// depend on how the lexer saw them, see [`terminal_of`].
+const TERMINALS: [u8; 256] = {
+    let mut t = [term::NONE; 256];
+    t[IF_KW as usize] = term::IF_KW;
+    t[THEN_KW as usize] = term::THEN_KW;
+    t[ELSE_KW as usize] = term::ELSE_KW;
+    t[ASSERT_KW as usize] = term::ASSERT_KW;
+    t[WITH_KW as usize] = term::WITH_KW;
+    t[LET_KW as usize] = term::LET_KW;
+    t[IN_KW as usize] = term::IN_KW;
+    t[REC_KW as usize] = term::REC_KW;
+    t[INHERIT_KW as usize] = term::INHERIT_KW;
+    t[OR_KW as usize] = term::OR_KW;
+    t[L_BRACE as usize] = term::L_BRACE;
+    t[R_BRACE as usize] = term::R_BRACE;
+    t[L_BRACK as usize] = term::L_BRACK;
+    t[R_BRACK as usize] = term::R_BRACK;
+    t[L_PAREN as usize] = term::L_PAREN;
+    t[R_PAREN as usize] = term::R_PAREN;
+    t[SEMICOLON as usize] = term::SEMICOLON;
+    t[COLON as usize] = term::COLON;
+    t[COMMA as usize] = term::COMMA;
+    t[DOT as usize] = term::DOT;
+    t[ELLIPSIS as usize] = term::ELLIPSIS;
+    t[ASSIGN as usize] = term::ASSIGN;
+    t[AT as usize] = term::AT;
+    t[QUESTION as usize] = term::QUESTION;
+    t[BANG as usize] = term::BANG;
+    t[PLUS as usize] = term::PLUS;
+    t[MINUS as usize] = term::MINUS;
+    t[STAR as usize] = term::STAR;
+    t[SLASH as usize] = term::SLASH;
+    t[UPDATE as usize] = term::UPDATE;
+    t[CONCAT as usize] = term::CONCAT;
+    t[LESS as usize] = term::LESS;
+    t[GREATER as usize] = term::GREATER;
+    t[LESS_EQ as usize] = term::LESS_EQ;
+    t[GREATER_EQ as usize] = term::GREATER_EQ;
+    t[EQ as usize] = term::EQ;
+    t[NOT_EQ as usize] = term::NOT_EQ;
+    t[AND_AND as usize] = term::AND_AND;
+    t[OR_OR as usize] = term::OR_OR;
+    t[IMPLIES as usize] = term::IMPLIES;
+    t[PIPE_INTO as usize] = term::PIPE_INTO;
+    t[PIPE_FROM as usize] = term::PIPE_FROM;
+    t[DOLLAR_CURLY as usize] = term::DOLLAR_CURLY;
+    t[QUOTE as usize] = term::QUOTE;
+    t[IND_QUOTE as usize] = term::IND_QUOTE;
+    t[IDENT as usize] = term::IDENT;
+    t[INTEGER as usize] = term::INTEGER;
+    t[FLOAT as usize] = term::FLOAT;
+    t[URI as usize] = term::URI;
+    t[SEARCH_PATH as usize] = term::SEARCH_PATH;
+    t[STRING_CONTENT as usize] = term::STRING_CONTENT;
+    t[PATH as usize] = term::PATH_START;
+    t
+};
+
+/// The grammar terminal of a token of `kind` that the lexer read as `terminal`.
+pub(crate) fn terminal_of(kind: SyntaxKind, terminal: Terminal) -> u8 {
+    match terminal {
+        Terminal::Plain | Terminal::PathStart => TERMINALS.get(kind as usize).copied().unwrap_or(term::NONE),
+        Terminal::PathCont => term::PATH_CONT,
+        Terminal::PathInterp => term::PATH_INTERP,
+    }
+}
+
 
 /// The lexer never fails (errors become tokens), so the grammar's user error type is empty.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -145,8 +332,14 @@ type NodeKey = (SyntaxKind, [usize; MAX_INTERNED_CHILDREN]);
 /// Nodes with at most this many children are interned, as rowan's own cache does.
 const MAX_INTERNED_CHILDREN: usize = 3;
 
-/// Tokens longer than this are not interned: they rarely repeat.
-const INTERN_MAX_LEN: usize = 32;
+/// How many emptied list buffers a builder keeps.
+const MAX_SPARE_LISTS: usize = 64;
+
+/// Tokens longer than this are not interned: they rarely repeat, and hashing them costs in
+/// proportion to their length. Shorter ones are interned even when they do not repeat, as
+/// rowan's own cache does: a lookup costs less than building a token (rowan copies its text
+/// byte by byte).
+const INTERN_MAX_LEN: usize = 1024;
 
 /// What one run of the grammar found besides the tree.
 pub(crate) struct Findings {
@@ -184,8 +377,85 @@ pub struct Builder<'a> {
     nodes: RefCell<FxHashMap<NodeKey, GreenNode>>,
     /// A reused buffer for a node's children while it is built.
     scratch: RefCell<Vec<Green>>,
+    /// A reused buffer for a node's children as the grammar hands them over.
+    elements: RefCell<Vec<El>>,
+    /// Emptied list buffers, for the grammar's next lists.
+    lists: RefCell<Vec<Vec<El>>>,
+    /// Emptied lists of infix operators and terms.
+    infix_lists: RefCell<Vec<Vec<(Tok, Term)>>>,
+    /// A reused stack of the operators waiting for operands in [`Builder::operators`].
+    pending: RefCell<Vec<Pending>>,
     /// Nodes that `validate` checks, with their offsets, as they were built.
     checks: RefCell<Vec<(u32, GreenNode)>>,
+}
+
+/// What a builder leaves for the next one on its thread: emptied buffers, with their capacity,
+/// and the keyword and punctuation tokens, which are the same in every file. Parsing many small
+/// files would otherwise spend much of its time growing the same buffers again.
+struct Spare {
+    fixed: [Option<GreenToken>; IND_QUOTE as usize + 1],
+    nodes: FxHashMap<NodeKey, GreenNode>,
+    scratch: Vec<Green>,
+    elements: Vec<El>,
+    lists: Vec<Vec<El>>,
+    infix_lists: Vec<Vec<(Tok, Term)>>,
+    pending: Vec<Pending>,
+}
+
+impl Default for Spare {
+    fn default() -> Self {
+        Spare {
+            fixed: std::array::from_fn(|_| None),
+            nodes: FxHashMap::default(),
+            scratch: Vec::new(),
+            elements: Vec::new(),
+            lists: Vec::new(),
+            infix_lists: Vec::new(),
+            pending: Vec::new(),
+        }
+    }
+}
+
+/// Buffers that grew beyond this many elements are freed rather than kept: a huge file must
+/// not pin its memory for the rest of the thread's life.
+const MAX_KEPT_CAPACITY: usize = 1 << 14;
+
+thread_local! {
+    static SPARE: std::cell::Cell<Option<Box<Spare>>> = const { std::cell::Cell::new(None) };
+}
+
+/// `v`, emptied, if its capacity is worth keeping.
+fn keep<T>(mut v: Vec<T>) -> Vec<T> {
+    if v.capacity() > MAX_KEPT_CAPACITY {
+        return Vec::new();
+    }
+    v.clear();
+    v
+}
+
+impl Drop for Builder<'_> {
+    fn drop(&mut self) {
+        let mut nodes = self.nodes.take();
+        if nodes.capacity() > MAX_KEPT_CAPACITY {
+            nodes = FxHashMap::default();
+        }
+        nodes.clear();
+        let mut lists = keep(self.lists.take());
+        lists.retain(|l| l.capacity() <= MAX_KEPT_CAPACITY);
+        let mut infix_lists = keep(self.infix_lists.take());
+        infix_lists.retain(|l| l.capacity() <= MAX_KEPT_CAPACITY);
+        let spare = Spare {
+            fixed: self.fixed.replace(std::array::from_fn(|_| None)),
+            nodes,
+            scratch: keep(self.scratch.take()),
+            elements: keep(self.elements.take()),
+            lists,
+            infix_lists,
+            pending: keep(self.pending.take()),
+        };
+        // During thread teardown the slot may be gone; the buffers are simply freed then.
+        let _ = SPARE.try_with(|slot| slot.set(Some(Box::new(spare))));
+    }
 }
 
 fn address(green: &Green) -> usize {
@@ -199,6 +469,7 @@ impl<'a> Builder<'a> {
     /// A builder for `src`, whose first `real` tokens are the file's and the rest virtual.
     pub(crate) fn new(src: &'a str, tokens: &'a [Token], real: usize) -> Self {
         let virtual_at = tokens[..real].iter().rposition(|t| !t.kind.is_trivia()).map_or(0, |i| i + 1) as u32;
+        let spare = SPARE.try_with(|slot| slot.take()).ok().flatten().map_or_else(Spare::default, |b| *b);
         Builder {
             src,
             tokens,
@@ -207,10 +478,14 @@ impl<'a> Builder<'a> {
             errors: RefCell::new(Vec::new()),
             eof_expected: RefCell::new(None),
             first_unexpected: RefCell::new(None),
-            fixed: RefCell::new(std::array::from_fn(|_| None)),
+            fixed: RefCell::new(spare.fixed),
             interned: RefCell::new(FxHashMap::default()),
-            nodes: RefCell::new(FxHashMap::default()),
-            scratch: RefCell::new(Vec::new()),
+            nodes: RefCell::new(spare.nodes),
+            scratch: RefCell::new(spare.scratch),
+            elements: RefCell::new(spare.elements),
+            lists: RefCell::new(spare.lists),
+            infix_lists: RefCell::new(spare.infix_lists),
+            pending: RefCell::new(spare.pending),
             checks: RefCell::new(Vec::new()),
         }
     }
@@ -218,7 +493,8 @@ impl<'a> Builder<'a> {
     /// Sizes the intern tables for a parse of the whole file: about one distinct token or leaf
     /// node per sixteen tokens, so that the tables rarely grow while the file is parsed.
     pub(crate) fn reserve_for_parse(&self) {
-        let expected = self.real / 16;
+        // Small files have fewer repeats.
+        let expected = (self.real / 16).max(self.real.min(128) / 2);
         self.interned.borrow_mut().reserve(expected);
         self.nodes.borrow_mut().reserve(expected);
     }
@@ -226,10 +502,10 @@ impl<'a> Builder<'a> {
     /// What the builder learnt while the grammar ran.
     pub(crate) fn finish(self) -> Findings {
         Findings {
-            errors: self.errors.into_inner(),
-            eof_expected: self.eof_expected.into_inner(),
-            first_unexpected: self.first_unexpected.into_inner(),
-            checks: self.checks.into_inner(),
+            errors: self.errors.take(),
+            eof_expected: self.eof_expected.take(),
+            first_unexpected: self.first_unexpected.take(),
+            checks: self.checks.take(),
         }
     }
 
@@ -298,8 +574,66 @@ impl<'a> Builder<'a> {
     ///
     /// A node without children is placed at byte offset `at`.
     pub fn node_at(&self, kind: SyntaxKind, at: u32, children: impl IntoIterator<Item = El>) -> El {
-        let mut children = children.into_iter().peekable();
-        let first = match children.peek() {
+        // Only this small part is generic: the work is done once, in `build`, rather than in a
+        // copy per grammar action (which would crowd the instruction cache).
+        let mut buf = self.elements.take();
+        buf.extend(children);
+        let el = self.build(kind, at, &mut buf);
+        *self.elements.borrow_mut() = buf;
+        el
+    }
+
+    /// A node of `kind` over `head`, the elements of `list` and `tail`; the list's buffer is
+    /// kept for the next list (see [`Builder::list`]).
+    pub fn node_list(
+        &self,
+        kind: SyntaxKind,
+        head: impl IntoIterator<Item = El>,
+        mut list: Vec<El>,
+        tail: impl IntoIterator<Item = El>,
+    ) -> El {
+        let mut buf = self.elements.take();
+        buf.extend(head);
+        buf.append(&mut list);
+        self.recycle(list);
+        buf.extend(tail);
+        let el = self.build(kind, 0, &mut buf);
+        *self.elements.borrow_mut() = buf;
+        el
+    }
+
+    /// A list of grammar values starting with `first`, in a buffer reused from an earlier list:
+    /// the grammar's list rules would otherwise allocate (and grow) a vector per list.
+    pub fn list(&self, first: El) -> Vec<El> {
+        let mut list = self.lists.borrow_mut().pop().unwrap_or_else(|| Vec::with_capacity(8));
+        list.push(first);
+        list
+    }
+
+    /// `head`, then the elements of `list`, then `tail`, in one list (reusing `list`'s buffer).
+    pub fn wrap_list(&self, head: El, mut list: Vec<El>, tail: El) -> Vec<El> {
+        let mut out = self.list(head);
+        out.append(&mut list);
+        self.recycle(list);
+        out.push(tail);
+        out
+    }
+
+    /// Keeps an emptied list buffer for reuse.
+    fn recycle(&self, mut list: Vec<El>) {
+        if list.capacity() > 0 {
+            list.clear();
+            let mut lists = self.lists.borrow_mut();
+            if lists.len() < MAX_SPARE_LISTS {
+                lists.push(list);
+            }
+        }
+    }
+
+    /// The node of `kind` over `children` (which it drains).
+    #[inline(never)]
+    fn build(&self, kind: SyntaxKind, at: u32, children: &mut Vec<El>) -> El {
+        let first = match children.first() {
             Some(c) => c.first(),
             None => self.tokens[..self.real].partition_point(|t| t.start < at) as u32,
         };
@@ -307,7 +641,7 @@ impl<'a> Builder<'a> {
         out.clear();
         let mut pos = first;
         let mut depth: u8 = 1;
-        for child in children {
+        for child in children.drain(..) {
             depth = depth.max(child.depth().saturating_add(1));
             debug_assert!(child.first() >= pos, "children out of order in {kind:?}");
             if child.first() > pos && self.fill(&mut out, pos as usize, child.first() as usize) {
@@ -328,9 +662,11 @@ impl<'a> Builder<'a> {
     /// The node of `kind` over `children` (which it drains), shared with an equal one built
     /// before when it is small.
     fn intern_node(&self, kind: SyntaxKind, children: &mut Vec<Green>) -> GreenNode {
-        // Leaf nodes (`NAME(x)`, `VARIABLE(x)`, `LITERAL(1)`) repeat most; interning bigger
-        // nodes costs more in table lookups than it saves in allocation.
-        if children.is_empty() || children.len() > MAX_INTERNED_CHILDREN || children.iter().any(|c| c.as_node().is_some()) {
+        // Small nodes repeat: leaves (`NAME(x)`, `VARIABLE(x)`, `LITERAL(1)`) most, but also
+        // `lib.optional`, `x.enable or false` and the like, whose children are interned too (as
+        // rowan's own node cache does). Interning nodes with more children costs more in table
+        // lookups than it saves in allocation.
+        if children.is_empty() || children.len() > MAX_INTERNED_CHILDREN {
             return GreenNode::new(kind.into(), children.drain(..));
         }
         let mut key: NodeKey = (kind, [0; MAX_INTERNED_CHILDREN]);
@@ -359,13 +695,14 @@ impl<'a> Builder<'a> {
     ///   so `!` (which binds looser than `+`) makes `a + !b + c` into `a + !(b + c)`.
     ///
     /// It runs on explicit stacks: long chains cannot overflow the call stack.
-    pub fn operators(&self, first: Term, rest: Vec<(Tok, Term)>) -> El {
+    pub fn operators(&self, first: Term, mut rest: Vec<(Tok, Term)>) -> El {
         // Most operator expressions are a lone operand.
         if rest.is_empty() && first.pending.1 == 0 {
             return first.operand;
         }
-        let mut operands: Vec<El> = Vec::with_capacity(rest.len() + 1);
-        let mut pending: Vec<Pending> = Vec::new();
+        let mut operands = self.lists.borrow_mut().pop().unwrap_or_default();
+        let mut pending = self.pending.take();
+        pending.clear();
         let reduce = |operands: &mut Vec<El>, op: Pending| {
             let node = match op {
                 Pending::Prefix(t) => {
@@ -385,7 +722,7 @@ impl<'a> Builder<'a> {
             operands.push(term.operand);
         };
         push_term(&mut operands, &mut pending, first);
-        for (op, term) in rest {
+        for (op, term) in rest.drain(..) {
             let (power, assoc) = infix_power(op.kind);
             while let Some(&top) = pending.last() {
                 let top_power = top.power();
@@ -413,7 +750,24 @@ impl<'a> Builder<'a> {
             reduce(&mut operands, top);
         }
         // Every operator took its operands, so exactly one is left.
-        operands.pop().unwrap_or_else(|| self.node_at(ERROR, 0, []))
+        let result = operands.pop().unwrap_or_else(|| self.node_at(ERROR, 0, []));
+        self.recycle(operands);
+        *self.pending.borrow_mut() = pending;
+        if rest.capacity() > 0 {
+            let mut spare = self.infix_lists.borrow_mut();
+            if spare.len() < MAX_SPARE_LISTS {
+                spare.push(rest);
+            }
+        }
+        result
+    }
+
+    /// The start of an operator expression's list of infix operators and terms (see
+    /// [`Builder::list`]).
+    pub fn infix_list(&self, op: Tok, term: Term) -> Vec<(Tok, Term)> {
+        let mut list = self.infix_lists.borrow_mut().pop().unwrap_or_else(|| Vec::with_capacity(4));
+        list.push((op, term));
+        list
     }
 
     /// A term of an operator expression: `prefix` operators, the `operand`, and `has` tests.
@@ -444,7 +798,7 @@ impl<'a> Builder<'a> {
             .enumerate()
             .filter(|(_, t)| !t.kind.is_trivia() && t.kind != ERROR_TOKEN)
             .take(count as usize)
-            .map(move |(i, t)| Tok { kind: t.kind, terminal: t.terminal, idx: first + i as u32 })
+            .map(move |(i, t)| Tok { kind: t.kind, terminal: t.terminal, idx: first + i as u32, term: terminal_of(t.kind, t.terminal) })
     }
 
     /// A node of `kind` over at least one child.

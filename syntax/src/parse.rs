@@ -2,7 +2,7 @@
 
 use rowan::GreenNode;
 
-use crate::builder::{Builder, El, Findings, Never, Tok};
+use crate::builder::{terminal_of, Builder, Findings, Never, Tok};
 use crate::error::{SyntaxError, SyntaxErrorKind};
 use crate::grammar::FileParser;
 use crate::kind::SyntaxNode;
@@ -145,9 +145,13 @@ const CLOSERS: &[(&str, SyntaxKind)] = &[
     ("\"''\"", SyntaxKind::IND_QUOTE),
 ];
 
-/// One run of the grammar: the tree it built, and what it found besides.
+/// The root of a tree and its depth (`None`: deeper than the builder counts).
+type Root = (GreenNode, Option<usize>);
+
+/// One run of the grammar: the tree it built (the root over the body and everything around
+/// it, built by the same builder, which saves a second one per file), and what it found besides.
 struct Attempt {
-    body: Option<El>,
+    root: Root,
     findings: Findings,
 }
 
@@ -178,7 +182,7 @@ fn attempt(src: &str, tokens: &[Token], cut: usize, virtuals: &[SyntaxKind]) -> 
             next if next == real => len as u32,
             _ => t.start,
         };
-        Ok((t.start, Tok { kind: t.kind, terminal: t.terminal, idx: idx as u32 }, end))
+        Ok((t.start, Tok { kind: t.kind, terminal: t.terminal, idx: idx as u32, term: terminal_of(t.kind, t.terminal) }, end))
     });
     let body = match FileParser::new().parse(&builder, stream) {
         Ok(body) => Some(body),
@@ -187,7 +191,8 @@ fn attempt(src: &str, tokens: &[Token], cut: usize, virtuals: &[SyntaxKind]) -> 
             None
         }
     };
-    Attempt { body, findings: builder.finish() }
+    let root = builder.root(body);
+    Attempt { root, findings: builder.finish() }
 }
 
 /// Runs the grammar, keeping the tree's structure where plain error recovery would lose it:
@@ -197,18 +202,19 @@ fn attempt(src: &str, tokens: &[Token], cut: usize, virtuals: &[SyntaxKind]) -> 
 /// - When the input ends inside an open construct, the parse is repeated with zero-width virtual
 ///   tokens that close it (they stand in the tree as empty `ERROR` nodes), and the end-of-file
 ///   error of the first run is reported.
-fn parse_tokens(src: &str, tokens: &[Token]) -> (Option<El>, Vec<SyntaxError>, Vec<(u32, GreenNode)>) {
+fn parse_tokens(src: &str, tokens: &[Token]) -> (Root, Vec<SyntaxError>, Vec<(u32, GreenNode)>) {
     let first = attempt(src, tokens, tokens.len(), &[]);
     if !tokens.iter().any(|t| !t.kind.is_trivia() && t.kind != SyntaxKind::ERROR_TOKEN) {
         // Nothing to parse: an empty file is an error, not an empty placeholder expression (which
         // a repair would make of it).
-        return (None, first.findings.errors, Vec::new());
+        drop(first.root);
+        return (Builder::new(src, tokens, tokens.len()).root(None), first.findings.errors, Vec::new());
     }
     if let Some(tok) = first.findings.first_unexpected {
         let prefix = attempt(src, tokens, tok.idx as usize, &[]);
         if prefix.findings.errors.is_empty() {
             let builder = Builder::new(src, tokens, tokens.len());
-            return (prefix.body, vec![builder.trailing(tok)], prefix.findings.checks);
+            return (prefix.root, vec![builder.trailing(tok)], prefix.findings.checks);
         }
     }
     let eof_error = first.findings.errors.iter().find(|e| e.kind == SyntaxErrorKind::UnexpectedEof).cloned();
@@ -233,7 +239,7 @@ fn parse_tokens(src: &str, tokens: &[Token]) -> (Option<El>, Vec<SyntaxError>, V
         errors.retain(|e| e.kind != SyntaxErrorKind::UnexpectedEof);
         errors.push(first);
     }
-    (current.body, errors, current.findings.checks)
+    (current.root, errors, current.findings.checks)
 }
 
 /// Parses Nix source text. Never fails and never panics; see the crate docs.
@@ -248,8 +254,7 @@ pub fn parse(src: &str) -> Parse {
         return Parse { green: Some(green), depth: 1, errors: vec![error] };
     }
     let Lexed { tokens, errors: mut lex_errors } = lexer::lex(src);
-    let (body, mut errors, checks) = parse_tokens(src, &tokens);
-    let (mut green, depth) = Builder::new(src, &tokens, tokens.len()).root(body);
+    let ((mut green, depth), mut errors, checks) = parse_tokens(src, &tokens);
     // Deep trees are measured once built; the builder counts only the first levels.
     let mut depth = depth.unwrap_or_else(|| measure_depth(&green));
     errors.append(&mut lex_errors);

@@ -28,8 +28,10 @@ pub fn validate(mut checks: Vec<(u32, GreenNode)>, errors: &mut Vec<SyntaxError>
     checks.sort_by_key(|(offset, _)| *offset);
     let mut merged = HashSet::new();
     for (base, green) in checks {
-        if matches!(SyntaxKind::from_raw(green.kind().0), Some(ATTR_SET | LET_IN | LEGACY_LET)) && plainly_distinct(&green) {
-            continue;
+        match SyntaxKind::from_raw(green.kind().0) {
+            Some(ATTR_SET | LET_IN | LEGACY_LET) if plainly_distinct(&green) => continue,
+            Some(PATTERN) if plainly_distinct_formals(&green) => continue,
+            _ => {}
         }
         let node = SyntaxNode::new_root(green);
         let mut ctx = Ctx { base, errors: &mut *errors };
@@ -60,7 +62,12 @@ fn plain_name(name: &GreenNodeData) -> Option<&str> {
 fn plainly_distinct(node: &GreenNodeData) -> bool {
     let mut seen: FxHashSet<&str> = FxHashSet::default();
     for child in node.children() {
-        let NodeOrToken::Node(binding) = child else { continue };
+        let binding = match child {
+            NodeOrToken::Node(binding) => binding,
+            // The body of a `let ... in body` is not a binding.
+            NodeOrToken::Token(t) if t.kind() == IN_KW.into() => break,
+            NodeOrToken::Token(_) => continue,
+        };
         if binding.kind() == ATTRPATH_VALUE.into() {
             let Some(path) = binding.children().find_map(|c| c.into_node()) else { return false };
             let Some(first) = path.children().find_map(|c| c.into_node()).and_then(plain_name) else { return false };
@@ -78,6 +85,23 @@ fn plainly_distinct(node: &GreenNodeData) -> bool {
                 }
             }
         } else {
+            return false;
+        }
+    }
+    true
+}
+
+/// Whether the formals of a pattern (`{ a, b ? 1, ... }@args`) plainly cannot collide: every
+/// entry and the `@` binding are plain names, and no name repeats. Works on the green tree alone.
+fn plainly_distinct_formals(node: &GreenNodeData) -> bool {
+    let mut seen: FxHashSet<&str> = FxHashSet::default();
+    for child in node.children() {
+        let NodeOrToken::Node(entry) = child else { continue };
+        if entry.kind() != PAT_ENTRY.into() && entry.kind() != PAT_BIND.into() {
+            return false;
+        }
+        let Some(name) = entry.children().find_map(|c| c.into_node()).and_then(plain_name) else { return false };
+        if !seen.insert(name) {
             return false;
         }
     }
@@ -334,5 +358,30 @@ fn define(
         );
     } else {
         set.insert(name, Defined { entry, range });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::SyntaxErrorKind;
+
+    fn duplicate_attrs(src: &str) -> usize {
+        crate::parse(src).errors().iter().filter(|e| e.kind == SyntaxErrorKind::DuplicateAttr).count()
+    }
+
+    /// The green-level shortcut for plainly distinct bindings stops at a `let`'s body, and
+    /// leaves anything else to the full check.
+    #[test]
+    fn shortcut_for_distinct_bindings() {
+        assert_eq!(duplicate_attrs("let a = 1; b = 2; in { c = a; d = b; }"), 0);
+        assert_eq!(duplicate_attrs("let a = 1; b = 2; in { a = 1; a = 2; }"), 1);
+        assert_eq!(duplicate_attrs("let a = 1; a = 2; in { x = a; }"), 1);
+        assert_eq!(duplicate_attrs("let a.b = 1; a.c = 2; in a"), 0);
+        assert_eq!(duplicate_attrs("let a.b = 1; a.b = 2; in a"), 1);
+        assert_eq!(duplicate_attrs("{ a, b ? 1, ... }@args: { inherit a; inherit (args) a; }"), 1);
+        assert_eq!(
+            crate::parse("{ a, b, a }: a").errors().iter().filter(|e| e.kind == SyntaxErrorKind::DuplicateFormal).count(),
+            1
+        );
     }
 }
