@@ -141,6 +141,9 @@ pub struct Vm {
     pub warnings: Vec<crate::Warning>,
     /// The edition each directory's `lix.toml` names (or none), as found.
     pub(crate) edition_by_dir: FxHashMap<String, Option<lix_editions::Edition>>,
+    /// Call levels that are not frames: the containers a deep force (`deepSeq`, `--strict`)
+    /// is inside of, counted against `max_call_depth` as the reference counts them.
+    pub(crate) extra_depth: usize,
     /// The positions of the most recently added dynamic attributes.
     dynamic_attr_pos: std::collections::VecDeque<(Gc, Symbol, Pos)>,
 }
@@ -190,6 +193,7 @@ impl Vm {
             config,
             stats: VmStats::default(),
             warnings: Vec::new(),
+            extra_depth: 0,
             dynamic_attr_pos: std::collections::VecDeque::new(),
             edition_by_dir: FxHashMap::default(),
         };
@@ -385,6 +389,7 @@ impl Vm {
             _ => {}
         };
         enter(v, &mut open);
+        let outer_depth = self.extra_depth;
         while let Some(top) = open.last_mut() {
             let (g, list, i) = (top.container, top.list, top.next);
             top.next += 1;
@@ -393,7 +398,13 @@ impl Vm {
                 open.pop();
                 continue;
             };
-            match self.force(child) {
+            // Each open container counts as a call level for what forcing the element calls,
+            // as in the reference's recursive walk: calls made deep inside a structure nested
+            // deeper than the call depth allows overflow.
+            self.extra_depth = outer_depth + open.len();
+            let forced = self.force(child);
+            self.extra_depth = outer_depth;
+            match forced {
                 Ok(c) => enter(c, &mut open),
                 Err(mut e) => {
                     for frame in open.iter().rev() {
@@ -494,7 +505,7 @@ impl Vm {
     }
 
     fn push_frame(&mut self, proto: Rc<RtProto>, env: Option<Gc>, on_return: OnReturn) -> EvalResult<()> {
-        if self.frames.len() >= self.config.max_call_depth {
+        if self.frames.len() + self.extra_depth >= self.config.max_call_depth {
             return Err(EvalError::new(
                 ErrorKind::StackOverflow,
                 "stack overflow; max-call-depth exceeded",
