@@ -267,7 +267,7 @@ fn instantiate_killed_before_registering_its_batch() {
     let args = ["instantiate", "--store", store.as_str(), "corpus.nix"];
     let (code, _, _) = lixc_env(&dir, &args, &[("LIXC_STORE_CRASH_AT", "batch-registering")]);
     assert_ne!(code, 0, "the run should have aborted");
-    let verify = ["store", "verify", "--store", store.as_str(), "--json"];
+    let verify = ["store", "--store", store.as_str(), "verify", "--json"];
     let (code, out, err) = lixc(&dir, &verify);
     assert_eq!(code, 0, "{out}{err}");
     let report: serde_json::Value = serde_json::from_str(&out).expect("json");
