@@ -356,8 +356,7 @@ impl LocalStore {
         Ok(())
     }
 
-    /// Whether `path` is registered.
-    /// Paths pending in this store's batch count as valid.
+    /// Whether `path` is registered (paths pending in this store's batch count as valid).
     pub fn is_valid(&self, path: &StorePath) -> Result<bool> {
         if self.batch().index.contains_key(path) {
             return Ok(true);
