@@ -15,12 +15,14 @@
 //!
 //! Bulk adds (`lixc instantiate`) run in a *batch* ([`LocalStore::begin_batch`]): each path is
 //! written under its temporary name and renamed into place as above, without fsync, and kept
-//! *pending* with its (striped) path lock held; readers of this store see pending paths as valid. A flush
-//! (every [`BATCH_MAX_PATHS`] paths or [`BATCH_MAX_BYTES`] bytes, before waiting for a lock another
-//! process holds, and at the end of the batch) makes the whole file system durable with one
-//! `syncfs`, then registers every pending path in one transaction, then releases the locks. A
-//! crash before that transaction commits leaves complete-or-partial unregistered paths, which the
-//! next add replaces, so a registered path still always has complete contents on disk.
+//! *pending* with its (striped) path lock held; readers of this store see pending paths as
+//! valid. A flush (every [`BATCH_MAX_PATHS`] paths or [`BATCH_MAX_BYTES`] bytes, before waiting
+//! for a lock another process holds, and at the end of the batch) makes the whole file system
+//! durable with one `syncfs`, then registers every pending path in one transaction, then
+//! releases the locks. A crash before that transaction commits leaves complete-or-partial
+//! unregistered paths, which the next add replaces, so a registered path still always has
+//! complete contents on disk. Since a batched add never waits for a lock while it holds others,
+//! batched writers cannot deadlock one another.
 //!
 //! SQLite runs with `synchronous = NORMAL`: in WAL mode a commit is not fsynced (the WAL is at
 //! checkpoints), so a power loss may undo the last registrations, but never leaves the database
@@ -52,7 +54,7 @@ use crate::store_path::{StoreDir, StorePath, HASH_PART_LEN};
 /// Prefix of the temporary names objects are written under before they are renamed.
 pub const TEMP_PREFIX: &str = ".lixc-tmp-";
 
-/// A batch is flushed when it holds this many pending paths (each keeps its lock file open).
+/// A batch is flushed when it holds this many pending paths.
 pub const BATCH_MAX_PATHS: usize = 512;
 
 /// A batch is flushed when its pending paths' NARs add up to this many bytes.
@@ -161,7 +163,7 @@ pub struct LocalStore {
 struct Batch {
     /// Whether adds are batched at all.
     active: bool,
-    /// The pending paths, each with its metadata and its lock.
+    /// The pending paths with their metadata, in the order they were added.
     pending: Vec<Pending>,
     /// Index of each pending path in `pending`.
     index: HashMap<StorePath, usize>,
