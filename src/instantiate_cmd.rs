@@ -63,8 +63,17 @@ pub fn run(args: Args) -> u8 {
         config.default_edition = edition;
     }
     config.nix_path = crate::eval_cmd::search_path(&args.include, &cwd);
-    let mut vm = Vm::new(Box::new(crate::store_io::StoreIO::writing(store)), config);
+    // Every path this run writes is registered in batches (see `lix_store::local`): one
+    // `syncfs` and one transaction per batch instead of fsyncs and a transaction per path.
+    let store = std::sync::Arc::new(store);
+    store.begin_batch();
+    let mut vm = Vm::new(Box::new(crate::store_io::StoreIO::writing(store.clone())), config);
     let result = instantiate(&mut vm, &args, &cwd);
+    // Registered even when evaluation failed later: what was written is complete.
+    if let Err(e) = store.end_batch() {
+        eprintln!("error: cannot register the paths written: {e}");
+        return EXIT_DIAGNOSTICS;
+    }
     for warning in std::mem::take(&mut vm.warnings) {
         eprint!("{}", crate::eval_cmd::render_warning(&vm, &warning));
     }

@@ -197,6 +197,7 @@ fn run_inner(args: Args) -> Result<u8, String> {
                 text = serde_json::to_string(&out).map_err(|e| e.to_string())?;
                 text.push('\n');
             }
+            store.end_batch().map_err(|e| format!("cannot register the added paths: {e}"))?;
             write_stdout(text.as_bytes())?;
             Ok(EXIT_OK)
         }
@@ -214,6 +215,9 @@ fn run_inner(args: Args) -> Result<u8, String> {
             }
             let method = if flat { FileIngestionMethod::Flat } else { FileIngestionMethod::Recursive };
             let mut text = String::new();
+            // Several paths are added as one batch (one `syncfs` and one transaction; see
+            // `lix_store::local`); they are printed once registered.
+            store.begin_batch();
             for src in &paths {
                 let src = std::path::absolute(src).map_err(|e| format!("'{}': {e}", src.display()))?;
                 let base = match &name {
@@ -227,6 +231,7 @@ fn run_inner(args: Args) -> Result<u8, String> {
                 text.push_str(&dir.print(&p));
                 text.push('\n');
             }
+            store.end_batch().map_err(|e| format!("cannot register the added paths: {e}"))?;
             write_stdout(text.as_bytes())?;
             Ok(EXIT_OK)
         }

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::sync::Arc;
 
 use lix_store::content_address::{ContentAddress, FileIngestionMethod};
 use lix_store::store_path::check_name;
@@ -24,8 +25,8 @@ pub struct StoreIO {
     real: RealIO,
     dir: StoreDir,
     state: RefCell<State>,
-    /// The store written to, when writing.
-    local: Option<LocalStore>,
+    /// The store written to, when writing (shared with the command, which ends its batch).
+    local: Option<Arc<LocalStore>>,
 }
 
 /// What the store has computed so far.
@@ -50,7 +51,7 @@ impl StoreIO {
     }
 
     /// A store that writes what it computes into `local` (its store directory is used).
-    pub fn writing(local: LocalStore) -> StoreIO {
+    pub fn writing(local: Arc<LocalStore>) -> StoreIO {
         StoreIO { real: RealIO, dir: local.store_dir().clone(), state: RefCell::new(State::default()), local: Some(local) }
     }
 

@@ -9,9 +9,28 @@
 //! transaction. A crash leaves a temporary (removed when a store is next opened), or an
 //! unregistered path (replaced by the next add), never a registered path with missing contents.
 //! Several processes may use one store: SQLite runs in WAL mode with a busy timeout and write
-//! transactions start `IMMEDIATE`; path locks are `flock`s on `<root>/var/lixc/locks/<hash>.lock`.
+//! transactions start `IMMEDIATE`; path locks are `flock`s on `<root>/var/lixc/locks/<xy>.lock`,
+//! striped by the first two characters of the hash part (1024 lock files, so a path's lock file
+//! usually exists already: creating a file is the dearest step of adding a small path).
+//!
+//! Bulk adds (`lixc instantiate`) run in a *batch* ([`LocalStore::begin_batch`]): each path is
+//! written under its temporary name and renamed into place as above, without fsync, and kept
+//! *pending* with its (striped) path lock held; readers of this store see pending paths as
+//! valid. A flush (every [`BATCH_MAX_PATHS`] paths or [`BATCH_MAX_BYTES`] bytes, before waiting
+//! for a lock another process holds, and at the end of the batch) makes the whole file system
+//! durable with one `syncfs`, then registers every pending path in one transaction, then
+//! releases the locks. A crash before that transaction commits leaves complete-or-partial
+//! unregistered paths, which the next add replaces, so a registered path still always has
+//! complete contents on disk. Since a batched add never waits for a lock while it holds others,
+//! batched writers cannot deadlock one another.
+//!
+//! SQLite runs with `synchronous = NORMAL`: in WAL mode a commit is not fsynced (the WAL is at
+//! checkpoints), so a power loss may undo the last registrations, but never leaves the database
+//! inconsistent. Undoing a registration only turns a complete path into unregistered garbage;
+//! since contents are made durable before their registration is even written, no registration
+//! can survive without its contents.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ffi::OsStr;
 use std::fs::{self, File};
 use std::io::{Read, Write};
@@ -34,6 +53,12 @@ use crate::store_path::{StoreDir, StorePath, HASH_PART_LEN};
 
 /// Prefix of the temporary names objects are written under before they are renamed.
 pub const TEMP_PREFIX: &str = ".lixc-tmp-";
+
+/// A batch is flushed when it holds this many pending paths.
+pub const BATCH_MAX_PATHS: usize = 512;
+
+/// A batch is flushed when its pending paths' NARs add up to this many bytes.
+pub const BATCH_MAX_BYTES: u64 = 256 << 20;
 
 /// How long a process waits for another's database lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
@@ -127,6 +152,33 @@ pub struct LocalStore {
     db: Mutex<Connection>,
     /// Whether contents and directories are fsynced before registration (see [`LocalStore::set_fsync`]).
     fsync: std::sync::atomic::AtomicBool,
+    /// The batch in progress (see the module documentation). Taken before `db` when both are.
+    batch: Mutex<Batch>,
+    /// Held through a batched add, so threads sharing the store add one at a time (they share
+    /// the batch's locks). Taken before `batch`.
+    adding: Mutex<()>,
+}
+
+/// Paths written but not yet registered, in the order they were added.
+struct Batch {
+    /// Whether adds are batched at all.
+    active: bool,
+    /// The pending paths with their metadata, in the order they were added.
+    pending: Vec<Pending>,
+    /// Index of each pending path in `pending`.
+    index: HashMap<StorePath, usize>,
+    /// Sum of the pending paths' NAR sizes.
+    bytes: u64,
+    /// The lock stripes held for the pending paths, by stripe name.
+    locks: HashMap<String, File>,
+    /// Flush at this many pending paths (`BATCH_MAX_PATHS` unless set).
+    max_paths: usize,
+}
+
+/// A path renamed into place whose registration waits for the end of its batch.
+struct Pending {
+    info: PathInfo,
+    outputs: Vec<(String, StorePath)>,
 }
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -172,6 +224,15 @@ impl LocalStore {
             locks_dir,
             db: Mutex::new(conn),
             fsync: std::sync::atomic::AtomicBool::new(true),
+            adding: Mutex::new(()),
+            batch: Mutex::new(Batch {
+                active: false,
+                pending: Vec::new(),
+                index: HashMap::new(),
+                bytes: 0,
+                locks: HashMap::new(),
+                max_paths: BATCH_MAX_PATHS,
+            }),
         };
         store.init_schema()?;
         store.clean_temporaries()?;
@@ -259,7 +320,7 @@ impl LocalStore {
     /// Takes the lock of the path with hash part `hash_part`; `None` when `wait` is false and
     /// another holder has it. Released when the returned file is dropped.
     fn lock(&self, hash_part: &str, wait: bool) -> Result<Option<File>> {
-        let path = self.locks_dir.join(format!("{hash_part}.lock"));
+        let path = self.locks_dir.join(format!("{}.lock", lock_stripe(hash_part)));
         let file = fs::OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -297,37 +358,45 @@ impl LocalStore {
         Ok(())
     }
 
-    /// Whether `path` is registered.
+    /// Whether `path` is registered (paths pending in this store's batch count as valid).
     pub fn is_valid(&self, path: &StorePath) -> Result<bool> {
+        if self.batch().index.contains_key(path) {
+            return Ok(true);
+        }
         let conn = self.conn();
         let found: Option<i64> = conn
-            .query_row(
-                "SELECT id FROM ValidPaths WHERE path = ?1",
-                [self.dir.print(path)],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT id FROM ValidPaths WHERE path = ?1")?
+            .query_row([self.dir.print(path)], |r| r.get(0))
             .optional()?;
         Ok(found.is_some())
     }
 
-    /// Every registered path, in order.
+    /// Every registered path, in order (pending paths included).
     pub fn valid_paths(&self) -> Result<Vec<StorePath>> {
+        let pending: Vec<StorePath> = self.batch().index.keys().cloned().collect();
         let conn = self.conn();
         let mut stmt = conn.prepare("SELECT path FROM ValidPaths ORDER BY path")?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        let mut out = Vec::new();
+        let mut out = pending;
         for row in rows {
             out.push(self.dir.parse(&row?)?);
         }
+        out.sort();
+        out.dedup();
         Ok(out)
     }
 
     /// What the database knows about `path`, or `None` if it is not valid.
     pub fn query_path_info(&self, path: &StorePath) -> Result<Option<PathInfo>> {
+        if let Some((info, _)) = self.pending_info(path) {
+            return Ok(Some(info));
+        }
         let conn = self.conn();
         let row = conn
-            .query_row(
+            .prepare_cached(
                 "SELECT id, hash, registrationTime, deriver, narSize, ca FROM ValidPaths WHERE path = ?1",
+            )?
+            .query_row(
                 [self.dir.print(path)],
                 |r| {
                     Ok((
@@ -344,7 +413,7 @@ impl LocalStore {
         let Some((id, hash, registration_time, deriver, nar_size, ca)) = row else {
             return Ok(None);
         };
-        let mut stmt = conn.prepare(
+        let mut stmt = conn.prepare_cached(
             "SELECT v.path FROM Refs r JOIN ValidPaths v ON r.reference = v.id WHERE r.referrer = ?1",
         )?;
         let mut references = BTreeSet::new();
@@ -364,8 +433,11 @@ impl LocalStore {
 
     /// The outputs the database records for the derivation at `drv_path`.
     pub fn derivation_outputs(&self, drv_path: &StorePath) -> Result<BTreeMap<String, StorePath>> {
+        if let Some((_, outputs)) = self.pending_info(drv_path) {
+            return Ok(outputs.into_iter().collect());
+        }
         let conn = self.conn();
-        let mut stmt = conn.prepare(
+        let mut stmt = conn.prepare_cached(
             "SELECT o.id, o.path FROM DerivationOutputs o JOIN ValidPaths v ON o.drv = v.id WHERE v.path = ?1",
         )?;
         let mut out = BTreeMap::new();
@@ -512,7 +584,8 @@ impl LocalStore {
     }
 
     /// Writes `node` as `path` and registers it, unless it is already valid (see the module
-    /// documentation for the steps and why they make adding atomic).
+    /// documentation for the steps and why they make adding atomic). In a batch, registering
+    /// waits for the next flush.
     fn add_object(
         &self,
         path: &StorePath,
@@ -525,7 +598,26 @@ impl LocalStore {
         if self.is_valid(path)? {
             return Ok(());
         }
-        let _lock = self.lock(path.hash_part(), true)?;
+        let batched = self.batch().active;
+        let _adding = batched.then(|| self.adding.lock().unwrap_or_else(|e| e.into_inner()));
+        let stripe = lock_stripe(path.hash_part());
+        // Unbatched, the lock is held until the path is registered below; batched, the batch
+        // holds it until its flush.
+        let mut lock = None;
+        if !batched {
+            lock = Some(self.lock_waiting(path.hash_part())?);
+        } else if !self.batch().locks.contains_key(stripe) {
+            // Never wait for a lock while holding others: another process may be waiting for
+            // one of ours. Registering our pending paths releases them all first.
+            let file = match self.lock(path.hash_part(), false)? {
+                Some(file) => file,
+                None => {
+                    self.flush()?;
+                    self.lock_waiting(path.hash_part())?
+                }
+            };
+            self.batch().locks.insert(stripe.to_string(), file);
+        }
         if self.is_valid(path)? {
             return Ok(());
         }
@@ -550,85 +642,147 @@ impl LocalStore {
             path.hash_part(),
             std::process::id()
         ));
-        let fsync = self.fsync.load(Ordering::Relaxed);
+        // In a batch, one `syncfs` at the flush replaces the fsyncs.
+        let fsync = self.fsync.load(Ordering::Relaxed) && !batched;
         if let Err(e) = write_node(&temp, node, 0, fsync) {
             let _ = remove_tree(&temp);
             return Err(e);
         }
         fs::rename(&temp, &final_path).map_err(io_at(&final_path))?;
+        let pending = Pending {
+            info: PathInfo {
+                path: path.clone(),
+                nar_hash,
+                nar_size,
+                references: references.clone(),
+                deriver: deriver.cloned(),
+                registration_time: now(),
+                ca,
+            },
+            outputs: outputs.to_vec(),
+        };
+        if batched {
+            let full = {
+                let mut batch = self.batch();
+                let at = batch.pending.len();
+                batch.index.insert(path.clone(), at);
+                batch.bytes += nar_size;
+                batch.pending.push(pending);
+                batch.pending.len() >= batch.max_paths || batch.bytes >= BATCH_MAX_BYTES
+            };
+            if full {
+                self.flush()?;
+            }
+            return Ok(());
+        }
         if fsync {
             sync_dir(&self.real_dir)?;
         }
         crash_point("registering");
-        self.register(
-            path,
-            &nar_hash,
-            nar_size,
-            references,
-            deriver,
-            ca.as_deref(),
-            outputs,
-        )
+        self.register(std::slice::from_ref(&pending))?;
+        drop(lock);
+        Ok(())
     }
 
-    /// Registers `path` with its metadata in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    fn register(
-        &self,
-        path: &StorePath,
-        nar_hash: &Hash,
-        nar_size: u64,
-        references: &BTreeSet<StorePath>,
-        deriver: Option<&StorePath>,
-        ca: Option<&str>,
-        outputs: &[(String, StorePath)],
-    ) -> Result<()> {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        let printed = self.dir.print(path);
+    /// Starts batching adds (see the module documentation): until [`LocalStore::end_batch`],
+    /// paths are registered in groups at flushes instead of one by one.
+    pub fn begin_batch(&self) {
+        self.batch().active = true;
+    }
+
+    /// Makes every pending path durable (one `syncfs`, unless fsync is off) and registers them
+    /// all in one transaction, releasing their locks. Nothing to do outside a batch.
+    pub fn flush(&self) -> Result<()> {
+        let mut batch = self.batch();
+        if batch.pending.is_empty() {
+            batch.locks.clear();
+            return Ok(());
+        }
+        if self.fsync.load(Ordering::Relaxed) {
+            let dir = File::open(&self.real_dir).map_err(io_at(&self.real_dir))?;
+            rustix::fs::syncfs(&dir).map_err(|e| io_at(&self.real_dir)(e.into()))?;
+        }
+        crash_point("batch-registering");
+        // On failure the paths stay pending (and locked), so a later flush can retry.
+        self.register(&batch.pending)?;
+        batch.pending.clear();
+        batch.index.clear();
+        batch.bytes = 0;
+        batch.locks.clear();
+        Ok(())
+    }
+
+    /// Flushes batches at `max_paths` pending paths instead of [`BATCH_MAX_PATHS`] (at least 1).
+    pub fn set_batch_max_paths(&self, max_paths: usize) {
+        self.batch().max_paths = max_paths.max(1);
+    }
+
+    /// Flushes and stops batching.
+    pub fn end_batch(&self) -> Result<()> {
+        self.flush()?;
+        self.batch().active = false;
+        Ok(())
+    }
+
+    fn batch(&self) -> std::sync::MutexGuard<'_, Batch> {
+        self.batch.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The pending path `path`'s metadata, if it is pending.
+    fn pending_info(&self, path: &StorePath) -> Option<(PathInfo, Vec<(String, StorePath)>)> {
+        let batch = self.batch();
+        let p = &batch.pending[*batch.index.get(path)?];
+        Some((p.info.clone(), p.outputs.clone()))
+    }
+
+    fn lock_waiting(&self, hash_part: &str) -> Result<File> {
+        self.lock(hash_part, true)?
+            .ok_or_else(|| Error::Store(format!("cannot take the lock of '{hash_part}'")))
+    }
+
+    /// Registers `paths` with their metadata in one transaction, in order (a path's references
+    /// are registered already or come before it).
+    fn register(&self, paths: &[Pending]) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "INSERT OR IGNORE INTO ValidPaths (path, hash, registrationTime, deriver, narSize, ca)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                printed,
-                nar_hash.to_typed_base16(),
-                now,
-                deriver.map(|d| self.dir.print(d)),
-                nar_size as i64,
-                ca
-            ],
-        )?;
-        let id: i64 = tx.query_row(
-            "SELECT id FROM ValidPaths WHERE path = ?1",
-            [&printed],
-            |r| r.get(0),
-        )?;
-        for r in references {
-            let rid: i64 = if r == path {
-                id
-            } else {
-                tx.query_row(
-                    "SELECT id FROM ValidPaths WHERE path = ?1",
-                    [self.dir.print(r)],
-                    |row| row.get(0),
-                )
-                .optional()?
-                .ok_or_else(|| Error::NotValid(self.dir.print(r)))?
-            };
-            tx.execute(
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT OR IGNORE INTO ValidPaths (path, hash, registrationTime, deriver, narSize, ca)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            let mut find = tx.prepare_cached("SELECT id FROM ValidPaths WHERE path = ?1")?;
+            let mut add_ref = tx.prepare_cached(
                 "INSERT OR IGNORE INTO Refs (referrer, reference) VALUES (?1, ?2)",
-                params![id, rid],
             )?;
-        }
-        for (name, out) in outputs {
-            tx.execute(
+            let mut add_output = tx.prepare_cached(
                 "INSERT OR REPLACE INTO DerivationOutputs (drv, id, path) VALUES (?1, ?2, ?3)",
-                params![id, name, self.dir.print(out)],
             )?;
+            for p in paths {
+                let info = &p.info;
+                let printed = self.dir.print(&info.path);
+                insert.execute(params![
+                    printed,
+                    info.nar_hash.to_typed_base16(),
+                    info.registration_time,
+                    info.deriver.as_ref().map(|d| self.dir.print(d)),
+                    info.nar_size as i64,
+                    info.ca
+                ])?;
+                let id: i64 = find.query_row([&printed], |r| r.get(0))?;
+                for r in &info.references {
+                    let rid: i64 = if *r == info.path {
+                        id
+                    } else {
+                        find.query_row([self.dir.print(r)], |row| row.get(0))
+                            .optional()?
+                            .ok_or_else(|| Error::NotValid(self.dir.print(r)))?
+                    };
+                    add_ref.execute(params![id, rid])?;
+                }
+                for (name, out) in &p.outputs {
+                    add_output.execute(params![id, name, self.dir.print(out)])?;
+                }
+            }
         }
         tx.commit()?;
         Ok(())
@@ -637,6 +791,7 @@ impl LocalStore {
     /// Re-hashes every registered path's NAR and compares hash and size with the database; also
     /// lists entries of the store directory that are not registered.
     pub fn verify(&self) -> Result<VerifyReport> {
+        self.flush()?;
         let mut report = VerifyReport::default();
         let valid = self.valid_paths()?;
         for path in &valid {
@@ -773,6 +928,27 @@ impl DerivationSource for LocalStore {
     fn read_derivation(&self, path: &StorePath) -> Result<Derivation> {
         LocalStore::read_derivation(self, path)
     }
+}
+
+impl Drop for LocalStore {
+    fn drop(&mut self) {
+        // A batch not ended explicitly is still registered; an error here leaves unregistered
+        // paths, which the next add replaces.
+        let _ = self.flush();
+    }
+}
+
+/// The lock file a path with hash part `hash_part` shares (its first two characters).
+fn lock_stripe(hash_part: &str) -> &str {
+    hash_part.get(..2).unwrap_or(hash_part)
+}
+
+/// Seconds since the epoch.
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 fn is_busy(e: &rusqlite::Error) -> bool {

@@ -77,6 +77,11 @@ fn child_store() -> Option<(LocalStore, u64)> {
     if std::env::var_os("LIXC_TEST_NO_FSYNC").is_some() {
         store.set_fsync(false).expect("fsync off");
     }
+    // `LIXC_TEST_BATCH=N`: batched adds, flushed every N paths.
+    if let Some(n) = std::env::var("LIXC_TEST_BATCH").ok().and_then(|n| n.parse().ok()) {
+        store.begin_batch();
+        store.set_batch_max_paths(n);
+    }
     Some((store, seed))
 }
 
@@ -103,6 +108,7 @@ fn child_add_fixed() {
     for i in 0..150 {
         add_pair(&store, i);
     }
+    store.end_batch().expect("end batch");
 }
 
 fn spawn_child(test: &str, root: &Path, seed: u64, extra: &[(&str, &str)]) -> std::process::Child {
@@ -141,8 +147,15 @@ fn sigkill_at_random_points_leaves_a_verifiable_store() {
     // At least 30 kills; more (up to 90) while the children have registered few paths, so a
     // slow machine still tests kills in the middle of adds.
     for round in 0..90u64 {
-        // Every other child runs without fsync: adding stays atomic against being killed.
-        let extra: &[(&str, &str)] = if round % 2 == 1 { &[("LIXC_TEST_NO_FSYNC", "1")] } else { &[] };
+        // Every other child runs without fsync: adding stays atomic against being killed. Every
+        // third batches its adds (flushing every 7 paths), so kills land in the middle of
+        // batches and of their flushes.
+        let extra: &[(&str, &str)] = match (round % 2, round % 3) {
+            (0, 0) => &[("LIXC_TEST_BATCH", "7")],
+            (1, 0) => &[("LIXC_TEST_BATCH", "7"), ("LIXC_TEST_NO_FSYNC", "1")],
+            (1, _) => &[("LIXC_TEST_NO_FSYNC", "1")],
+            _ => &[],
+        };
         let mut child = spawn_child("child_add_forever", root, round * 7, extra);
         // Let the child start (the test harness takes a few milliseconds) and then kill it
         // somewhere in its loop.
@@ -237,6 +250,87 @@ fn two_processes_adding_the_same_paths() {
     let b = spawn_child("child_add_fixed", root, 0, &[]);
     for mut c in [a, b] {
         assert!(c.wait().expect("wait").success(), "a child failed");
+    }
+    let store = LocalStore::open(root, StoreDir::default()).expect("reopen");
+    let report = store.verify().expect("verify");
+    assert_eq!(
+        (report.checked, report.damaged.len()),
+        (300, 0),
+        "{report:?}"
+    );
+    assert!(report.unregistered.is_empty(), "{:?}", report.unregistered);
+}
+
+#[test]
+fn crash_after_a_batch_renamed_before_it_registered() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path();
+    // The child writes all 300 paths in one batch and aborts at the flush, after the `syncfs`
+    // and before the transaction.
+    let mut child = spawn_child(
+        "child_add_fixed",
+        root,
+        0,
+        &[("LIXC_TEST_BATCH", "1000"), ("LIXC_STORE_CRASH_AT", "batch-registering")],
+    );
+    let status = child.wait().expect("wait");
+    assert!(!status.success(), "the child should have aborted");
+    let store = LocalStore::open(root, StoreDir::default()).expect("reopen");
+    let report = store.verify().expect("verify");
+    assert_eq!((report.checked, report.damaged.len()), (0, 0), "{report:?}");
+    assert_eq!(report.unregistered.len(), 300, "{:?}", report.unregistered);
+    assert!(report
+        .unregistered
+        .iter()
+        .all(|n| !n.starts_with(lix_store::local::TEMP_PREFIX)));
+    drop(store);
+    // A rerun (batched again) replaces the leftovers and registers everything.
+    let mut child = spawn_child("child_add_fixed", root, 0, &[("LIXC_TEST_BATCH", "1000")]);
+    assert!(child.wait().expect("wait").success(), "the rerun failed");
+    let store = LocalStore::open(root, StoreDir::default()).expect("reopen");
+    let report = store.verify().expect("verify");
+    assert_eq!(
+        (report.checked, report.damaged.len(), report.unregistered.len()),
+        (300, 0, 0),
+        "{report:?}"
+    );
+}
+
+#[test]
+fn readers_see_pending_paths_as_valid() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let store = LocalStore::open(tmp.path(), StoreDir::default()).expect("open");
+    store.begin_batch();
+    let t = store
+        .add_node("tree", &tree(1), FileIngestionMethod::Recursive, &BTreeSet::new())
+        .expect("add tree");
+    assert!(store.is_valid(&t).expect("db"));
+    // A path referring to a pending one can be added in the same batch.
+    let text = store
+        .add_text("text", b"x", &[t.clone()].into_iter().collect())
+        .expect("add text");
+    let info = store.query_path_info(&text).expect("db").expect("pending");
+    assert!(info.references.contains(&t));
+    // Another connection to the store does not see them until the batch is flushed.
+    let other = LocalStore::open(tmp.path(), StoreDir::default()).expect("open");
+    assert!(!other.is_valid(&t).expect("db"));
+    store.end_batch().expect("end batch");
+    assert!(other.is_valid(&t).expect("db") && other.is_valid(&text).expect("db"));
+    let report = other.verify().expect("verify");
+    assert_eq!((report.checked, report.damaged.len()), (2, 0), "{report:?}");
+}
+
+#[test]
+fn two_batched_processes_adding_the_same_paths() {
+    // Both hold locks of pending paths and want the other's: each flushes before waiting, so
+    // neither deadlocks. A third, unbatched, runs alongside.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path();
+    let a = spawn_child("child_add_fixed", root, 0, &[("LIXC_TEST_BATCH", "50")]);
+    let b = spawn_child("child_add_fixed", root, 0, &[("LIXC_TEST_BATCH", "1000")]);
+    let c = spawn_child("child_add_fixed", root, 0, &[]);
+    for mut child in [a, b, c] {
+        assert!(child.wait().expect("wait").success(), "a child failed");
     }
     let store = LocalStore::open(root, StoreDir::default()).expect("reopen");
     let report = store.verify().expect("verify");
