@@ -99,7 +99,7 @@ const CHUNK_BITS: usize = 16;
 const CHUNK: usize = 1 << CHUNK_BITS;
 
 /// Fewest bytes allocated between collections.
-const MIN_THRESHOLD: usize = 8 << 20;
+const MIN_THRESHOLD: usize = 32 << 20;
 
 /// The bytes a string owns.
 fn str_size(s: &NixStr) -> usize {
