@@ -129,7 +129,7 @@ impl Attrs {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CodeRef(pub u32);
 
-/// Captured variables: up to two stay inline (most closures and thunks capture few).
+/// Captured variables: one stays inline (most closures and thunks capture few).
 pub type Upvalues = smallvec::SmallVec<[Value; 1]>;
 
 /// A lambda: its code and captured variables.

@@ -531,14 +531,10 @@ impl Vm {
         if let Some(inner) = proto.curried {
             let upvalues = {
                 let outer = &self.heap.closure(c).upvalues;
-                self.protos[inner as usize]
-                    .captures
-                    .iter()
-                    .map(|s| match *s {
-                        Slot::Local(_) => arg,
-                        Slot::Upvalue(n) => outer.get(n as usize).copied().unwrap_or(Value::Null),
-                    })
-                    .collect()
+                collect_upvalues(&self.protos[inner as usize].captures, |s| match s {
+                    Slot::Local(_) => arg,
+                    Slot::Upvalue(n) => outer.get(n as usize).copied().unwrap_or(Value::Null),
+                })
             };
             let g = self.heap.alloc(Obj::Closure(Closure { code: CodeRef(inner), upvalues }));
             return Ok(Some(Value::Lambda(g)));
@@ -630,13 +626,10 @@ impl Vm {
     }
 
     fn capture(&self, captures: &[Slot], base: usize, env: Option<Gc>) -> Upvalues {
-        captures
-            .iter()
-            .map(|s| match *s {
-                Slot::Local(n) => self.stack[base + n as usize],
-                Slot::Upvalue(n) => self.upvalue(env, n),
-            })
-            .collect()
+        collect_upvalues(captures, |s| match s {
+            Slot::Local(n) => self.stack[base + n as usize],
+            Slot::Upvalue(n) => self.upvalue(env, n),
+        })
     }
 
     /// Unwinds the frames above `stop` after `err`, recording them in its trace.
@@ -1416,6 +1409,23 @@ impl Vm {
         };
         self.stack[base + slot as usize] = v;
         Ok(())
+    }
+}
+
+/// The values of `captures`, read by `read`. Most closures and thunks capture none or one
+/// value: those skip `SmallVec`'s general (growing) `extend`.
+#[inline]
+fn collect_upvalues(captures: &[Slot], mut read: impl FnMut(Slot) -> Value) -> Upvalues {
+    match *captures {
+        [] => Upvalues::new(),
+        [s] => Upvalues::from_buf([read(s)]),
+        _ => {
+            let mut upvalues = Upvalues::with_capacity(captures.len());
+            for &s in captures {
+                upvalues.push(read(s));
+            }
+            upvalues
+        }
     }
 }
 
