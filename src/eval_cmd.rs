@@ -122,9 +122,7 @@ pub fn run(args: Args) -> u8 {
     vm.heap.stress = std::env::var_os("LIXC_GC_STRESS").is_some_and(|v| v != "0");
     let started = std::time::Instant::now();
     let result = evaluate(&mut vm, &args, &cwd);
-    for warning in std::mem::take(&mut vm.warnings) {
-        eprint!("{}", render_warning(&vm, &warning));
-    }
+    print_warnings(&mut vm);
     let code = match result {
         Ok(text) => {
             let mut out = std::io::stdout().lock();
@@ -135,25 +133,36 @@ pub fn run(args: Args) -> u8 {
             eprintln!("error: {message}");
             EXIT_USAGE
         }
-        Err(Failure::Eval(e)) => {
-            let stderr = std::io::stderr();
-            let pretty = match args.error_format {
-                Some(f) => f == ErrorFormat::Pretty,
-                None => stderr.is_terminal(),
-            };
-            if pretty {
-                let color = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-                let _ = render_pretty(&vm, &e, args.show_trace, color, &mut stderr.lock());
-            } else {
-                eprint!("{}", render_error(&vm, &e, args.show_trace));
-            }
-            EXIT_DIAGNOSTICS
-        }
+        Err(Failure::Eval(e)) => report_error(&vm, &e, args.error_format, args.show_trace),
     };
     if std::env::var_os("LIXC_SHOW_STATS").is_some_and(|v| v != "0") {
         eprintln!("{}", stats_json(&vm, started.elapsed()));
     }
     code
+}
+
+/// Prints the warnings the evaluation collected, in the reference's layouts, and forgets them.
+pub(crate) fn print_warnings(vm: &mut Vm) {
+    for warning in std::mem::take(&mut vm.warnings) {
+        eprint!("{}", render_warning(vm, &warning));
+    }
+}
+
+/// Prints an evaluation error on stderr (ariadne on a terminal or with `--error-format pretty`,
+/// else the reference's layout); returns the exit status for it.
+pub(crate) fn report_error(vm: &Vm, e: &EvalError, format: Option<ErrorFormat>, show_trace: bool) -> u8 {
+    let stderr = std::io::stderr();
+    let pretty = match format {
+        Some(f) => f == ErrorFormat::Pretty,
+        None => stderr.is_terminal(),
+    };
+    if pretty {
+        let color = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        let _ = render_pretty(vm, e, show_trace, color, &mut stderr.lock());
+    } else {
+        eprint!("{}", render_error(vm, e, show_trace));
+    }
+    EXIT_DIAGNOSTICS
 }
 
 /// How errors are printed.

@@ -3,7 +3,7 @@
 //! `nix-instantiate` does (a non-`out` output is printed as `drv!output`).
 
 use std::collections::HashSet;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{Read, Write};
 use std::path::Path;
 
 use lix_editions::Edition;
@@ -74,9 +74,7 @@ pub fn run(args: Args) -> u8 {
         eprintln!("error: cannot register the paths written: {e}");
         return EXIT_DIAGNOSTICS;
     }
-    for warning in std::mem::take(&mut vm.warnings) {
-        eprint!("{}", crate::eval_cmd::render_warning(&vm, &warning));
-    }
+    crate::eval_cmd::print_warnings(&mut vm);
     match result {
         Ok(lines) => {
             let mut out = std::io::stdout().lock();
@@ -89,20 +87,7 @@ pub fn run(args: Args) -> u8 {
             eprintln!("error: {message}");
             EXIT_USAGE
         }
-        Err(Failure::Eval(e)) => {
-            let stderr = std::io::stderr();
-            let pretty = match args.error_format {
-                Some(f) => f == ErrorFormat::Pretty,
-                None => stderr.is_terminal(),
-            };
-            if pretty {
-                let color = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-                let _ = crate::eval_cmd::render_pretty(&vm, &e, args.show_trace, color, &mut stderr.lock());
-            } else {
-                eprint!("{}", crate::eval_cmd::render_error(&vm, &e, args.show_trace));
-            }
-            EXIT_DIAGNOSTICS
-        }
+        Err(Failure::Eval(e)) => crate::eval_cmd::report_error(&vm, &e, args.error_format, args.show_trace),
     }
 }
 
