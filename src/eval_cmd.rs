@@ -174,8 +174,11 @@ pub enum ErrorFormat {
     Nix,
 }
 
-enum Failure {
+/// Why a command failed: bad usage or input (exit 2) or an evaluation error (exit 1).
+pub(crate) enum Failure {
+    /// Usage or I/O.
     Usage(String),
+    /// Evaluation.
     Eval(EvalError),
 }
 
@@ -204,29 +207,7 @@ pub(crate) fn search_path(include: &[String], cwd: &str) -> Vec<(String, String)
 }
 
 fn evaluate(vm: &mut Vm, args: &Args, cwd: &str) -> Result<String, Failure> {
-    let (name, text, base_dir) = match (&args.expr, args.file.as_deref()) {
-        (Some(expr), _) => ("(string)".to_string(), expr.clone(), cwd.to_string()),
-        (None, Some("-")) => {
-            let mut bytes = Vec::new();
-            std::io::stdin().read_to_end(&mut bytes).map_err(|e| Failure::Usage(format!("cannot read standard input: {e}")))?;
-            ("(stdin)".to_string(), decode(&bytes)?, cwd.to_string())
-        }
-        (None, file) => {
-            let file = file.unwrap_or("default.nix");
-            let path = if Path::new(file).is_absolute() { file.to_string() } else { format!("{cwd}/{file}") };
-            let path = String::from_utf8_lossy(&lix_vm::ops::canon_path(path.as_bytes())).into_owned();
-            let path = if Path::new(&path).is_dir() { format!("{path}/default.nix") } else { path };
-            let bytes = std::fs::read(&path).map_err(|e| {
-                if e.kind() == std::io::ErrorKind::NotFound {
-                    Failure::Eval(EvalError::new(ErrorKind::Other, format!("path '{path}' does not exist")))
-                } else {
-                    Failure::Usage(format!("cannot read {path}: {e}"))
-                }
-            })?;
-            let dir = Path::new(&path).parent().map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|| "/".into());
-            (path, decode(&bytes)?, dir)
-        }
-    };
+    let (name, text, base_dir) = read_source(args.expr.as_deref(), args.file.as_deref(), cwd)?;
     if args.dump_bytecode {
         let file = vm.load_source(&name, &text, &base_dir)?;
         print!("{}", vm.dump_bytecode(file));
@@ -247,6 +228,35 @@ fn evaluate(vm: &mut Vm, args: &Args, cwd: &str) -> Result<String, Failure> {
     }
     vm.unroot(mark);
     Ok(results.join("\n"))
+}
+
+/// The program a command evaluates: `-E EXPR`, standard input (`-`), or a file (a directory
+/// means its `default.nix`; none means `default.nix`). Returns its name, text and the directory
+/// its relative paths resolve against.
+pub(crate) fn read_source(expr: Option<&str>, file: Option<&str>, cwd: &str) -> Result<(String, String, String), Failure> {
+    Ok(match (expr, file) {
+        (Some(expr), _) => ("(string)".to_string(), expr.to_string(), cwd.to_string()),
+        (None, Some("-")) => {
+            let mut bytes = Vec::new();
+            std::io::stdin().read_to_end(&mut bytes).map_err(|e| Failure::Usage(format!("cannot read standard input: {e}")))?;
+            ("(stdin)".to_string(), decode(&bytes)?, cwd.to_string())
+        }
+        (None, file) => {
+            let file = file.unwrap_or("default.nix");
+            let path = if Path::new(file).is_absolute() { file.to_string() } else { format!("{cwd}/{file}") };
+            let path = String::from_utf8_lossy(&lix_vm::ops::canon_path(path.as_bytes())).into_owned();
+            let path = if Path::new(&path).is_dir() { format!("{path}/default.nix") } else { path };
+            let bytes = std::fs::read(&path).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    Failure::Eval(EvalError::new(ErrorKind::Other, format!("path '{path}' does not exist")))
+                } else {
+                    Failure::Usage(format!("cannot read {path}: {e}"))
+                }
+            })?;
+            let dir = Path::new(&path).parent().map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|| "/".into());
+            (path, decode(&bytes)?, dir)
+        }
+    })
 }
 
 fn decode(bytes: &[u8]) -> Result<String, Failure> {

@@ -3,15 +3,14 @@
 //! `nix-instantiate` does (a non-`out` output is printed as `drv!output`).
 
 use std::collections::HashSet;
-use std::io::{Read, Write};
-use std::path::Path;
+use std::io::Write;
 
 use lix_editions::Edition;
 use lix_vm::error::ErrorKind;
 use lix_vm::ops::Coercion;
 use lix_vm::{EvalConfig, EvalError, Value, Vm};
 
-use crate::eval_cmd::ErrorFormat;
+use crate::eval_cmd::{read_source, ErrorFormat, Failure};
 use crate::store_cmd::StoreOptions;
 use crate::{EXIT_DIAGNOSTICS, EXIT_OK, EXIT_USAGE};
 
@@ -91,46 +90,8 @@ pub fn run(args: Args) -> u8 {
     }
 }
 
-enum Failure {
-    Usage(String),
-    Eval(EvalError),
-}
-
-impl From<EvalError> for Failure {
-    fn from(e: EvalError) -> Self {
-        Failure::Eval(e)
-    }
-}
-
 fn instantiate(vm: &mut Vm, args: &Args, cwd: &str) -> Result<Vec<String>, Failure> {
-    let decode = |bytes: &[u8]| -> Result<String, Failure> {
-        lix_syntax::source::decode(bytes).map(|t| t.into_owned()).map_err(|e| Failure::Usage(e.to_string()))
-    };
-    let (name, text, base_dir) = match (&args.expr, args.file.as_deref()) {
-        (Some(expr), _) => ("(string)".to_string(), expr.clone(), cwd.to_string()),
-        (None, Some("-")) => {
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut bytes)
-                .map_err(|e| Failure::Usage(format!("cannot read standard input: {e}")))?;
-            ("(stdin)".to_string(), decode(&bytes)?, cwd.to_string())
-        }
-        (None, file) => {
-            let file = file.unwrap_or("default.nix");
-            let path = if Path::new(file).is_absolute() { file.to_string() } else { format!("{cwd}/{file}") };
-            let path = String::from_utf8_lossy(&lix_vm::ops::canon_path(path.as_bytes())).into_owned();
-            let path = if Path::new(&path).is_dir() { format!("{path}/default.nix") } else { path };
-            let bytes = std::fs::read(&path).map_err(|e| {
-                if e.kind() == std::io::ErrorKind::NotFound {
-                    Failure::Eval(EvalError::new(ErrorKind::Other, format!("path '{path}' does not exist")))
-                } else {
-                    Failure::Usage(format!("cannot read {path}: {e}"))
-                }
-            })?;
-            let dir = Path::new(&path).parent().map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|| "/".into());
-            (path, decode(&bytes)?, dir)
-        }
-    };
+    let (name, text, base_dir) = read_source(args.expr.as_deref(), args.file.as_deref(), cwd)?;
     let root = vm.eval_source(&name, &text, &base_dir)?;
     let mark = vm.root(root);
     let auto_args = if args.arg.is_empty() && args.argstr.is_empty() {
