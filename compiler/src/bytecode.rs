@@ -56,6 +56,9 @@ pub enum Op {
         op: SpecOp,
         /// The thunk made when the shortcut does not apply.
         proto: ProtoId,
+        /// An argument of the function below `a` on the stack: take the shortcut only when
+        /// that function does not keep its argument ([`Proto::keeps_arg`]).
+        arg: bool,
     },
     /// set → set.name when `set` is an evaluated set that has `name`; otherwise a thunk of
     /// `proto` (which selects lazily)
@@ -64,6 +67,8 @@ pub enum Op {
         name: u32,
         /// The fallback thunk.
         proto: ProtoId,
+        /// As for [`Op::Speculate`].
+        arg: bool,
     },
     /// → thunk of prototype `p`, its upvalues captured now
     Thunk(ProtoId),
@@ -223,6 +228,10 @@ pub struct Proto {
     pub captures: Vec<Slot>,
     /// The span of the whole expression.
     pub span: TextRange,
+    /// For a lambda: whether its body may load its argument (or `@` name) without forcing it,
+    /// and so store it unforced somewhere printable. Arguments of such lambdas are not
+    /// speculated ([`Op::Speculate`]).
+    pub keeps_arg: bool,
 }
 
 /// A lambda's pattern.
@@ -314,10 +323,11 @@ impl CompiledFile {
             let caps: Vec<String> = p.captures.iter().map(slot_text).collect();
             let _ = writeln!(
                 out,
-                "proto#{i} {kind} slots={} captures=[{}] @{:?}{}",
+                "proto#{i} {kind} slots={} captures=[{}] @{:?}{}{}",
                 p.slots,
                 caps.join(", "),
                 p.span,
+                if p.keeps_arg { " keeps-arg" } else { "" },
                 if i as u32 == self.root { " (root)" } else { "" }
             );
             for (at, (op, span)) in p.code.iter().zip(&p.spans).enumerate() {
@@ -344,8 +354,10 @@ impl CompiledFile {
             Op::SelectOr { name, target } => format!("SelectOr {} ->{target}", self.name(name)),
             Op::Load(s) => format!("Load {}", slot_text(&s)),
             Op::LoadForce(s) => format!("LoadForce {}", slot_text(&s)),
-            Op::SpeculateSelect { name, proto } => format!("SpeculateSelect {} else proto#{proto}", self.name(name)),
-            Op::Speculate { op, proto } => format!("Speculate {op:?} else proto#{proto}"),
+            Op::SpeculateSelect { name, proto, arg } => {
+                format!("SpeculateSelect {} else proto#{proto}{}", self.name(name), if arg { " (arg)" } else { "" })
+            }
+            Op::Speculate { op, proto, arg } => format!("Speculate {op:?} else proto#{proto}{}", if arg { " (arg)" } else { "" }),
             Op::WithLookup(n) => match self.with_lookups.get(n as usize) {
                 Some(w) => format!(
                     "WithLookup {} in [{}]",

@@ -41,6 +41,7 @@ fn compile_with(body: &Body, assert_text: &dyn Fn(ExprId) -> String, scoped: boo
         group: FxHashSet::default(),
         scoped,
         curried_name: None,
+        kept: FxHashSet::default(),
     };
     c.begin(ProtoKind::File, root_span);
     if scoped {
@@ -82,12 +83,22 @@ struct Compiler<'a> {
     scoped: bool,
     /// The name a lambda that is directly the body of a named lambda takes.
     curried_name: Option<Box<str>>,
+    /// Bindings that some code loads without forcing them ([`Proto::keeps_arg`]).
+    kept: FxHashSet<BindingId>,
 }
 
 impl Compiler<'_> {
     fn begin(&mut self, kind: ProtoKind, span: TextRange) {
         self.fns.push(FnState {
-            proto: Proto { kind, code: Vec::new(), spans: Vec::new(), slots: 0, captures: Vec::new(), span },
+            proto: Proto {
+                kind,
+                code: Vec::new(),
+                spans: Vec::new(),
+                slots: 0,
+                captures: Vec::new(),
+                span,
+                keeps_arg: false,
+            },
             locals: FxHashMap::default(),
             upvalues: FxHashMap::default(),
         });
@@ -267,13 +278,13 @@ impl Compiler<'_> {
                 self.strict(*fun);
                 if args.len() > 1 && self.is_global_function(*fun) {
                     for &a in args {
-                        self.lazy(a);
+                        self.argument(a, false);
                     }
                     self.emit(Op::CallN(args.len() as u32), e);
                     return;
                 }
                 for &a in args {
-                    self.lazy(a);
+                    self.argument(a, true);
                     self.emit(Op::Call, e);
                 }
             }
@@ -509,6 +520,24 @@ impl Compiler<'_> {
 
     /// Compiles `e` so that it leaves a value that may be a thunk.
     fn lazy(&mut self, e: ExprId) {
+        self.lazy_as(e, None);
+    }
+
+    /// Compiles a function argument: [`Self::lazy`], but cheap arithmetic and selections may be
+    /// computed at once ([`Self::speculate`]). With `checked`, the function is on the stack
+    /// below the argument and the VM speculates only for a callee that cannot keep its
+    /// argument unforced ([`lix_compiler::Proto::keeps_arg`]).
+    fn argument(&mut self, e: ExprId, checked: bool) {
+        self.lazy_as(e, Some(checked));
+    }
+
+    /// [`Self::lazy`]; `speculate` as [`Self::argument`] takes it, `None` for no speculation.
+    ///
+    /// Speculation is observable only in printing: an unforced value prints as `<CODE>` (or
+    /// `«thunk»` in `trace`) where the reference would show a thunk. So list elements and
+    /// attribute values are never speculated, and an argument only when the callee's body
+    /// forces its parameter before it could be stored.
+    fn lazy_as(&mut self, e: ExprId, speculate: Option<bool>) {
         let body = self.body;
         match body.expr(e) {
             Expr::Int(i) => {
@@ -528,6 +557,8 @@ impl Compiler<'_> {
             }
             Expr::Var(v) if self.is_value(e) => match v.resolution {
                 Resolution::Local(b) => {
+                    // Loaded without forcing: the value may be stored as it is.
+                    self.kept.insert(b);
                     match self.resolve(Key::Binding(b)) {
                         Some(slot) => self.emit(Op::Load(slot), e),
                         None => self.emit(Op::Null, e),
@@ -554,7 +585,7 @@ impl Compiler<'_> {
                 self.emit(Op::Closure(p), e);
             }
             _ => {
-                if self.speculate(e) {
+                if speculate.is_some_and(|checked| self.speculate(e, checked)) {
                     return;
                 }
                 let p = self.thunk(e);
@@ -574,7 +605,7 @@ impl Compiler<'_> {
 
     /// Lazy arithmetic, comparison or selection on atoms: computed at once when the operands
     /// are already values, a thunk otherwise ([`Op::Speculate`]).
-    fn speculate(&mut self, e: ExprId) -> bool {
+    fn speculate(&mut self, e: ExprId, arg: bool) -> bool {
         let body = self.body;
         let (op, a, b) = match body.expr(e) {
             Expr::BinOp { op, lhs, rhs } => match op {
@@ -593,8 +624,8 @@ impl Compiler<'_> {
                 let AttrKey::Static(name) = &path[0] else { return false };
                 let name = self.name(name);
                 let proto = self.thunk(e);
-                self.lazy(*expr);
-                self.emit(Op::SpeculateSelect { name, proto }, e);
+                self.operand(*expr);
+                self.emit(Op::SpeculateSelect { name, proto, arg }, e);
                 return true;
             }
             _ => return false,
@@ -603,10 +634,23 @@ impl Compiler<'_> {
             return false;
         }
         let proto = self.thunk(e);
-        self.lazy(a);
-        self.lazy(b);
-        self.emit(Op::Speculate { op, proto }, e);
+        self.operand(a);
+        self.operand(b);
+        self.emit(Op::Speculate { op, proto, arg }, e);
         true
+    }
+
+    /// Loads an atom ([`Self::is_atom`]) as a speculation's operand: read, never stored.
+    fn operand(&mut self, e: ExprId) {
+        if let Expr::Var(v) = self.body.expr(e) {
+            if let Resolution::Local(b) = v.resolution {
+                if let Some(slot) = self.resolve(Key::Binding(b)) {
+                    self.emit(Op::Load(slot), e);
+                    return;
+                }
+            }
+        }
+        self.lazy(e);
     }
 
     fn thunk(&mut self, e: ExprId) -> ProtoId {
@@ -669,6 +713,11 @@ impl Compiler<'_> {
         self.strict(l.body);
         self.curried_name = None;
         self.emit(Op::Return, l.body);
+        let arg = match &l.param {
+            Param::Ident(b) => Some(*b),
+            Param::Pattern(pat) => pat.alias,
+        };
+        self.cur().proto.keeps_arg = arg.is_some_and(|b| self.kept.contains(&b));
         self.group = saved;
         self.finish()
     }

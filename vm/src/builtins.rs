@@ -342,12 +342,13 @@ fn deep_seq(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     Ok(a[1])
 }
 
-/// Prints the first argument to stderr; returns the second.
+/// Prints the first argument to stderr, forced only at its top like the reference (what lies
+/// inside prints as `«thunk»` until something forces it); returns the second.
 fn trace(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
-    let v = vm.force_deep(a[0])?;
+    let v = vm.force(a[0])?;
     let text = match v {
         Value::String(g) => String::from_utf8_lossy(&vm.heap.str(g).bytes).into_owned(),
-        other => vm.print_value(other),
+        other => vm.show_whole(other),
     };
     eprintln!("trace: {text}");
     Ok(a[1])

@@ -163,6 +163,7 @@ impl Vm {
                 file_base,
                 span: p.span,
                 curried: curried_inner(p).map(|inner| file_base + inner),
+                keeps_arg: p.keeps_arg,
             }));
         }
         let names: Vec<Symbol> = compiled.names.iter().map(|n| self.symbols.intern(n.as_bytes())).collect();

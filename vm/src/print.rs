@@ -54,6 +54,16 @@ impl Vm {
         out
     }
 
+    /// `v` as `builtins.trace` prints it: the error-message style (`«thunk»`, `«lambda @ …»`)
+    /// without its limits. Nothing is forced.
+    pub fn show_whole(&self, v: Value) -> String {
+        let mut out = String::new();
+        let mut seen = FxHashSet::default();
+        let limits = Limits { depth: usize::MAX, items: usize::MAX, attrs: usize::MAX, string: usize::MAX };
+        self.print_into(v, &mut out, &mut seen, Some(&limits), &mut Printed::default(), 0);
+        out
+    }
+
     /// How error messages name a lambda: `«lambda NAME @ FILE:LINE:COL»`.
     pub fn show_lambda(&self, c: Gc) -> String {
         let proto = &self.protos[self.heap.closure(c).code.0 as usize];

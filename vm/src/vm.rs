@@ -74,6 +74,8 @@ pub(crate) struct RtProto {
     /// For `x: y: body`-shaped lambdas (whose body only makes another lambda): the inner
     /// prototype, so a call can make the inner closure without pushing a frame.
     pub curried: Option<u32>,
+    /// [`lix_compiler::Proto::keeps_arg`].
+    pub keeps_arg: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -789,11 +791,12 @@ impl Vm {
                             v => self.stack.push(v),
                         }
                     }
-                    Op::Speculate { op, proto: p } => {
+                    Op::Speculate { op, proto: p, arg } => {
                         let b = self.pop();
                         let a = self.pop();
                         let (a2, b2) = (self.peek(a), self.peek(b));
-                        match speculate(self, op, a2, b2) {
+                        let shortcut = if arg && self.callee_keeps_arg() { None } else { speculate(self, op, a2, b2) };
+                        match shortcut {
                             Some(v) => self.stack.push(v),
                             None => {
                                 let code = CodeRef(proto.file_base + p);
@@ -803,11 +806,11 @@ impl Vm {
                             }
                         }
                     }
-                    Op::SpeculateSelect { name, proto: p } => {
+                    Op::SpeculateSelect { name, proto: p, arg } => {
                         let set = self.pop();
                         let sym = self.files[proto.file as usize].names[name as usize];
                         match self.peek(set) {
-                            Value::Attrs(g) if self.heap.attrs(g).get(sym).is_some() => {
+                            Value::Attrs(g) if self.heap.attrs(g).get(sym).is_some() && !(arg && self.callee_keeps_arg()) => {
                                 let v = self.heap.attrs(g).get(sym).unwrap_or(Value::Null);
                                 self.stack.push(v);
                             }
@@ -1142,6 +1145,18 @@ impl Vm {
                 _ => v,
             },
             v => v,
+        }
+    }
+
+    /// Whether the function on top of the stack, about to be called with a speculated
+    /// argument, may keep that argument unforced (see [`lix_compiler::Proto::keeps_arg`]).
+    /// Builtins never keep an argument unforced; sets with `__functor` may.
+    #[inline]
+    fn callee_keeps_arg(&self) -> bool {
+        match self.stack.last() {
+            Some(Value::Lambda(c)) => self.protos[self.heap.closure(*c).code.0 as usize].keeps_arg,
+            Some(Value::Builtin(_) | Value::PrimApp(_)) => false,
+            _ => true,
         }
     }
 
