@@ -190,6 +190,10 @@ impl EvalIO for StoreIO {
         self.real.read_dir(path)
     }
 
+    fn resolve_symlinks(&self, path: &str) -> String {
+        self.real.resolve_symlinks(path)
+    }
+
     fn get_env(&self, name: &str) -> Option<String> {
         self.real.get_env(name)
     }

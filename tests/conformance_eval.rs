@@ -738,6 +738,68 @@ fn stress_pass(evaluator: &[String], tests: &[&Test], results: &[(Grade, Run)], 
 }
 
 /// The run proper: discover, evaluate, count, then check or bless the ratchet.
+/// The suite's symbolic links (`tests/conformance/symlinks.txt`): path under `lang/` and target.
+fn upstream_symlinks() -> Result<Vec<(String, String)>, String> {
+    let list = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/symlinks.txt");
+    let text = std::fs::read_to_string(&list).map_err(|e| format!("{}: {e}", list.display()))?;
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            l.split_once('\t')
+                .map(|(p, t)| (p.to_string(), t.to_string()))
+                .ok_or(format!("{}: `{l}` is not PATH<tab>TARGET", list.display()))
+        })
+        .collect()
+}
+
+/// The directory to run the suite in. Where the suite's copy stores its symbolic links as plain
+/// files holding their targets (a copy made without symlink support), that is a scratch copy of
+/// `lang/` with the links recreated; otherwise the suite's own directory.
+fn restore_symlinks(cwd: &Path, scratch: &Path) -> Result<PathBuf, String> {
+    let links = upstream_symlinks()?;
+    let lang = cwd.join("lang");
+    let is_placeholder = |(path, target): &&(String, String)| {
+        let file = lang.join(path);
+        let plain = std::fs::symlink_metadata(&file).is_ok_and(|m| m.is_file());
+        plain && std::fs::read(&file).is_ok_and(|bytes| bytes == target.as_bytes())
+    };
+    let placeholders: Vec<&(String, String)> = links.iter().filter(is_placeholder).collect();
+    if placeholders.is_empty() {
+        return Ok(cwd.to_path_buf());
+    }
+    let tree = scratch.join("suite");
+    if tree.exists() {
+        std::fs::remove_dir_all(&tree).map_err(|e| format!("{}: {e}", tree.display()))?;
+    }
+    copy_tree(&lang, &tree.join("lang"))?;
+    for (path, target) in placeholders {
+        let link = tree.join("lang").join(path);
+        std::fs::remove_file(&link).map_err(|e| format!("{}: {e}", link.display()))?;
+        std::os::unix::fs::symlink(target, &link).map_err(|e| format!("{}: {e}", link.display()))?;
+    }
+    tree.canonicalize().map_err(|e| format!("{}: {e}", tree.display()))
+}
+
+/// Copies the directory `from` to `to` (files, directories and symbolic links), file modes kept.
+fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
+    for entry in std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))? {
+        let entry = entry.map_err(|e| format!("{}: {e}", from.display()))?;
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        let kind = entry.file_type().map_err(|e| format!("{}: {e}", src.display()))?;
+        let done = if kind.is_dir() {
+            copy_tree(&src, &dst).map(|_| ())
+        } else if kind.is_symlink() {
+            let target = std::fs::read_link(&src).map_err(|e| format!("{}: {e}", src.display()))?;
+            std::os::unix::fs::symlink(target, &dst).map_err(|e| e.to_string())
+        } else {
+            std::fs::copy(&src, &dst).map(|_| ()).map_err(|e| e.to_string())
+        };
+        done.map_err(|e| format!("{}: {e}", dst.display()))?;
+    }
+    Ok(())
+}
+
 fn run() -> Result<ExitCode, String> {
     let Some(dir) = conformance_dir() else {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
@@ -771,6 +833,7 @@ fn run() -> Result<ExitCode, String> {
         return Err(format!("LIXC_CONFORMANCE_BLESS cannot be used with LIXC_CONFORMANCE_EVALUATOR: {why}"));
     }
     let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("conformance-eval");
+    let cwd = restore_symlinks(&cwd, &scratch)?;
     let env = Environment { cwd, scratch, extra };
 
     let selected: Vec<&Test> =

@@ -40,6 +40,10 @@ pub trait EvalIO {
     fn file_type(&self, path: &str) -> io::Result<FileType>;
     /// The entries of the directory `path`, sorted by name.
     fn read_dir(&self, path: &str) -> io::Result<Vec<(String, FileType)>>;
+    /// `path` with every symbolic link in it resolved; `path` itself where it cannot be.
+    fn resolve_symlinks(&self, path: &str) -> String {
+        path.to_string()
+    }
     /// An environment variable.
     fn get_env(&self, name: &str) -> Option<String>;
     /// Copies `path` into the store and returns its store path (a NAR + SHA-256 "source" path
@@ -199,6 +203,13 @@ impl EvalIO for RealIO {
 
     fn path_exists(&self, path: &str) -> bool {
         Path::new(path).exists()
+    }
+
+    fn resolve_symlinks(&self, path: &str) -> String {
+        match std::fs::canonicalize(path) {
+            Ok(p) => p.to_string_lossy().into_owned(),
+            Err(_) => path.to_string(),
+        }
     }
 
     fn file_type(&self, path: &str) -> io::Result<FileType> {

@@ -59,6 +59,8 @@ pub(super) fn read_dir(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     }
     let entries = vm.io.read_dir(&path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotADirectory {
+            // Named as the reference names it: with its symbolic links resolved.
+            let path = vm.io.resolve_symlinks(&path);
             EvalError::new(ErrorKind::Other, format!("'{path}' is not a directory"))
         } else {
             EvalError::new(ErrorKind::Other, format!("reading directory '{path}': {e}"))
