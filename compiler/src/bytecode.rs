@@ -44,10 +44,22 @@ pub enum Op {
     Global(u32),
     /// → value of name `with_lookups[n]` from the enclosing `with` scopes, forced
     WithLookup(u32),
+    /// → value of name `with_lookups[lookup]`, not forced, when every `with` scope up to the
+    /// one that has it is already an evaluated set; otherwise a thunk of `proto` (which looks
+    /// it up when forced). The reference reads such a variable without a thunk the same way.
+    WithLookupLazy {
+        /// The lookup, an index into [`CompiledFile::with_lookups`].
+        lookup: u32,
+        /// The fallback thunk.
+        proto: ProtoId,
+    },
     /// v → v' ; forces the top of the stack to weak head normal form
     Force,
     /// → the forced value of a variable; a local slot keeps the forced value
     LoadForce(Slot),
+    /// [`Op::LoadForce`] of a function about to be called: the call itself marks a lambda as
+    /// forced, so the load does not
+    LoadFn(Slot),
     /// a b → a OP b when both are already numbers (or Booleans/strings for `==`) and the
     /// operation cannot fail; otherwise a thunk of prototype `proto`, which computes the same
     /// lazily. Never forces anything, so it is invisible to laziness.
@@ -354,6 +366,7 @@ impl CompiledFile {
             Op::SelectOr { name, target } => format!("SelectOr {} ->{target}", self.name(name)),
             Op::Load(s) => format!("Load {}", slot_text(&s)),
             Op::LoadForce(s) => format!("LoadForce {}", slot_text(&s)),
+            Op::LoadFn(s) => format!("LoadFn {}", slot_text(&s)),
             Op::SpeculateSelect { name, proto, arg } => {
                 format!("SpeculateSelect {} else proto#{proto}{}", self.name(name), if arg { " (arg)" } else { "" })
             }
@@ -365,6 +378,14 @@ impl CompiledFile {
                     w.scopes.iter().map(slot_text).collect::<Vec<_>>().join(", ")
                 ),
                 None => format!("WithLookup #{n}"),
+            },
+            Op::WithLookupLazy { lookup, proto } => match self.with_lookups.get(lookup as usize) {
+                Some(w) => format!(
+                    "WithLookupLazy {} in [{}] else proto#{proto}",
+                    self.name(w.name),
+                    w.scopes.iter().map(slot_text).collect::<Vec<_>>().join(", ")
+                ),
+                None => format!("WithLookupLazy #{lookup} else proto#{proto}"),
             },
             Op::Attrs(n) => format!(
                 "Attrs {{{}}}",

@@ -205,7 +205,12 @@ impl Compiler<'_> {
                 let n = (self.out.errors.len() - 1) as u32;
                 self.emit(Op::Error(n), e);
             }
-            Expr::Int(_) | Expr::Float(_) | Expr::Str(_) | Expr::Path(_) | Expr::Lambda(_) => self.lazy(e),
+            Expr::Int(_) | Expr::Float(_) | Expr::Str(_) | Expr::Path(_) => self.lazy(e),
+            Expr::Lambda(_) => {
+                // Forced at once: where the reference would make no thunk, it prints as a lambda.
+                self.lazy(e);
+                self.emit(Op::Force, e);
+            }
             Expr::Var(v) if self.scoped && !matches!(v.resolution, Resolution::Local(_)) => {
                 self.with_lookup(&v.name, e);
             }
@@ -276,6 +281,9 @@ impl Compiler<'_> {
                     return;
                 }
                 self.strict(*fun);
+                if let Some(Op::LoadForce(slot)) = self.cur().proto.code.last().copied() {
+                    *self.cur().proto.code.last_mut().expect("just emitted") = Op::LoadFn(slot);
+                }
                 if args.len() > 1 && self.is_global_function(*fun) {
                     for &a in args {
                         self.argument(a, false);
@@ -391,7 +399,11 @@ impl Compiler<'_> {
                 self.strict(*inner);
             }
             Expr::With { namespace, body: inner } => {
-                self.lazy(*namespace);
+                // Always a thunk of its own, even for a variable: the scope counts as evaluated
+                // only once a lookup has forced it through this `with` (`Op::WithLookupLazy`),
+                // as in the reference.
+                let p = self.thunk(*namespace);
+                self.emit(Op::Thunk(p), *namespace);
                 let key = Key::With(e);
                 let slot = self.new_slot(key);
                 self.emit(Op::Store(slot), e);
@@ -496,13 +508,18 @@ impl Compiler<'_> {
     }
 
     fn with_lookup(&mut self, name: &str, e: ExprId) {
+        let n = self.with_lookup_entry(name);
+        self.emit(Op::WithLookup(n), e);
+    }
+
+    /// Records a lookup of `name` in the enclosing `with` scopes: its index.
+    fn with_lookup_entry(&mut self, name: &str) -> u32 {
         let keys: Vec<Key> = self.withs.iter().rev().copied().collect();
         let scopes = keys.into_iter().filter_map(|k| self.resolve(k)).collect();
         let scoped = if self.scoped { self.resolve(Key::Scope) } else { None };
         let name = self.name(name);
         self.out.with_lookups.push(WithLookup { name, scopes, scoped });
-        let n = (self.out.with_lookups.len() - 1) as u32;
-        self.emit(Op::WithLookup(n), e);
+        (self.out.with_lookups.len() - 1) as u32
     }
 
     /// Whether `e` compiles to a value without a thunk.
@@ -583,6 +600,11 @@ impl Compiler<'_> {
             Expr::Lambda(l) => {
                 let p = self.lambda(l, e);
                 self.emit(Op::Closure(p), e);
+            }
+            Expr::Var(v) if v.resolution == Resolution::With && !self.scoped => {
+                let proto = self.thunk(e);
+                let lookup = self.with_lookup_entry(&v.name);
+                self.emit(Op::WithLookupLazy { lookup, proto }, e);
             }
             _ => {
                 if speculate.is_some_and(|checked| self.speculate(e, checked)) {

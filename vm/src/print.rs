@@ -204,6 +204,11 @@ impl Vm {
                 }
                 out.push('}');
             }
+            Value::Lambda(c) if via.is_none() && !self.heap.closure(c).forced.get() => {
+                // Where the reference still holds a thunk (see `Closure::forced`); a lambda
+                // that a forced thunk evaluated to is forced.
+                out.push_str(if limits.is_some() { "«thunk»" } else { "<CODE>" });
+            }
             Value::Lambda(c) => {
                 if limits.is_some() {
                     out.push_str(&self.show_lambda(c));

@@ -137,6 +137,14 @@ pub type Upvalues = smallvec::SmallVec<[Value; 1]>;
 pub struct Closure {
     /// The code.
     pub code: CodeRef,
+    /// Whether the lambda has been forced. The reference makes a thunk for a lambda written
+    /// where a lazy value goes (an attribute, a list element, a binding, an argument), so such
+    /// a lambda prints as a thunk (`<CODE>`, `«thunk»`) until something forces it; lixc makes
+    /// the closure at once and keeps this flag instead. Set by every force and call.
+    pub forced: std::cell::Cell<bool>,
+    /// The prototype's `keeps_arg` (`lix_compiler::Proto::keeps_arg`), kept here for the
+    /// speculation check before a call.
+    pub keeps_arg: bool,
     /// Captured values, in the prototype's capture order. Empty until captured for closures
     /// created late in a recursive scope.
     pub upvalues: Upvalues,

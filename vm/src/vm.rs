@@ -5,6 +5,7 @@
 //! the native stack. Native code (builtins, equality, printing) re-enters the loop through
 //! [`Vm::force`] and [`Vm::call`]; those nested runs grow the native stack on demand.
 
+use std::cell::Cell;
 use std::rc::Rc;
 
 use lix_compiler::{Op, ProtoKind, Slot, SpecOp};
@@ -349,7 +350,7 @@ impl Vm {
 
     /// Forces `v` to weak head normal form.
     pub fn force(&mut self, v: Value) -> EvalResult<Value> {
-        let Value::Thunk(t) = v else { return Ok(v) };
+        let Value::Thunk(t) = v else { return Ok(self.forced(v)) };
         if let ThunkState::Done(x) = self.heap.thunk(t).state {
             return Ok(x);
         }
@@ -528,7 +529,9 @@ impl Vm {
     /// closure at once (`Some`).
     fn enter_lambda(&mut self, c: Gc, arg: Value, on_return: OnReturn) -> EvalResult<Option<Value>> {
         self.stats.calls += 1;
-        let code = self.heap.closure(c).code;
+        let closure = self.heap.closure(c);
+        closure.forced.set(true);
+        let code = closure.code;
         let proto = &self.protos[code.0 as usize];
         if let Some(inner) = proto.curried {
             let upvalues = {
@@ -538,7 +541,8 @@ impl Vm {
                     Slot::Upvalue(n) => outer.get(n as usize).copied().unwrap_or(Value::Null),
                 })
             };
-            let g = self.heap.alloc(Obj::Closure(Closure { code: CodeRef(inner), upvalues }));
+            let (forced, keeps_arg) = (Cell::new(true), self.protos[inner as usize].keeps_arg);
+            let g = self.heap.alloc(Obj::Closure(Closure { code: CodeRef(inner), upvalues, forced, keeps_arg }));
             return Ok(Some(Value::Lambda(g)));
         }
         let proto = proto.clone();
@@ -753,6 +757,15 @@ impl Vm {
                             ),
                         }
                     }
+                    Op::WithLookupLazy { lookup, proto: p } => match self.with_peek(proto.file, lookup, base, env) {
+                        Some(v) => self.stack.push(v),
+                        None => {
+                            let code = CodeRef(proto.file_base + p);
+                            let upvalues = self.capture(&self.protos[code.0 as usize].captures, base, env);
+                            let g = self.heap.alloc_thunk(ThunkState::Code { code, upvalues });
+                            self.stack.push(Value::Thunk(g));
+                        }
+                    },
                     Op::WithLookup(n) => {
                         let v = tri!(ip, self.with_lookup(proto.file, n, base, env));
                         match v {
@@ -763,10 +776,13 @@ impl Vm {
                                     continue 'frames;
                                 }
                             },
-                            v => self.stack.push(v),
+                            v => {
+                                let v = self.forced(v);
+                                self.stack.push(v)
+                            }
                         }
                     }
-                    Op::LoadForce(slot) => {
+                    Op::LoadForce(slot) | Op::LoadFn(slot) => {
                         let v = match slot {
                             Slot::Local(n) => self.stack[base + n as usize],
                             Slot::Upvalue(n) => self.upvalue(env, n),
@@ -788,7 +804,10 @@ impl Vm {
                                     }
                                 }
                             }
-                            v => self.stack.push(v),
+                            v => {
+                                let v = if matches!(op, Op::LoadFn(_)) { v } else { self.forced(v) };
+                                self.stack.push(v)
+                            }
                         }
                     }
                     Op::Speculate { op, proto: p, arg } => {
@@ -822,8 +841,8 @@ impl Vm {
                             }
                         }
                     }
-                    Op::Force => {
-                        if let Some(&Value::Thunk(t)) = self.stack.last() {
+                    Op::Force => match self.stack.last() {
+                        Some(&Value::Thunk(t)) => {
                             self.stack.pop();
                             match tri!(ip, self.begin_force(t)) {
                                 Some(x) => self.stack.push(x),
@@ -833,7 +852,11 @@ impl Vm {
                                 }
                             }
                         }
-                    }
+                        Some(&v @ Value::Lambda(_)) => {
+                            self.forced(v);
+                        }
+                        _ => {}
+                    },
                     Op::Thunk(p) => {
                         let code = CodeRef(proto.file_base + p);
                         let upvalues = self.capture(&self.protos[code.0 as usize].captures, base, env);
@@ -843,7 +866,8 @@ impl Vm {
                     Op::Closure(p) => {
                         let code = CodeRef(proto.file_base + p);
                         let upvalues = self.capture(&self.protos[code.0 as usize].captures, base, env);
-                        let g = self.heap.alloc(Obj::Closure(Closure { code, upvalues }));
+                        let (forced, keeps_arg) = (Cell::new(false), self.protos[code.0 as usize].keeps_arg);
+                        let g = self.heap.alloc(Obj::Closure(Closure { code, upvalues, forced, keeps_arg }));
                         self.stack.push(Value::Lambda(g));
                     }
                     Op::ThunkLate(p) => {
@@ -853,7 +877,9 @@ impl Vm {
                     }
                     Op::ClosureLate(p) => {
                         let code = CodeRef(proto.file_base + p);
-                        let g = self.heap.alloc(Obj::Closure(Closure { code, upvalues: Upvalues::new() }));
+                        let (upvalues, forced) = (Upvalues::new(), Cell::new(false));
+                        let keeps_arg = self.protos[code.0 as usize].keeps_arg;
+                        let g = self.heap.alloc(Obj::Closure(Closure { code, upvalues, forced, keeps_arg }));
                         self.stack.push(Value::Lambda(g));
                     }
                     Op::Capture(n) | Op::CaptureDefault(n) => {
@@ -1151,13 +1177,22 @@ impl Vm {
     /// Whether the function on top of the stack, about to be called with a speculated
     /// argument, may keep that argument unforced (see [`lix_compiler::Proto::keeps_arg`]).
     /// Builtins never keep an argument unforced; sets with `__functor` may.
-    #[inline]
+    #[inline(always)]
     fn callee_keeps_arg(&self) -> bool {
         match self.stack.last() {
-            Some(Value::Lambda(c)) => self.protos[self.heap.closure(*c).code.0 as usize].keeps_arg,
+            Some(Value::Lambda(c)) => self.heap.closure(*c).keeps_arg,
             Some(Value::Builtin(_) | Value::PrimApp(_)) => false,
             _ => true,
         }
+    }
+
+    /// `v`, marked as forced if it is a lambda ([`Closure::forced`]).
+    #[inline]
+    fn forced(&self, v: Value) -> Value {
+        if let Value::Lambda(c) = v {
+            self.heap.closure(c).forced.set(true);
+        }
+        v
     }
 
     #[inline]
@@ -1212,6 +1247,25 @@ impl Vm {
     }
 
     #[inline(never)]
+    /// The value `with_lookups[n]` finds without forcing anything: `None` when a `with` scope
+    /// that must be searched is not yet an evaluated set, or none has the name.
+    fn with_peek(&self, file: u32, n: u32, base: usize, env: Option<Gc>) -> Option<Value> {
+        let f = &self.files[file as usize];
+        let lookup = &f.compiled.with_lookups[n as usize];
+        let sym = f.names[lookup.name as usize];
+        for &s in &lookup.scopes {
+            let scope = match s {
+                Slot::Local(n) => self.stack[base + n as usize],
+                Slot::Upvalue(n) => self.upvalue(env, n),
+            };
+            let Value::Attrs(g) = self.peek(scope) else { return None };
+            if let Some(v) = self.heap.attrs(g).get(sym) {
+                return Some(v);
+            }
+        }
+        None
+    }
+
     fn with_lookup(&mut self, file: u32, n: u32, base: usize, env: Option<Gc>) -> EvalResult<Value> {
         let f = &self.files[file as usize];
         let lookup = &f.compiled.with_lookups[n as usize];
