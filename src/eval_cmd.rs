@@ -291,7 +291,8 @@ fn print(vm: &mut Vm, v: Value, args: &Args) -> Result<String, Failure> {
     }
     if args.xml {
         let v = if args.strict { vm.force_deep(v)? } else { vm.force(v)? };
-        let (xml, _) = vm.to_xml(v, args.strict)?;
+        let mode = lix_vm::builtins::XmlMode { strict: args.strict, location: !args.no_location };
+        let (xml, _) = vm.to_xml(v, mode)?;
         return Ok(String::from_utf8_lossy(&xml).trim_end().to_string());
     }
     let v = if args.strict { vm.force_deep(v)? } else { vm.force(v)? };

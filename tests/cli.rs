@@ -207,6 +207,19 @@ fn eval_prints_values_lazily_strictly_and_as_json() {
 }
 
 #[test]
+fn eval_prints_xml_with_and_without_locations() {
+    let dir = tree("eval-xml", &[(
+        "v.nix",
+        b"{ a = 1 + 1;\n  f = { x ? 1, ... }@args: x;\n  l = [ (y: y) ];\n}\n",
+    )]);
+    insta::assert_snapshot!(transcript(&dir, &[
+        &["eval", "--xml", "v.nix"],
+        &["eval", "--xml", "--strict", "v.nix"],
+        &["eval", "--xml", "--strict", "--no-location", "v.nix"],
+    ]));
+}
+
+#[test]
 fn eval_selects_attributes_and_calls_with_arguments() {
     let dir = tree("eval-args", &[(
         "f.nix",

@@ -20,6 +20,7 @@ mod versions;
 mod xml;
 
 pub use self::toml::TomlOptions;
+pub use self::xml::XmlMode;
 
 use crate::error::{ErrorKind, EvalError, EvalResult, TraceEntry};
 use crate::ops::Coercion;

@@ -145,17 +145,26 @@ fn lambda_arg_name(text: &[u8]) -> Option<Vec<u8>> {
     ident_at(text, k).map(<[u8]>::to_vec)
 }
 
+/// How [`Vm::to_xml`] prints.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct XmlMode {
+    /// Force values deeply; otherwise what is unevaluated prints as `<unevaluated />`.
+    pub strict: bool,
+    /// Give attributes and functions their source location (`column`, `line`, `path`), as
+    /// `nix-instantiate --eval --xml` does without `--no-location`.
+    pub location: bool,
+}
+
 impl Vm {
-    /// `v` in CppNix's XML format (`builtins.toXML`, `--xml --no-location`) and the context of
-    /// the strings in it. `strict`: force values deeply; otherwise unevaluated parts print as
-    /// `<unevaluated />`.
-    pub fn to_xml(&mut self, v: Value, strict: bool) -> EvalResult<(Vec<u8>, Context)> {
+    /// `v` in CppNix's XML format (`builtins.toXML`, `nix-instantiate --eval --xml`) and the
+    /// context of the strings in it.
+    pub fn to_xml(&mut self, v: Value, mode: XmlMode) -> EvalResult<(Vec<u8>, Context)> {
         let mut w = Writer { out: b"<?xml version='1.0' encoding='utf-8'?>\n".to_vec(), depth: 0 };
         let mut ctx = Context::new();
         let mut drvs_seen = rustc_hash::FxHashSet::default();
         w.open("expr", &[]);
         let mark = self.root(v);
-        let r = self.xml_value(v, strict, &mut w, &mut ctx, &mut drvs_seen);
+        let r = self.xml_value(v, mode, &mut w, &mut ctx, &mut drvs_seen);
         self.unroot(mark);
         r?;
         w.close("expr");
@@ -165,23 +174,23 @@ impl Vm {
     fn xml_value(
         &mut self,
         v: Value,
-        strict: bool,
+        mode: XmlMode,
         w: &mut Writer,
         ctx: &mut Context,
         drvs_seen: &mut rustc_hash::FxHashSet<Vec<u8>>,
     ) -> EvalResult<()> {
-        stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || self.xml_value_inner(v, strict, w, ctx, drvs_seen))
+        stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || self.xml_value_inner(v, mode, w, ctx, drvs_seen))
     }
 
     fn xml_value_inner(
         &mut self,
         v: Value,
-        strict: bool,
+        mode: XmlMode,
         w: &mut Writer,
         ctx: &mut Context,
         drvs_seen: &mut rustc_hash::FxHashSet<Vec<u8>>,
     ) -> EvalResult<()> {
-        let v = if strict {
+        let v = if mode.strict {
             self.force(v)?
         } else {
             match v {
@@ -192,6 +201,11 @@ impl Vm {
                         return Ok(());
                     }
                 },
+                // A lambda still a thunk in the reference (`Closure::forced`).
+                Value::Lambda(c) if !self.heap.closure(c).forced.get() => {
+                    w.empty("unevaluated", &[]);
+                    return Ok(());
+                }
                 v => v,
             }
         };
@@ -217,7 +231,7 @@ impl Vm {
                     let drv_sym = self.intern(b"drvPath");
                     for (sym, slot) in [(drv_sym, 0), (self.syms.out_path, 1)] {
                         if let Some(x) = self.heap.attrs(g).get(sym) {
-                            let x = if strict { self.force(x)? } else { x };
+                            let x = if mode.strict { self.force(x)? } else { x };
                             if let Value::String(s) = x {
                                 let bytes = self.heap.str(s).bytes.to_vec();
                                 if slot == 0 {
@@ -237,14 +251,14 @@ impl Vm {
                     }
                     w.open("derivation", &attrs);
                     if !drv_path.is_empty() && drvs_seen.insert(drv_path.clone()) {
-                        self.xml_attrs(g, strict, w, ctx, drvs_seen)?;
+                        self.xml_attrs(g, mode, w, ctx, drvs_seen)?;
                     } else {
                         w.empty("repeated", &[]);
                     }
                     w.close("derivation");
                 } else {
                     w.open("attrs", &[]);
-                    self.xml_attrs(g, strict, w, ctx, drvs_seen)?;
+                    self.xml_attrs(g, mode, w, ctx, drvs_seen)?;
                     w.close("attrs");
                 }
             }
@@ -253,11 +267,11 @@ impl Vm {
                 let n = self.heap.list(g).len();
                 for i in 0..n {
                     let item = self.heap.list(g)[i];
-                    self.xml_value(item, strict, w, ctx, drvs_seen)?;
+                    self.xml_value(item, mode, w, ctx, drvs_seen)?;
                 }
                 w.close("list");
             }
-            Value::Lambda(c) => self.xml_lambda(c, w),
+            Value::Lambda(c) => self.xml_lambda(c, mode, w),
             Value::Builtin(_) | Value::PrimApp(_) | Value::Thunk(_) => w.empty("unevaluated", &[]),
         }
         Ok(())
@@ -266,21 +280,37 @@ impl Vm {
     fn xml_attrs(
         &mut self,
         g: Gc,
-        strict: bool,
+        mode: XmlMode,
         w: &mut Writer,
         ctx: &mut Context,
         drvs_seen: &mut rustc_hash::FxHashSet<Vec<u8>>,
     ) -> EvalResult<()> {
         for (sym, value) in self.sorted_attrs(g) {
             let name = self.symbols.name(sym).to_vec();
-            w.open("attr", &[("name", &name)]);
-            self.xml_value(value, strict, w, ctx, drvs_seen)?;
+            let pos = if mode.location { self.heap.attrs(g).position(sym) } else { None };
+            let location = pos.map(|p| self.xml_location(p)).unwrap_or_default();
+            let mut attrs: Vec<(&str, &[u8])> = location.iter().map(|(k, v)| (*k, v.as_bytes())).collect();
+            attrs.push(("name", &name));
+            attrs.sort_by_key(|a| a.0);
+            w.open("attr", &attrs);
+            self.xml_value(value, mode, w, ctx, drvs_seen)?;
             w.close("attr");
         }
         Ok(())
     }
 
-    fn xml_lambda(&self, c: Gc, w: &mut Writer) {
+    /// The reference's location attributes: `column`, `line` and (for a file) `path`.
+    fn xml_location(&self, pos: crate::Pos) -> Vec<(&'static str, String)> {
+        let (line, column) = self.line_col(pos);
+        let mut out = vec![("column", column.to_string()), ("line", line.to_string())];
+        let (path, _) = self.file_source(pos.file);
+        if !path.starts_with('(') {
+            out.push(("path", path.to_string()));
+        }
+        out
+    }
+
+    fn xml_lambda(&self, c: Gc, mode: XmlMode, w: &mut Writer) {
         let code = self.heap.closure(c).code;
         let proto = &self.protos[code.0 as usize];
         let file = &self.files[proto.file as usize];
@@ -288,7 +318,13 @@ impl Vm {
         let text = file.text.as_bytes();
         let src = text.get(u32::from(range.start()) as usize..u32::from(range.end()) as usize).unwrap_or_default();
         let arg = lambda_arg_name(src);
-        w.open("function", &[]);
+        let location = if mode.location {
+            self.xml_location(crate::Pos { file: proto.file, range: proto.span })
+        } else {
+            Vec::new()
+        };
+        let location: Vec<(&str, &[u8])> = location.iter().map(|(k, v)| (*k, v.as_bytes())).collect();
+        w.open("function", &location);
         match proto.kind {
             lix_compiler::ProtoKind::Lambda { pattern: Some(p), .. } => {
                 let pattern = &file.compiled.patterns[p as usize];
@@ -316,7 +352,7 @@ impl Vm {
 
 /// O(size of the value), forcing it deeply; the context is that of the strings in it.
 pub(super) fn to_xml(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
-    let (out, ctx) = vm.to_xml(a[0], true)?;
+    let (out, ctx) = vm.to_xml(a[0], XmlMode { strict: true, location: false })?;
     Ok(vm.new_string_ctx(out, ctx))
 }
 
