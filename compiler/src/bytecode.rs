@@ -240,10 +240,30 @@ pub struct Proto {
     pub captures: Vec<Slot>,
     /// The span of the whole expression.
     pub span: TextRange,
+    /// Trace frames that an error raised inside an instruction range gets, as the reference
+    /// names the operators' operands (`in the left operand of '&&'`). Of two regions with the
+    /// same range, the one nested in the other comes first.
+    pub contexts: Vec<ContextRegion>,
     /// For a lambda: whether its body may load its argument (or `@` name) without forcing it,
     /// and so store it unforced somewhere printable. Arguments of such lambdas are not
     /// speculated ([`Op::Speculate`]).
     pub keeps_arg: bool,
+}
+
+/// A range of instructions whose errors get a trace frame ([`Proto::contexts`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContextRegion {
+    /// The first instruction.
+    pub start: u32,
+    /// One past the last instruction.
+    pub end: u32,
+    /// The frame's message.
+    pub message: Box<str>,
+    /// Where the frame points.
+    pub span: TextRange,
+    /// The frame of a builtin call (an operator the reference evaluates as one): an error
+    /// raised by the region's last instruction has no position of its own.
+    pub builtin: bool,
 }
 
 /// A lambda's pattern.

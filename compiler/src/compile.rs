@@ -13,7 +13,7 @@ use lix_syntax::TextRange;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::bytecode::{
-    AssertEqInfo, CompiledFile, Op, OverrideInfo, PatternInfo, SpecOp, Proto, ProtoId, ProtoKind, Slot, WithLookup,
+    AssertEqInfo, CompiledFile, ContextRegion, Op, OverrideInfo, PatternInfo, SpecOp, Proto, ProtoId, ProtoKind, Slot, WithLookup,
 };
 
 /// Compiles a lowered file. `assert_text` renders an assertion's condition for its message.
@@ -97,6 +97,7 @@ impl Compiler<'_> {
                 slots: 0,
                 captures: Vec::new(),
                 span,
+                contexts: Vec::new(),
                 keeps_arg: false,
             },
             locals: FxHashMap::default(),
@@ -194,7 +195,24 @@ impl Compiler<'_> {
 
     /// Compiles `e` so that it leaves its value in weak head normal form.
     fn strict(&mut self, e: ExprId) {
+        if !self.body.frames.is_empty() && self.body.frames.iter().any(|f| f.0 == e) {
+            return self.strict_in_frames(e);
+        }
         stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.strict_inner(e))
+    }
+
+    /// [`Self::strict`] of a desugared expression inside the trace frames its original form
+    /// gets ([`lix_hir::Body::frames`]).
+    fn strict_in_frames(&mut self, e: ExprId) {
+        let start = self.here();
+        self.strict_inner(e);
+        let end = self.here();
+        // The list is outermost first; of two regions with the same range, the inner one
+        // comes first in `contexts`.
+        for (_, message, span) in self.body.frames.iter().rev().filter(|f| f.0 == e) {
+            let (message, span) = (message.clone(), *span);
+            self.cur().proto.contexts.push(ContextRegion { start, end, message, span, builtin: false });
+        }
     }
 
     fn strict_inner(&mut self, e: ExprId) {
@@ -275,9 +293,12 @@ impl Compiler<'_> {
             }
             Expr::Apply { fun, args } => {
                 if let Some(op) = self.builtin_op(*fun, args.len()) {
-                    self.strict(args[0]);
-                    self.strict(args[1]);
-                    self.emit(op, e);
+                    let name = if op == Op::Sub { "sub" } else { "lessThan" };
+                    self.region(format!("while calling the '{name}' builtin"), e, true, |c| {
+                        c.strict(args[0]);
+                        c.strict(args[1]);
+                        c.emit(op, e);
+                    });
                     return;
                 }
                 self.strict(*fun);
@@ -297,7 +318,8 @@ impl Compiler<'_> {
                 }
             }
             Expr::Select { expr, path, default } => {
-                self.strict(*expr);
+                let expr = *expr;
+                self.region("while selecting an attribute".to_string(), e, false, |c| c.strict(expr));
                 let mut jumps = Vec::new();
                 for key in path {
                     match (key, default.is_some()) {
@@ -330,7 +352,8 @@ impl Compiler<'_> {
                 }
             }
             Expr::HasAttr { expr, path } => {
-                self.strict(*expr);
+                let expr = *expr;
+                self.region("in the argument of '?'".to_string(), expr, false, |c| c.strict(expr));
                 let mut jumps = Vec::new();
                 for (i, key) in path.iter().enumerate() {
                     let last = i + 1 == path.len();
@@ -367,7 +390,8 @@ impl Compiler<'_> {
             }
             Expr::BinOp { op, lhs, rhs } => self.binop(*op, *lhs, *rhs, e),
             Expr::Not(inner) => {
-                self.strict(*inner);
+                let inner = *inner;
+                self.region("in the argument of '!'".to_string(), inner, false, |c| c.strict(inner));
                 self.emit(Op::Not, e);
             }
             Expr::If { cond, then_, else_ } => {
@@ -473,6 +497,26 @@ impl Compiler<'_> {
         }
     }
 
+    /// Compiles `f` inside a [`ContextRegion`]: errors raised there get the frame `message`
+    /// at `at`.
+    fn region(&mut self, message: String, at: ExprId, builtin: bool, f: impl FnOnce(&mut Self)) {
+        let start = self.here();
+        f(self);
+        let end = self.here();
+        let span = self.body.span(at);
+        let message = message.into_boxed_str();
+        self.cur().proto.contexts.push(ContextRegion { start, end, message, span, builtin });
+    }
+
+    /// An operand of `op`, strict, in its trace frame (`in the left operand of '&&'`).
+    fn operand_of(&mut self, op: BinOp, side: &str, e: ExprId) {
+        let message = match op {
+            BinOp::Add => "in an operand of '+'".to_string(),
+            _ => format!("in the {side} operand of '{}'", op.symbol()),
+        };
+        self.region(message, e, false, |c| c.strict(e));
+    }
+
     fn binop(&mut self, op: BinOp, lhs: ExprId, rhs: ExprId, e: ExprId) {
         let simple = match op {
             BinOp::Add => Some(Op::Add),
@@ -484,22 +528,52 @@ impl Compiler<'_> {
             BinOp::NotEq => Some(Op::NotEq),
             BinOp::And | BinOp::Or | BinOp::Impl => None,
         };
-        if let Some(code) = simple {
-            self.strict(lhs);
-            self.strict(rhs);
-            self.emit(code, e);
-            return;
+        match (simple, op) {
+            (Some(code), BinOp::Mul | BinOp::Div) => {
+                // Builtin calls in the reference (`mul`, `div`), at the operator.
+                let name = if op == BinOp::Mul { "mul" } else { "div" };
+                self.region(format!("while calling the '{name}' builtin"), e, true, |c| {
+                    c.strict(lhs);
+                    c.strict(rhs);
+                    c.emit(code, e);
+                });
+                return;
+            }
+            (Some(code), BinOp::Concat) => {
+                // A value that is not a list fails at the operator, in the reference's frame.
+                self.operand_of(op, "left", lhs);
+                self.operand_of(op, "right", rhs);
+                let frame = "while evaluating one of the elements to concatenate".to_string();
+                self.region(frame, e, true, |c| {
+                    c.emit(code, e);
+                });
+                return;
+            }
+            (Some(code), BinOp::Add) => {
+                // The reference reports a failed addition at the operand it was adding.
+                self.operand_of(op, "left", lhs);
+                self.operand_of(op, "right", rhs);
+                self.emit(code, rhs);
+                return;
+            }
+            (Some(code), _) => {
+                self.operand_of(op, "left", lhs);
+                self.operand_of(op, "right", rhs);
+                self.emit(code, e);
+                return;
+            }
+            (None, _) => {}
         }
         // Short-circuit: `a && b` is false when a is, `a || b` true when a is, `a -> b` true
         // when a is false; otherwise the value is b, which must be a Boolean.
-        self.strict(lhs);
+        self.operand_of(op, "left", lhs);
         let (jump, short) = match op {
             BinOp::And => (Op::JumpIfFalse(0), false),
             BinOp::Or => (Op::JumpIfTrue(0), true),
             _ => (Op::JumpIfFalse(0), true),
         };
         let to_short = self.emit(jump, lhs);
-        self.strict(rhs);
+        self.operand_of(op, "right", rhs);
         self.emit(Op::AssertBool, rhs);
         let to_end = self.emit(Op::Jump(0), e);
         self.patch(to_short);

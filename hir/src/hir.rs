@@ -32,6 +32,10 @@ pub struct Body {
     pub bindings: Vec<BindingInfo>,
     /// The file's expression.
     pub root: ExprId,
+    /// Trace frames that evaluating a desugared expression adds, as the reference shows its
+    /// original form (the `body` of a legacy `let { }`): expression, message, position;
+    /// outermost first.
+    pub frames: Vec<(ExprId, Box<str>, TextRange)>,
 }
 
 impl Body {

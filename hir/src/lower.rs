@@ -324,7 +324,13 @@ impl Lowerer<'_> {
                 self.let_(pending, range, |this, names| match names.get("body") {
                     Some(&id) => {
                         let var = Var { name: "body".into(), resolution: Resolution::Local(id) };
-                        this.alloc(Expr::Var(var), range)
+                        let e = this.alloc(Expr::Var(var), range);
+                        // The reference evaluates `(rec { ... }).body`: it shows that selection
+                        // and the attribute's definition.
+                        let defined = this.body.bindings[id.0 as usize].span;
+                        this.body.frames.push((e, "while evaluating the attribute 'body'".into(), range));
+                        this.body.frames.push((e, "from the definition of 'body'".into(), defined));
+                        e
                     }
                     // `let { }` is `(rec { ... }).body`: a missing attribute.
                     None => {
@@ -669,6 +675,9 @@ impl Lowerer<'_> {
         let lhs = self.expr_or_missing(op.lhs(), range);
         let rhs = self.expr_or_missing(op.rhs(), range);
         let Some(kind) = op.operator() else { return self.missing(range) };
+        // Operators that the reference evaluates as builtin calls are placed at the operator,
+        // where its "while calling the 'sub' builtin" frames point.
+        let at = op.operator_token().map_or(range, |t| t.text_range());
         let op = match kind {
             BinOpKind::Implies => BinOp::Impl,
             BinOpKind::Or => BinOp::Or,
@@ -677,18 +686,18 @@ impl Lowerer<'_> {
             BinOpKind::NotEqual => BinOp::NotEq,
             BinOpKind::Update => BinOp::Update,
             BinOpKind::Add => BinOp::Add,
-            BinOpKind::Mul => BinOp::Mul,
-            BinOpKind::Div => BinOp::Div,
-            BinOpKind::Concat => BinOp::Concat,
-            BinOpKind::Sub => return self.builtin_call("__sub", vec![lhs, rhs], range),
-            BinOpKind::Less => return self.builtin_call("__lessThan", vec![lhs, rhs], range),
-            BinOpKind::Greater => return self.builtin_call("__lessThan", vec![rhs, lhs], range),
+            BinOpKind::Mul => return self.alloc(Expr::BinOp { op: BinOp::Mul, lhs, rhs }, at),
+            BinOpKind::Div => return self.alloc(Expr::BinOp { op: BinOp::Div, lhs, rhs }, at),
+            BinOpKind::Concat => return self.alloc(Expr::BinOp { op: BinOp::Concat, lhs, rhs }, at),
+            BinOpKind::Sub => return self.builtin_call("__sub", vec![lhs, rhs], at),
+            BinOpKind::Less => return self.builtin_call("__lessThan", vec![lhs, rhs], at),
+            BinOpKind::Greater => return self.builtin_call("__lessThan", vec![rhs, lhs], at),
             BinOpKind::LessOrEq => {
-                let less = self.builtin_call("__lessThan", vec![rhs, lhs], range);
+                let less = self.builtin_call("__lessThan", vec![rhs, lhs], at);
                 return self.alloc(Expr::Not(less), range);
             }
             BinOpKind::GreaterOrEq => {
-                let less = self.builtin_call("__lessThan", vec![lhs, rhs], range);
+                let less = self.builtin_call("__lessThan", vec![lhs, rhs], at);
                 return self.alloc(Expr::Not(less), range);
             }
             BinOpKind::PipeInto => return self.call(rhs, vec![lhs], range),

@@ -164,6 +164,7 @@ impl Vm {
                 span: p.span,
                 curried: curried_inner(p).map(|inner| file_base + inner),
                 keeps_arg: p.keeps_arg,
+                contexts: p.contexts.clone().into_boxed_slice(),
             }));
         }
         let names: Vec<Symbol> = compiled.names.iter().map(|n| self.symbols.intern(n.as_bytes())).collect();

@@ -77,6 +77,8 @@ pub(crate) struct RtProto {
     pub curried: Option<u32>,
     /// [`lix_compiler::Proto::keeps_arg`].
     pub keeps_arg: bool,
+    /// [`lix_compiler::Proto::contexts`].
+    pub contexts: Box<[lix_compiler::ContextRegion]>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -149,6 +151,9 @@ pub struct Vm {
     pub(crate) extra_depth: usize,
     /// The positions of the most recently added dynamic attributes.
     dynamic_attr_pos: std::collections::VecDeque<(Gc, Symbol, Pos)>,
+    /// The thunk whose re-entry raised the "infinite recursion" error being unwound: its
+    /// frame is where the recursion was entered.
+    recursion_entry: Option<Gc>,
 }
 
 /// How many dynamic attribute positions are kept (duplicates are found among recent ones).
@@ -198,6 +203,7 @@ impl Vm {
             warnings: Vec::new(),
             extra_depth: 0,
             dynamic_attr_pos: std::collections::VecDeque::new(),
+            recursion_entry: None,
             edition_by_dir: FxHashMap::default(),
         };
         builtins::install(&mut vm);
@@ -453,6 +459,7 @@ impl Vm {
     /// was pushed that will produce it.
     fn begin_force(&mut self, t: Gc) -> EvalResult<Option<Value>> {
         if self.heap.forcing(t) {
+            self.recursion_entry = Some(t);
             return Err(EvalError::new(ErrorKind::InfiniteRecursion, "infinite recursion encountered"));
         }
         match self.heap.thunk(t).state {
@@ -647,6 +654,13 @@ impl Vm {
             let Some(frame) = self.frames.pop() else { break };
             let at = (frame.ip as usize).saturating_sub(1);
             let pos = frame.proto.spans.get(at).map(|&range| Pos { file: frame.proto.file, range });
+            // The operand frames around the failing op, innermost first.
+            let mut regions: Vec<&lix_compiler::ContextRegion> =
+                frame.proto.contexts.iter().filter(|r| (r.start as usize..r.end as usize).contains(&at)).collect();
+            regions.sort_by_key(|r| (std::cmp::Reverse(r.start), r.end));
+            // An operator that the reference evaluates as a builtin call fails without a
+            // position of its own, at its "while calling" frame.
+            let builtin_op = innermost && regions.first().is_some_and(|r| r.builtin && r.end as usize == at + 1);
             if let Some(pos) = pos {
                 // An error from a builtin is shown at the builtin's call (its "while calling"
                 // frame, the last one it added); any other error at the op that failed.
@@ -654,9 +668,23 @@ impl Vm {
                 let no_trace = data.trace.is_empty();
                 match data.trace.last_mut() {
                     Some(last) if innermost && last.pos.is_none() => last.pos = Some(pos),
-                    _ if data.pos.is_none() && no_trace => data.pos = Some(pos),
+                    _ if data.pos.is_none() && no_trace && !builtin_op => data.pos = Some(pos),
                     _ => {}
                 }
+            }
+            // The frame of the thunk whose re-entry was the infinite recursion: the error is
+            // shown where that thunk's code went on to recurse, as the reference shows it.
+            let entry = matches!(frame.on_return, OnReturn::Update(t) if Some(t) == self.recursion_entry);
+            if entry {
+                err.pos = pos;
+            }
+            for r in regions {
+                let pos = Pos { file: frame.proto.file, range: r.span };
+                err.trace.push(TraceEntry { message: r.message.to_string(), pos: Some(pos) });
+            }
+            if entry {
+                self.recursion_entry = None;
+                err.trace.push(TraceEntry { message: "entering the infinite recursion".to_string(), pos: None });
             }
             innermost = false;
             if let OnReturn::Update(t) = frame.on_return {
