@@ -391,8 +391,10 @@ impl Compiler<'_> {
             Expr::BinOp { op, lhs, rhs } => self.binop(*op, *lhs, *rhs, e),
             Expr::Not(inner) => {
                 let inner = *inner;
-                self.region("in the argument of '!'".to_string(), inner, false, |c| c.strict(inner));
-                self.emit(Op::Not, e);
+                self.region("in the argument of '!'".to_string(), inner, false, |c| {
+                    c.strict(inner);
+                    c.emit(Op::Not, e);
+                });
             }
             Expr::If { cond, then_, else_ } => {
                 self.strict(*cond);
@@ -510,11 +512,24 @@ impl Compiler<'_> {
 
     /// An operand of `op`, strict, in its trace frame (`in the left operand of '&&'`).
     fn operand_of(&mut self, op: BinOp, side: &str, e: ExprId) {
+        self.operand_checked(op, side, e, None);
+    }
+
+    /// [`Self::operand_of`], with `check` (the operator's use of the value, which may fail
+    /// on its type) inside the frame too; returns where `check` was emitted.
+    fn operand_checked(&mut self, op: BinOp, side: &str, e: ExprId, check: Option<Op>) -> u32 {
         let message = match op {
             BinOp::Add => "in an operand of '+'".to_string(),
             _ => format!("in the {side} operand of '{}'", op.symbol()),
         };
-        self.region(message, e, false, |c| c.strict(e));
+        let mut at = 0;
+        self.region(message, e, false, |c| {
+            c.strict(e);
+            if let Some(check) = check {
+                at = c.emit(check, e);
+            }
+        });
+        at
     }
 
     fn binop(&mut self, op: BinOp, lhs: ExprId, rhs: ExprId, e: ExprId) {
@@ -566,15 +581,13 @@ impl Compiler<'_> {
         }
         // Short-circuit: `a && b` is false when a is, `a || b` true when a is, `a -> b` true
         // when a is false; otherwise the value is b, which must be a Boolean.
-        self.operand_of(op, "left", lhs);
         let (jump, short) = match op {
             BinOp::And => (Op::JumpIfFalse(0), false),
             BinOp::Or => (Op::JumpIfTrue(0), true),
             _ => (Op::JumpIfFalse(0), true),
         };
-        let to_short = self.emit(jump, lhs);
-        self.operand_of(op, "right", rhs);
-        self.emit(Op::AssertBool, rhs);
+        let to_short = self.operand_checked(op, "left", lhs, Some(jump));
+        self.operand_checked(op, "right", rhs, Some(Op::AssertBool));
         let to_end = self.emit(Op::Jump(0), e);
         self.patch(to_short);
         self.emit(Op::Bool(short), e);

@@ -578,7 +578,8 @@ fn get_attr(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     let sym = vm.intern(&name);
     match vm.heap.attrs(g).get(sym) {
         Some(v) => Ok(v),
-        None => Err(EvalError::type_error(format!("attribute '{}' missing", String::from_utf8_lossy(&name)))),
+        None => Err(EvalError::type_error(format!("attribute '{}' missing", String::from_utf8_lossy(&name))))
+            .trace(|| "in the attribute set under consideration".into()),
     }
 }
 

@@ -64,6 +64,13 @@ impl Vm {
         out
     }
 
+    /// Where the lambda `f` is written (`None` for other functions).
+    pub fn lambda_pos(&self, f: Value) -> Option<crate::Pos> {
+        let Value::Lambda(c) = f else { return None };
+        let proto = &self.protos[self.heap.closure(c).code.0 as usize];
+        Some(crate::Pos { file: proto.file, range: proto.span })
+    }
+
     /// How error messages name a lambda: `«lambda NAME @ FILE:LINE:COL»`.
     pub fn show_lambda(&self, c: Gc) -> String {
         let proto = &self.protos[self.heap.closure(c).code.0 as usize];
@@ -154,7 +161,7 @@ impl Vm {
                     return;
                 }
                 if limits.is_some_and(|l| depth >= l.depth) {
-                    out.push_str("[ … ]");
+                    out.push_str("[ ... ]");
                     return;
                 }
                 out.push_str("[ ");
@@ -183,7 +190,7 @@ impl Vm {
                     return;
                 }
                 if limits.is_some_and(|l| depth >= l.depth) {
-                    out.push_str("{ … }");
+                    out.push_str("{ ... }");
                     return;
                 }
                 out.push_str("{ ");

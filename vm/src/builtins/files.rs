@@ -10,19 +10,23 @@ use crate::Vm;
 /// The canonical absolute path that `v` denotes: a path, or a string (or set coercible to
 /// one) that starts with `/` (CppNix's `realisePath`, without building context).
 pub(super) fn real_path(vm: &mut Vm, v: Value) -> EvalResult<String> {
+    absolute_path(vm, v, Some("while realising the context of a path"))
+}
+
+/// [`real_path`], with the trace frame a failed coercion gets (`None`: none, as `toPath`).
+fn absolute_path(vm: &mut Vm, v: Value, frame: Option<&str>) -> EvalResult<String> {
+    let framed = |e: EvalError| match frame {
+        Some(f) => crate::ops::with_trace(e, f.into()),
+        None => e,
+    };
     let v = vm.force(v)?;
     let bytes = match v {
         Value::Path(g) => vm.heap.str(g).bytes.to_vec(),
         _ => {
-            let (s, _) = vm
-                .coerce_to_string(v, Coercion::Interpolation, false)
-                .trace(|| "while realising the context of a path".into())?;
+            let (s, _) = vm.coerce_to_string(v, Coercion::Interpolation, false).map_err(framed)?;
             if !s.starts_with(b"/") {
-                return Err(EvalError::type_error(format!(
-                    "string '{}' doesn't represent an absolute path",
-                    lossy(&s)
-                )))
-                .trace(|| "while realising the context of a path".into());
+                let message = format!("string '{}' doesn't represent an absolute path", lossy(&s));
+                return Err(framed(EvalError::type_error(message)));
             }
             canon_path(&s)
         }
@@ -111,6 +115,6 @@ pub(super) fn path_exists(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
 
 /// O(n): the canonical absolute path as a string.
 pub(super) fn to_path(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
-    let path = real_path(vm, a[0]).trace(|| nth_arg(0, "toPath"))?;
+    let path = absolute_path(vm, a[0], None).trace(|| nth_arg(0, "toPath"))?;
     Ok(vm.new_string(path.into_bytes()))
 }

@@ -112,9 +112,9 @@ pub(super) fn concat_map(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     for i in 0..n {
         let x = vm.heap.list(l)[i];
         let r = vm.call(f, x)?;
-        let inner = vm
-            .expect_list(r)
-            .trace(|| "while evaluating the return value of the function passed to builtins.concatMap".into())?;
+        let inner = vm.expect_list(r).trace_at(vm.lambda_pos(f), || {
+            "while evaluating the return value of the function passed to builtins.concatMap".into()
+        })?;
         // The result lists are not reachable from the arguments: keep them rooted.
         vm.root(r);
         out.extend_from_slice(vm.heap.list(inner));
