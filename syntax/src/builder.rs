@@ -226,12 +226,16 @@ pub enum Never {}
 /// list, so the gap before the next child is a slice). Values of this type fill the parser's
 /// stack, so it is kept to 24 bytes: the start offset comes from the first token, and the depth
 /// saturates at [`DEPTH_SATURATED`] (the parser then measures the finished tree).
+///
+/// A node is `shared` when it came from the intern table: only a node all of whose children
+/// are shared can equal one built before (children are compared by address), so the others
+/// skip the table.
 #[derive(Clone, Debug)]
 pub enum El {
     /// The token at index `idx`.
     Token { idx: u32, token: GreenToken },
     /// A node over tokens `first..end`, nesting `depth` levels of nodes.
-    Node { first: u32, end: u32, depth: u8, node: GreenNode },
+    Node { first: u32, end: u32, depth: u8, shared: bool, node: GreenNode },
 }
 
 /// The depth at which an element stops counting.
@@ -256,6 +260,15 @@ impl El {
         match self {
             El::Token { .. } => 0,
             El::Node { depth, .. } => *depth,
+        }
+    }
+
+    /// Whether an equal element may have been built before: tokens are interned, nodes when
+    /// they are `shared`.
+    fn shared(&self) -> bool {
+        match self {
+            El::Token { .. } => true,
+            El::Node { shared, .. } => *shared,
         }
     }
 
@@ -353,6 +366,24 @@ pub(crate) struct Findings {
     pub(crate) checks: Vec<(u32, GreenNode)>,
 }
 
+/// Spaces in the longest whitespace token kept in [`Whitespace`].
+const WHITESPACE_SPACES: usize = 32;
+
+/// Whitespace tokens by shape: `WHITESPACE_SPACES` slots of spaces alone (by count), then as
+/// many of a line break followed by spaces.
+type Whitespace = [Option<GreenToken>; 2 * WHITESPACE_SPACES];
+
+/// The slot of [`Whitespace`] for the whitespace `text`, if it has one of the shapes kept.
+fn whitespace_slot(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let (line_break, spaces) = match bytes.split_first() {
+        Some((b'\n', rest)) => (1, rest),
+        _ => (0, bytes),
+    };
+    (spaces.len() < WHITESPACE_SPACES && spaces.iter().all(|&b| b == b' '))
+        .then_some(line_break * WHITESPACE_SPACES + spaces.len())
+}
+
 /// State shared by the grammar's actions while one file is parsed.
 pub struct Builder<'a> {
     src: &'a str,
@@ -370,6 +401,8 @@ pub struct Builder<'a> {
     first_unexpected: RefCell<Option<Tok>>,
     /// Keyword and punctuation tokens, whose text their kind fixes.
     fixed: RefCell<[Option<GreenToken>; IND_QUOTE as usize + 1]>,
+    /// Whitespace tokens of the commonest shapes (see [`whitespace_slot`]).
+    whitespace: RefCell<Whitespace>,
     /// Interned tokens: most tokens of a file repeat (spaces, common names, numbers).
     interned: RefCell<FxHashMap<(SyntaxKind, &'a str), GreenToken>>,
     /// Interned small nodes (`NAME(x)`, `VARIABLE(x)`, `LITERAL(1)` recur everywhere): equal
@@ -394,6 +427,7 @@ pub struct Builder<'a> {
 /// files would otherwise spend much of its time growing the same buffers again.
 struct Spare {
     fixed: [Option<GreenToken>; IND_QUOTE as usize + 1],
+    whitespace: Whitespace,
     nodes: FxHashMap<NodeKey, GreenNode>,
     scratch: Vec<Green>,
     elements: Vec<El>,
@@ -406,6 +440,7 @@ impl Default for Spare {
     fn default() -> Self {
         Spare {
             fixed: std::array::from_fn(|_| None),
+            whitespace: std::array::from_fn(|_| None),
             nodes: FxHashMap::default(),
             scratch: Vec::new(),
             elements: Vec::new(),
@@ -446,6 +481,7 @@ impl Drop for Builder<'_> {
         infix_lists.retain(|l| l.capacity() <= MAX_KEPT_CAPACITY);
         let spare = Spare {
             fixed: self.fixed.replace(std::array::from_fn(|_| None)),
+            whitespace: self.whitespace.replace(std::array::from_fn(|_| None)),
             nodes,
             scratch: keep(self.scratch.take()),
             elements: keep(self.elements.take()),
@@ -479,6 +515,7 @@ impl<'a> Builder<'a> {
             eof_expected: RefCell::new(None),
             first_unexpected: RefCell::new(None),
             fixed: RefCell::new(spare.fixed),
+            whitespace: RefCell::new(spare.whitespace),
             interned: RefCell::new(FxHashMap::default()),
             nodes: RefCell::new(spare.nodes),
             scratch: RefCell::new(spare.scratch),
@@ -544,6 +581,15 @@ impl<'a> Builder<'a> {
                 .get_or_insert_with(|| GreenToken::new(token.kind.into(), text))
                 .clone();
         }
+        if token.kind == WHITESPACE {
+            // Most whitespace is a line break and an indentation, or a space: an index into a
+            // small table rather than a hash and a probe of the intern table.
+            if let Some(slot) = whitespace_slot(text) {
+                return self.whitespace.borrow_mut()[slot]
+                    .get_or_insert_with(|| GreenToken::new(WHITESPACE.into(), text))
+                    .clone();
+            }
+        }
         if text.len() > INTERN_MAX_LEN {
             return GreenToken::new(token.kind.into(), text);
         }
@@ -560,7 +606,7 @@ impl<'a> Builder<'a> {
         if idx >= self.real {
             // A virtual token has no text: it stands in the tree as an empty ERROR node.
             let at = self.virtual_at;
-            return El::Node { first: at, end: at, depth: 1, node: GreenNode::new(ERROR.into(), []) };
+            return El::Node { first: at, end: at, depth: 1, shared: false, node: GreenNode::new(ERROR.into(), []) };
         }
         El::Token { idx: tok.idx, token: self.green_token(idx) }
     }
@@ -641,33 +687,38 @@ impl<'a> Builder<'a> {
         out.clear();
         let mut pos = first;
         let mut depth: u8 = 1;
+        let mut shared = true;
         for child in children.drain(..) {
             depth = depth.max(child.depth().saturating_add(1));
+            shared &= child.shared();
             debug_assert!(child.first() >= pos, "children out of order in {kind:?}");
             if child.first() > pos && self.fill(&mut out, pos as usize, child.first() as usize) {
-                // Skipped tokens make an ERROR node: one level more.
+                // Skipped tokens make an ERROR node: one level more, and never shared.
                 depth = depth.max(2);
+                shared = false;
             }
             pos = pos.max(child.end());
             out.push(child.into_green());
         }
-        let green = self.intern_node(kind, &mut out);
+        let (green, shared) = self.intern_node(kind, &mut out, shared);
         *self.scratch.borrow_mut() = out;
-        if crate::validate::needs_check(&green) {
+        if crate::validate::needs_check(kind, &green) {
             self.checks.borrow_mut().push((self.start_of(first), green.clone()));
         }
-        El::Node { first, end: pos, depth, node: green }
+        El::Node { first, end: pos, depth, shared, node: green }
     }
 
     /// The node of `kind` over `children` (which it drains), shared with an equal one built
-    /// before when it is small.
-    fn intern_node(&self, kind: SyntaxKind, children: &mut Vec<Green>) -> GreenNode {
+    /// before when it is small and its children are all `shared` (see [`El`]); and whether it
+    /// is in the intern table.
+    fn intern_node(&self, kind: SyntaxKind, children: &mut Vec<Green>, shared: bool) -> (GreenNode, bool) {
         // Small nodes repeat: leaves (`NAME(x)`, `VARIABLE(x)`, `LITERAL(1)`) most, but also
         // `lib.optional`, `x.enable or false` and the like, whose children are interned too (as
         // rowan's own node cache does). Interning nodes with more children costs more in table
-        // lookups than it saves in allocation.
-        if children.is_empty() || children.len() > MAX_INTERNED_CHILDREN {
-            return GreenNode::new(kind.into(), children.drain(..));
+        // lookups than it saves in allocation; a node with a child that is not in the table
+        // cannot have been built before, and is left out of the table, which stays smaller.
+        if !shared || children.is_empty() || children.len() > MAX_INTERNED_CHILDREN {
+            return (GreenNode::new(kind.into(), children.drain(..)), false);
         }
         let mut key: NodeKey = (kind, [0; MAX_INTERNED_CHILDREN]);
         for (slot, child) in key.1.iter_mut().zip(children.iter()) {
@@ -676,11 +727,11 @@ impl<'a> Builder<'a> {
         let mut nodes = self.nodes.borrow_mut();
         if let Some(node) = nodes.get(&key) {
             children.clear();
-            return node.clone();
+            return (node.clone(), true);
         }
         let node = GreenNode::new(kind.into(), children.drain(..));
         nodes.insert(key, node.clone());
-        node
+        (node, true)
     }
 
     /// Groups an operator expression, read flat as `first (op term)*`, into `UNARY_OP` and

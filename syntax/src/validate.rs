@@ -108,9 +108,13 @@ fn plainly_distinct_formals(node: &GreenNodeData) -> bool {
     true
 }
 
-/// Whether a node needs a structural check.
-pub(crate) fn needs_check(node: &GreenNodeData) -> bool {
-    let kind = SyntaxKind::from_raw(node.kind().0);
+/// Whether a node of `kind` needs a structural check.
+pub(crate) fn needs_check(kind: SyntaxKind, node: &GreenNodeData) -> bool {
+    // Most nodes are of none of these kinds: a compare on the kind avoids reading the node.
+    if !matches!(kind, PATTERN | ATTR_SET | LET_IN | LEGACY_LET | INHERIT | LIST | CONTAINER_INHERIT) {
+        return false;
+    }
+    let kind = Some(kind);
     let has = |want: SyntaxKind| {
         node.children().any(|c| match c {
             NodeOrToken::Node(n) => n.kind() == want.into(),
