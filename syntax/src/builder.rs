@@ -352,7 +352,7 @@ const MAX_SPARE_LISTS: usize = 64;
 /// proportion to their length. Shorter ones are interned even when they do not repeat, as
 /// rowan's own cache does: a lookup costs less than building a token (rowan copies its text
 /// byte by byte).
-const INTERN_MAX_LEN: usize = 1024;
+pub(crate) const INTERN_MAX_LEN: usize = 1024;
 
 /// What one run of the grammar found besides the tree.
 pub(crate) struct Findings {
@@ -420,6 +420,8 @@ pub struct Builder<'a> {
     pending: RefCell<Vec<Pending>>,
     /// Nodes that `validate` checks, with their offsets, as they were built.
     checks: RefCell<Vec<(u32, GreenNode)>>,
+    /// A reused buffer for the names of a set while it is looked at (see `validate::needs_check`).
+    names: RefCell<Vec<usize>>,
 }
 
 /// What a builder leaves for the next one on its thread: emptied buffers, with their capacity,
@@ -524,6 +526,7 @@ impl<'a> Builder<'a> {
             infix_lists: RefCell::new(spare.infix_lists),
             pending: RefCell::new(spare.pending),
             checks: RefCell::new(Vec::new()),
+            names: RefCell::new(Vec::new()),
         }
     }
 
@@ -702,7 +705,7 @@ impl<'a> Builder<'a> {
         }
         let (green, shared) = self.intern_node(kind, &mut out, shared);
         *self.scratch.borrow_mut() = out;
-        if crate::validate::needs_check(kind, &green) {
+        if crate::validate::needs_check(kind, &green, &mut self.names.borrow_mut()) {
             self.checks.borrow_mut().push((self.start_of(first), green.clone()));
         }
         El::Node { first, end: pos, depth, shared, node: green }
