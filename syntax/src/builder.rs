@@ -10,7 +10,10 @@ use std::cell::RefCell;
 
 use lalrpop_util::{ErrorRecovery, ParseError};
 use rowan::{GreenNode, GreenToken, NodeOrToken};
-use rustc_hash::FxHashMap;
+use std::hash::{Hash, Hasher};
+
+use hashbrown::HashTable;
+use rustc_hash::FxHasher;
 
 use crate::error::{SyntaxError, SyntaxErrorKind};
 use crate::kind::SyntaxKind::{self, *};
@@ -339,8 +342,31 @@ impl Pending {
     }
 }
 
-/// Key of an interned small node: its kind and the addresses of its (interned) children.
-type NodeKey = (SyntaxKind, [usize; MAX_INTERNED_CHILDREN]);
+/// The hash of an interned token of `kind` (raw) and `text`.
+fn token_hash(kind: u16, text: &str) -> u64 {
+    let mut hasher = FxHasher::default();
+    kind.hash(&mut hasher);
+    text.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The hash of an interned node of `kind` (raw) over children at `addresses`.
+fn node_hash(kind: u16, addresses: impl Iterator<Item = usize>) -> u64 {
+    let mut hasher = FxHasher::default();
+    kind.hash(&mut hasher);
+    for address in addresses {
+        address.hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
+/// The addresses of a green node's children, as [`address`] gives them.
+fn child_addresses(node: &rowan::GreenNodeData) -> impl Iterator<Item = usize> + '_ {
+    node.children().map(|c| match c {
+        NodeOrToken::Node(n) => n as *const rowan::GreenNodeData as usize,
+        NodeOrToken::Token(t) => t as *const rowan::GreenTokenData as usize,
+    })
+}
 
 /// Nodes with at most this many children are interned, as rowan's own cache does.
 const MAX_INTERNED_CHILDREN: usize = 3;
@@ -404,10 +430,13 @@ pub struct Builder<'a> {
     /// Whitespace tokens of the commonest shapes (see [`whitespace_slot`]).
     whitespace: RefCell<Whitespace>,
     /// Interned tokens: most tokens of a file repeat (spaces, common names, numbers).
-    interned: RefCell<FxHashMap<(SyntaxKind, &'a str), GreenToken>>,
+    /// The table holds the tokens alone (8 bytes a slot, so it stays small in the cache); a
+    /// lookup compares the token's own kind and text, which it reads anyway to clone it.
+    interned: RefCell<HashTable<GreenToken>>,
     /// Interned small nodes (`NAME(x)`, `VARIABLE(x)`, `LITERAL(1)` recur everywhere): equal
     /// subtrees share one allocation.
-    nodes: RefCell<FxHashMap<NodeKey, GreenNode>>,
+    /// Like `interned`, the table holds the nodes alone and compares their children.
+    nodes: RefCell<HashTable<GreenNode>>,
     /// A reused buffer for a node's children while it is built.
     scratch: RefCell<Vec<Green>>,
     /// A reused buffer for a node's children as the grammar hands them over.
@@ -430,7 +459,8 @@ pub struct Builder<'a> {
 struct Spare {
     fixed: [Option<GreenToken>; IND_QUOTE as usize + 1],
     whitespace: Whitespace,
-    nodes: FxHashMap<NodeKey, GreenNode>,
+    interned: HashTable<GreenToken>,
+    nodes: HashTable<GreenNode>,
     scratch: Vec<Green>,
     elements: Vec<El>,
     lists: Vec<Vec<El>>,
@@ -443,7 +473,8 @@ impl Default for Spare {
         Spare {
             fixed: std::array::from_fn(|_| None),
             whitespace: std::array::from_fn(|_| None),
-            nodes: FxHashMap::default(),
+            interned: HashTable::new(),
+            nodes: HashTable::new(),
             scratch: Vec::new(),
             elements: Vec::new(),
             lists: Vec::new(),
@@ -474,9 +505,14 @@ impl Drop for Builder<'_> {
     fn drop(&mut self) {
         let mut nodes = self.nodes.take();
         if nodes.capacity() > MAX_KEPT_CAPACITY {
-            nodes = FxHashMap::default();
+            nodes = HashTable::new();
         }
         nodes.clear();
+        let mut interned = self.interned.take();
+        if interned.capacity() > MAX_KEPT_CAPACITY {
+            interned = HashTable::new();
+        }
+        interned.clear();
         let mut lists = keep(self.lists.take());
         lists.retain(|l| l.capacity() <= MAX_KEPT_CAPACITY);
         let mut infix_lists = keep(self.infix_lists.take());
@@ -484,6 +520,7 @@ impl Drop for Builder<'_> {
         let spare = Spare {
             fixed: self.fixed.replace(std::array::from_fn(|_| None)),
             whitespace: self.whitespace.replace(std::array::from_fn(|_| None)),
+            interned,
             nodes,
             scratch: keep(self.scratch.take()),
             elements: keep(self.elements.take()),
@@ -518,7 +555,7 @@ impl<'a> Builder<'a> {
             first_unexpected: RefCell::new(None),
             fixed: RefCell::new(spare.fixed),
             whitespace: RefCell::new(spare.whitespace),
-            interned: RefCell::new(FxHashMap::default()),
+            interned: RefCell::new(spare.interned),
             nodes: RefCell::new(spare.nodes),
             scratch: RefCell::new(spare.scratch),
             elements: RefCell::new(spare.elements),
@@ -535,8 +572,10 @@ impl<'a> Builder<'a> {
     pub(crate) fn reserve_for_parse(&self) {
         // Small files have fewer repeats.
         let expected = (self.real / 16).max(self.real.min(128) / 2);
-        self.interned.borrow_mut().reserve(expected);
-        self.nodes.borrow_mut().reserve(expected);
+        let hash_token = |t: &GreenToken| token_hash(t.kind().0, t.text());
+        self.interned.borrow_mut().reserve(expected, hash_token);
+        let hash_node = |n: &GreenNode| node_hash(n.kind().0, child_addresses(n));
+        self.nodes.borrow_mut().reserve(expected, hash_node);
     }
 
     /// What the builder learnt while the grammar ran.
@@ -596,11 +635,15 @@ impl<'a> Builder<'a> {
         if text.len() > INTERN_MAX_LEN {
             return GreenToken::new(token.kind.into(), text);
         }
-        self.interned
-            .borrow_mut()
-            .entry((token.kind, text))
-            .or_insert_with(|| GreenToken::new(token.kind.into(), text))
-            .clone()
+        let kind = token.kind as u16;
+        let hash = token_hash(kind, text);
+        let mut interned = self.interned.borrow_mut();
+        if let Some(found) = interned.find(hash, |t| t.kind().0 == kind && t.text() == text) {
+            return found.clone();
+        }
+        let new = GreenToken::new(token.kind.into(), text);
+        interned.insert_unique(hash, new.clone(), |t| token_hash(t.kind().0, t.text()));
+        new
     }
 
     /// The element for a token the grammar consumed.
@@ -723,17 +766,19 @@ impl<'a> Builder<'a> {
         if !shared || children.is_empty() || children.len() > MAX_INTERNED_CHILDREN {
             return (GreenNode::new(kind.into(), children.drain(..)), false);
         }
-        let mut key: NodeKey = (kind, [0; MAX_INTERNED_CHILDREN]);
-        for (slot, child) in key.1.iter_mut().zip(children.iter()) {
-            *slot = address(child);
-        }
+        let raw = kind as u16;
+        let hash = node_hash(raw, children.iter().map(address));
         let mut nodes = self.nodes.borrow_mut();
-        if let Some(node) = nodes.get(&key) {
+        let same = |n: &GreenNode| {
+            n.kind().0 == raw && n.children().len() == children.len() && child_addresses(n).eq(children.iter().map(address))
+        };
+        if let Some(node) = nodes.find(hash, same) {
+            let node = node.clone();
             children.clear();
-            return (node.clone(), true);
+            return (node, true);
         }
         let node = GreenNode::new(kind.into(), children.drain(..));
-        nodes.insert(key, node.clone());
+        nodes.insert_unique(hash, node.clone(), |n| node_hash(n.kind().0, child_addresses(n)));
         (node, true)
     }
 
@@ -1000,6 +1045,20 @@ fn terminal_name(name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Equal small nodes and equal tokens are one allocation each.
+    #[test]
+    fn small_nodes_and_tokens_are_shared() {
+        let parse = crate::parse("[ a.b a.b \"x\" \"x\" ]");
+        let list = parse.green().children().find_map(|c| c.into_node()).expect("the list");
+        let items: Vec<&rowan::GreenNodeData> = list.children().filter_map(|c| c.into_node()).collect();
+        assert_eq!(items.len(), 4, "{list:?}");
+        assert!(std::ptr::eq(items[0], items[1]), "a.b twice");
+        assert!(std::ptr::eq(items[2], items[3]), "\"x\" twice");
+        let texts: Vec<_> = list.children().filter_map(|c| c.into_token()).collect();
+        assert!(texts.len() >= 4);
+        assert!(std::ptr::eq(texts[1], texts[2]), "the spaces");
+    }
 
     /// Elements fill the parser's stack; growing them slows every shift and reduction.
     #[test]
