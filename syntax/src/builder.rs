@@ -908,6 +908,11 @@ impl<'a> Builder<'a> {
     /// Adds tokens `from..to` to `out`: trivia as they are, anything else (tokens the parser
     /// skipped) wrapped in an `ERROR` node. Returns whether it made an ERROR node.
     fn fill(&self, out: &mut Vec<Green>, from: usize, to: usize) -> bool {
+        // Most gaps are one whitespace token.
+        if to == from + 1 && self.tokens[from].kind.is_trivia() {
+            out.push(NodeOrToken::Token(self.green_token(from)));
+            return false;
+        }
         let gap = &self.tokens[from..to];
         let lo = from + gap.iter().position(|t| !t.kind.is_trivia()).unwrap_or(gap.len());
         let hi = from + gap.iter().rposition(|t| !t.kind.is_trivia()).map_or(gap.len(), |i| i + 1);
