@@ -90,64 +90,38 @@ pub mod term {
     pub const QUESTION: u8 = 23;
     /// `"!"`.
     pub const BANG: u8 = 24;
-    /// `"+"`.
-    pub const PLUS: u8 = 25;
     /// `"-"`.
-    pub const MINUS: u8 = 26;
-    /// `"*"`.
-    pub const STAR: u8 = 27;
-    /// `"/"`.
-    pub const SLASH: u8 = 28;
-    /// `"//"`.
-    pub const UPDATE: u8 = 29;
-    /// `"++"`.
-    pub const CONCAT: u8 = 30;
-    /// `"<"`.
-    pub const LESS: u8 = 31;
-    /// `">"`.
-    pub const GREATER: u8 = 32;
-    /// `"<="`.
-    pub const LESS_EQ: u8 = 33;
-    /// `">="`.
-    pub const GREATER_EQ: u8 = 34;
-    /// `"=="`.
-    pub const EQ: u8 = 35;
-    /// `"!="`.
-    pub const NOT_EQ: u8 = 36;
-    /// `"&&"`.
-    pub const AND_AND: u8 = 37;
-    /// `"||"`.
-    pub const OR_OR: u8 = 38;
-    /// `"->"`.
-    pub const IMPLIES: u8 = 39;
+    pub const MINUS: u8 = 25;
+    /// `INFIX`: every infix operator but `-`.
+    pub const INFIX: u8 = 26;
     /// `"|>"`.
-    pub const PIPE_INTO: u8 = 40;
+    pub const PIPE_INTO: u8 = 27;
     /// `"<|"`.
-    pub const PIPE_FROM: u8 = 41;
+    pub const PIPE_FROM: u8 = 28;
     /// `"${"`.
-    pub const DOLLAR_CURLY: u8 = 42;
+    pub const DOLLAR_CURLY: u8 = 29;
     /// `"""`.
-    pub const QUOTE: u8 = 43;
+    pub const QUOTE: u8 = 30;
     /// `"''"`.
-    pub const IND_QUOTE: u8 = 44;
+    pub const IND_QUOTE: u8 = 31;
     /// `IDENT`.
-    pub const IDENT: u8 = 45;
+    pub const IDENT: u8 = 32;
     /// `INTEGER`.
-    pub const INTEGER: u8 = 46;
+    pub const INTEGER: u8 = 33;
     /// `FLOAT`.
-    pub const FLOAT: u8 = 47;
+    pub const FLOAT: u8 = 34;
     /// `URI`.
-    pub const URI: u8 = 48;
+    pub const URI: u8 = 35;
     /// `SEARCH_PATH`.
-    pub const SEARCH_PATH: u8 = 49;
+    pub const SEARCH_PATH: u8 = 36;
     /// `STRING_CONTENT`.
-    pub const STRING_CONTENT: u8 = 50;
+    pub const STRING_CONTENT: u8 = 37;
     /// `PATH_START`.
-    pub const PATH_START: u8 = 51;
+    pub const PATH_START: u8 = 38;
     /// `PATH_CONT`.
-    pub const PATH_CONT: u8 = 52;
+    pub const PATH_CONT: u8 = 39;
     /// `PATH_INTERP`.
-    pub const PATH_INTERP: u8 = 53;
+    pub const PATH_INTERP: u8 = 40;
     /// Not a terminal of the grammar (trivia, error tokens).
     pub const NONE: u8 = u8::MAX;
 }
@@ -181,21 +155,21 @@ const TERMINALS: [u8; 256] = {
     t[AT as usize] = term::AT;
     t[QUESTION as usize] = term::QUESTION;
     t[BANG as usize] = term::BANG;
-    t[PLUS as usize] = term::PLUS;
+    t[PLUS as usize] = term::INFIX;
     t[MINUS as usize] = term::MINUS;
-    t[STAR as usize] = term::STAR;
-    t[SLASH as usize] = term::SLASH;
-    t[UPDATE as usize] = term::UPDATE;
-    t[CONCAT as usize] = term::CONCAT;
-    t[LESS as usize] = term::LESS;
-    t[GREATER as usize] = term::GREATER;
-    t[LESS_EQ as usize] = term::LESS_EQ;
-    t[GREATER_EQ as usize] = term::GREATER_EQ;
-    t[EQ as usize] = term::EQ;
-    t[NOT_EQ as usize] = term::NOT_EQ;
-    t[AND_AND as usize] = term::AND_AND;
-    t[OR_OR as usize] = term::OR_OR;
-    t[IMPLIES as usize] = term::IMPLIES;
+    t[STAR as usize] = term::INFIX;
+    t[SLASH as usize] = term::INFIX;
+    t[UPDATE as usize] = term::INFIX;
+    t[CONCAT as usize] = term::INFIX;
+    t[LESS as usize] = term::INFIX;
+    t[GREATER as usize] = term::INFIX;
+    t[LESS_EQ as usize] = term::INFIX;
+    t[GREATER_EQ as usize] = term::INFIX;
+    t[EQ as usize] = term::INFIX;
+    t[NOT_EQ as usize] = term::INFIX;
+    t[AND_AND as usize] = term::INFIX;
+    t[OR_OR as usize] = term::INFIX;
+    t[IMPLIES as usize] = term::INFIX;
     t[PIPE_INTO as usize] = term::PIPE_INTO;
     t[PIPE_FROM as usize] = term::PIPE_FROM;
     t[DOLLAR_CURLY as usize] = term::DOLLAR_CURLY;
@@ -1016,7 +990,8 @@ fn describe_found(kind: SyntaxKind, text: &str) -> String {
 fn expected_list(expected: &[String]) -> String {
     let mut names: Vec<String> = expected.iter().filter_map(|name| terminal_name(name)).collect();
     names.dedup();
-    if names.len() > 6 {
+    // `INFIX` stands for fourteen operators, so a list with it is a long one.
+    if names.len() > 6 || expected.iter().any(|name| name == "INFIX") {
         const CLOSERS: [&str; 10] = ["';'", "')'", "']'", "'}'", "'then'", "'else'", "'in'", "':'", "'='", "','"];
         names.retain(|n| CLOSERS.contains(&n.as_str()));
     }
@@ -1040,7 +1015,7 @@ fn terminal_name(name: &str) -> Option<String> {
         "FLOAT" => "a float".into(),
         "URI" => "a URI".into(),
         "PATH_START" => "a path".into(),
-        "PATH_CONT" | "PATH_INTERP" => return None,
+        "PATH_CONT" | "PATH_INTERP" | "INFIX" => return None,
         "SEARCH_PATH" => "a '<...>' path".into(),
         "STRING_CONTENT" => "string text".into(),
         other => format!("'{}'", other.replace("\\\"", "\"")),
