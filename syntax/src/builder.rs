@@ -620,6 +620,37 @@ impl<'a> Builder<'a> {
         new
     }
 
+    /// The node of `kind` over the one token `tok`: `VARIABLE(x)`, `NAME(x)`, `LITERAL(1)`.
+    /// Most such nodes repeat, so the node table is looked up first, by the address of the
+    /// interned token, without cloning the token for a node that exists already (cloning and
+    /// dropping it again are two atomic operations).
+    pub fn leaf(&self, kind: SyntaxKind, tok: Tok) -> El {
+        if let Some(node) = self.existing_leaf(kind, tok.idx as usize) {
+            return El::Node { first: tok.idx, end: tok.idx + 1, depth: 1, shared: true, node };
+        }
+        self.node(kind, [self.tok(tok)])
+    }
+
+    /// The interned node of `kind` over token `idx` alone, if there is one.
+    fn existing_leaf(&self, kind: SyntaxKind, idx: usize) -> Option<GreenNode> {
+        let token = self.tokens.get(idx).filter(|_| idx < self.real)?;
+        // Only tokens from the intern table (not keywords, whitespace or long tokens).
+        if token.kind <= IND_QUOTE {
+            return None;
+        }
+        let text = &self.src[self.range(idx)];
+        if text.len() > INTERN_MAX_LEN {
+            return None;
+        }
+        let raw = token.kind as u16;
+        let interned = self.interned.borrow();
+        let found = interned.find(token_hash(raw, text), |t| t.kind().0 == raw && t.text() == text)?;
+        let address = &**found as *const rowan::GreenTokenData as usize;
+        let kind = kind as u16;
+        let same = |n: &GreenNode| n.kind().0 == kind && n.children().len() == 1 && child_addresses(n).eq(std::iter::once(address));
+        self.nodes.borrow().find(node_hash(kind, std::iter::once(address)), same).cloned()
+    }
+
     /// The element for a token the grammar consumed.
     pub fn tok(&self, tok: Tok) -> El {
         let idx = tok.idx as usize;
