@@ -631,6 +631,21 @@ impl<'a> Builder<'a> {
         self.node(kind, [self.tok(tok)])
     }
 
+    /// The node of `kind` over `child` alone (`ATTRPATH(NAME(x))`): like [`Builder::leaf`], an
+    /// existing node is looked up first when the child is shared.
+    pub fn single(&self, kind: SyntaxKind, child: El) -> El {
+        if let El::Node { first, end, depth, shared: true, node } = &child {
+            let address = &**node as *const rowan::GreenNodeData as usize;
+            let raw = kind as u16;
+            let same = |n: &GreenNode| n.kind().0 == raw && n.children().len() == 1 && child_addresses(n).eq(std::iter::once(address));
+            let found = self.nodes.borrow().find(node_hash(raw, std::iter::once(address)), same).cloned();
+            if let Some(node) = found {
+                return El::Node { first: *first, end: *end, depth: depth.saturating_add(1), shared: true, node };
+            }
+        }
+        self.node(kind, [child])
+    }
+
     /// The interned node of `kind` over token `idx` alone, if there is one.
     fn existing_leaf(&self, kind: SyntaxKind, idx: usize) -> Option<GreenNode> {
         let token = self.tokens.get(idx).filter(|_| idx < self.real)?;
