@@ -10,7 +10,10 @@ use std::cell::RefCell;
 
 use lalrpop_util::{ErrorRecovery, ParseError};
 use rowan::{GreenNode, GreenToken, NodeOrToken};
-use rustc_hash::FxHashMap;
+use std::hash::{Hash, Hasher};
+
+use hashbrown::HashTable;
+use rustc_hash::FxHasher;
 
 use crate::error::{SyntaxError, SyntaxErrorKind};
 use crate::kind::SyntaxKind::{self, *};
@@ -87,64 +90,38 @@ pub mod term {
     pub const QUESTION: u8 = 23;
     /// `"!"`.
     pub const BANG: u8 = 24;
-    /// `"+"`.
-    pub const PLUS: u8 = 25;
     /// `"-"`.
-    pub const MINUS: u8 = 26;
-    /// `"*"`.
-    pub const STAR: u8 = 27;
-    /// `"/"`.
-    pub const SLASH: u8 = 28;
-    /// `"//"`.
-    pub const UPDATE: u8 = 29;
-    /// `"++"`.
-    pub const CONCAT: u8 = 30;
-    /// `"<"`.
-    pub const LESS: u8 = 31;
-    /// `">"`.
-    pub const GREATER: u8 = 32;
-    /// `"<="`.
-    pub const LESS_EQ: u8 = 33;
-    /// `">="`.
-    pub const GREATER_EQ: u8 = 34;
-    /// `"=="`.
-    pub const EQ: u8 = 35;
-    /// `"!="`.
-    pub const NOT_EQ: u8 = 36;
-    /// `"&&"`.
-    pub const AND_AND: u8 = 37;
-    /// `"||"`.
-    pub const OR_OR: u8 = 38;
-    /// `"->"`.
-    pub const IMPLIES: u8 = 39;
+    pub const MINUS: u8 = 25;
+    /// `INFIX`: every infix operator but `-`.
+    pub const INFIX: u8 = 26;
     /// `"|>"`.
-    pub const PIPE_INTO: u8 = 40;
+    pub const PIPE_INTO: u8 = 27;
     /// `"<|"`.
-    pub const PIPE_FROM: u8 = 41;
+    pub const PIPE_FROM: u8 = 28;
     /// `"${"`.
-    pub const DOLLAR_CURLY: u8 = 42;
+    pub const DOLLAR_CURLY: u8 = 29;
     /// `"""`.
-    pub const QUOTE: u8 = 43;
+    pub const QUOTE: u8 = 30;
     /// `"''"`.
-    pub const IND_QUOTE: u8 = 44;
+    pub const IND_QUOTE: u8 = 31;
     /// `IDENT`.
-    pub const IDENT: u8 = 45;
+    pub const IDENT: u8 = 32;
     /// `INTEGER`.
-    pub const INTEGER: u8 = 46;
+    pub const INTEGER: u8 = 33;
     /// `FLOAT`.
-    pub const FLOAT: u8 = 47;
+    pub const FLOAT: u8 = 34;
     /// `URI`.
-    pub const URI: u8 = 48;
+    pub const URI: u8 = 35;
     /// `SEARCH_PATH`.
-    pub const SEARCH_PATH: u8 = 49;
+    pub const SEARCH_PATH: u8 = 36;
     /// `STRING_CONTENT`.
-    pub const STRING_CONTENT: u8 = 50;
+    pub const STRING_CONTENT: u8 = 37;
     /// `PATH_START`.
-    pub const PATH_START: u8 = 51;
+    pub const PATH_START: u8 = 38;
     /// `PATH_CONT`.
-    pub const PATH_CONT: u8 = 52;
+    pub const PATH_CONT: u8 = 39;
     /// `PATH_INTERP`.
-    pub const PATH_INTERP: u8 = 53;
+    pub const PATH_INTERP: u8 = 40;
     /// Not a terminal of the grammar (trivia, error tokens).
     pub const NONE: u8 = u8::MAX;
 }
@@ -178,21 +155,21 @@ const TERMINALS: [u8; 256] = {
     t[AT as usize] = term::AT;
     t[QUESTION as usize] = term::QUESTION;
     t[BANG as usize] = term::BANG;
-    t[PLUS as usize] = term::PLUS;
+    t[PLUS as usize] = term::INFIX;
     t[MINUS as usize] = term::MINUS;
-    t[STAR as usize] = term::STAR;
-    t[SLASH as usize] = term::SLASH;
-    t[UPDATE as usize] = term::UPDATE;
-    t[CONCAT as usize] = term::CONCAT;
-    t[LESS as usize] = term::LESS;
-    t[GREATER as usize] = term::GREATER;
-    t[LESS_EQ as usize] = term::LESS_EQ;
-    t[GREATER_EQ as usize] = term::GREATER_EQ;
-    t[EQ as usize] = term::EQ;
-    t[NOT_EQ as usize] = term::NOT_EQ;
-    t[AND_AND as usize] = term::AND_AND;
-    t[OR_OR as usize] = term::OR_OR;
-    t[IMPLIES as usize] = term::IMPLIES;
+    t[STAR as usize] = term::INFIX;
+    t[SLASH as usize] = term::INFIX;
+    t[UPDATE as usize] = term::INFIX;
+    t[CONCAT as usize] = term::INFIX;
+    t[LESS as usize] = term::INFIX;
+    t[GREATER as usize] = term::INFIX;
+    t[LESS_EQ as usize] = term::INFIX;
+    t[GREATER_EQ as usize] = term::INFIX;
+    t[EQ as usize] = term::INFIX;
+    t[NOT_EQ as usize] = term::INFIX;
+    t[AND_AND as usize] = term::INFIX;
+    t[OR_OR as usize] = term::INFIX;
+    t[IMPLIES as usize] = term::INFIX;
     t[PIPE_INTO as usize] = term::PIPE_INTO;
     t[PIPE_FROM as usize] = term::PIPE_FROM;
     t[DOLLAR_CURLY as usize] = term::DOLLAR_CURLY;
@@ -226,12 +203,16 @@ pub enum Never {}
 /// list, so the gap before the next child is a slice). Values of this type fill the parser's
 /// stack, so it is kept to 24 bytes: the start offset comes from the first token, and the depth
 /// saturates at [`DEPTH_SATURATED`] (the parser then measures the finished tree).
+///
+/// A node is `shared` when it came from the intern table: only a node all of whose children
+/// are shared can equal one built before (children are compared by address), so the others
+/// skip the table.
 #[derive(Clone, Debug)]
 pub enum El {
     /// The token at index `idx`.
     Token { idx: u32, token: GreenToken },
     /// A node over tokens `first..end`, nesting `depth` levels of nodes.
-    Node { first: u32, end: u32, depth: u8, node: GreenNode },
+    Node { first: u32, end: u32, depth: u8, shared: bool, node: GreenNode },
 }
 
 /// The depth at which an element stops counting.
@@ -256,6 +237,15 @@ impl El {
         match self {
             El::Token { .. } => 0,
             El::Node { depth, .. } => *depth,
+        }
+    }
+
+    /// Whether an equal element may have been built before: tokens are interned, nodes when
+    /// they are `shared`.
+    fn shared(&self) -> bool {
+        match self {
+            El::Token { .. } => true,
+            El::Node { shared, .. } => *shared,
         }
     }
 
@@ -326,8 +316,31 @@ impl Pending {
     }
 }
 
-/// Key of an interned small node: its kind and the addresses of its (interned) children.
-type NodeKey = (SyntaxKind, [usize; MAX_INTERNED_CHILDREN]);
+/// The hash of an interned token of `kind` (raw) and `text`.
+fn token_hash(kind: u16, text: &str) -> u64 {
+    let mut hasher = FxHasher::default();
+    kind.hash(&mut hasher);
+    text.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The hash of an interned node of `kind` (raw) over children at `addresses`.
+fn node_hash(kind: u16, addresses: impl Iterator<Item = usize>) -> u64 {
+    let mut hasher = FxHasher::default();
+    kind.hash(&mut hasher);
+    for address in addresses {
+        address.hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
+/// The addresses of a green node's children, as [`address`] gives them.
+fn child_addresses(node: &rowan::GreenNodeData) -> impl Iterator<Item = usize> + '_ {
+    node.children().map(|c| match c {
+        NodeOrToken::Node(n) => n as *const rowan::GreenNodeData as usize,
+        NodeOrToken::Token(t) => t as *const rowan::GreenTokenData as usize,
+    })
+}
 
 /// Nodes with at most this many children are interned, as rowan's own cache does.
 const MAX_INTERNED_CHILDREN: usize = 3;
@@ -339,7 +352,7 @@ const MAX_SPARE_LISTS: usize = 64;
 /// proportion to their length. Shorter ones are interned even when they do not repeat, as
 /// rowan's own cache does: a lookup costs less than building a token (rowan copies its text
 /// byte by byte).
-const INTERN_MAX_LEN: usize = 1024;
+pub(crate) const INTERN_MAX_LEN: usize = 1024;
 
 /// What one run of the grammar found besides the tree.
 pub(crate) struct Findings {
@@ -351,6 +364,24 @@ pub(crate) struct Findings {
     pub(crate) first_unexpected: Option<Tok>,
     /// The nodes `validate` must check, with their offsets.
     pub(crate) checks: Vec<(u32, GreenNode)>,
+}
+
+/// Spaces in the longest whitespace token kept in [`Whitespace`].
+const WHITESPACE_SPACES: usize = 32;
+
+/// Whitespace tokens by shape: `WHITESPACE_SPACES` slots of spaces alone (by count), then as
+/// many of a line break followed by spaces.
+type Whitespace = [Option<GreenToken>; 2 * WHITESPACE_SPACES];
+
+/// The slot of [`Whitespace`] for the whitespace `text`, if it has one of the shapes kept.
+fn whitespace_slot(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let (line_break, spaces) = match bytes.split_first() {
+        Some((b'\n', rest)) => (1, rest),
+        _ => (0, bytes),
+    };
+    (spaces.len() < WHITESPACE_SPACES && spaces.iter().all(|&b| b == b' '))
+        .then_some(line_break * WHITESPACE_SPACES + spaces.len())
 }
 
 /// State shared by the grammar's actions while one file is parsed.
@@ -370,11 +401,16 @@ pub struct Builder<'a> {
     first_unexpected: RefCell<Option<Tok>>,
     /// Keyword and punctuation tokens, whose text their kind fixes.
     fixed: RefCell<[Option<GreenToken>; IND_QUOTE as usize + 1]>,
+    /// Whitespace tokens of the commonest shapes (see [`whitespace_slot`]).
+    whitespace: RefCell<Whitespace>,
     /// Interned tokens: most tokens of a file repeat (spaces, common names, numbers).
-    interned: RefCell<FxHashMap<(SyntaxKind, &'a str), GreenToken>>,
+    /// The table holds the tokens alone (8 bytes a slot, so it stays small in the cache); a
+    /// lookup compares the token's own kind and text, which it reads anyway to clone it.
+    interned: RefCell<HashTable<GreenToken>>,
     /// Interned small nodes (`NAME(x)`, `VARIABLE(x)`, `LITERAL(1)` recur everywhere): equal
     /// subtrees share one allocation.
-    nodes: RefCell<FxHashMap<NodeKey, GreenNode>>,
+    /// Like `interned`, the table holds the nodes alone and compares their children.
+    nodes: RefCell<HashTable<GreenNode>>,
     /// A reused buffer for a node's children while it is built.
     scratch: RefCell<Vec<Green>>,
     /// A reused buffer for a node's children as the grammar hands them over.
@@ -387,6 +423,8 @@ pub struct Builder<'a> {
     pending: RefCell<Vec<Pending>>,
     /// Nodes that `validate` checks, with their offsets, as they were built.
     checks: RefCell<Vec<(u32, GreenNode)>>,
+    /// A reused buffer for the names of a set while it is looked at (see `validate::needs_check`).
+    names: RefCell<Vec<usize>>,
 }
 
 /// What a builder leaves for the next one on its thread: emptied buffers, with their capacity,
@@ -394,7 +432,9 @@ pub struct Builder<'a> {
 /// files would otherwise spend much of its time growing the same buffers again.
 struct Spare {
     fixed: [Option<GreenToken>; IND_QUOTE as usize + 1],
-    nodes: FxHashMap<NodeKey, GreenNode>,
+    whitespace: Whitespace,
+    interned: HashTable<GreenToken>,
+    nodes: HashTable<GreenNode>,
     scratch: Vec<Green>,
     elements: Vec<El>,
     lists: Vec<Vec<El>>,
@@ -406,7 +446,9 @@ impl Default for Spare {
     fn default() -> Self {
         Spare {
             fixed: std::array::from_fn(|_| None),
-            nodes: FxHashMap::default(),
+            whitespace: std::array::from_fn(|_| None),
+            interned: HashTable::new(),
+            nodes: HashTable::new(),
             scratch: Vec::new(),
             elements: Vec::new(),
             lists: Vec::new(),
@@ -437,15 +479,22 @@ impl Drop for Builder<'_> {
     fn drop(&mut self) {
         let mut nodes = self.nodes.take();
         if nodes.capacity() > MAX_KEPT_CAPACITY {
-            nodes = FxHashMap::default();
+            nodes = HashTable::new();
         }
         nodes.clear();
+        let mut interned = self.interned.take();
+        if interned.capacity() > MAX_KEPT_CAPACITY {
+            interned = HashTable::new();
+        }
+        interned.clear();
         let mut lists = keep(self.lists.take());
         lists.retain(|l| l.capacity() <= MAX_KEPT_CAPACITY);
         let mut infix_lists = keep(self.infix_lists.take());
         infix_lists.retain(|l| l.capacity() <= MAX_KEPT_CAPACITY);
         let spare = Spare {
             fixed: self.fixed.replace(std::array::from_fn(|_| None)),
+            whitespace: self.whitespace.replace(std::array::from_fn(|_| None)),
+            interned,
             nodes,
             scratch: keep(self.scratch.take()),
             elements: keep(self.elements.take()),
@@ -479,7 +528,8 @@ impl<'a> Builder<'a> {
             eof_expected: RefCell::new(None),
             first_unexpected: RefCell::new(None),
             fixed: RefCell::new(spare.fixed),
-            interned: RefCell::new(FxHashMap::default()),
+            whitespace: RefCell::new(spare.whitespace),
+            interned: RefCell::new(spare.interned),
             nodes: RefCell::new(spare.nodes),
             scratch: RefCell::new(spare.scratch),
             elements: RefCell::new(spare.elements),
@@ -487,6 +537,7 @@ impl<'a> Builder<'a> {
             infix_lists: RefCell::new(spare.infix_lists),
             pending: RefCell::new(spare.pending),
             checks: RefCell::new(Vec::new()),
+            names: RefCell::new(Vec::new()),
         }
     }
 
@@ -495,8 +546,10 @@ impl<'a> Builder<'a> {
     pub(crate) fn reserve_for_parse(&self) {
         // Small files have fewer repeats.
         let expected = (self.real / 16).max(self.real.min(128) / 2);
-        self.interned.borrow_mut().reserve(expected);
-        self.nodes.borrow_mut().reserve(expected);
+        let hash_token = |t: &GreenToken| token_hash(t.kind().0, t.text());
+        self.interned.borrow_mut().reserve(expected, hash_token);
+        let hash_node = |n: &GreenNode| node_hash(n.kind().0, child_addresses(n));
+        self.nodes.borrow_mut().reserve(expected, hash_node);
     }
 
     /// What the builder learnt while the grammar ran.
@@ -544,14 +597,73 @@ impl<'a> Builder<'a> {
                 .get_or_insert_with(|| GreenToken::new(token.kind.into(), text))
                 .clone();
         }
+        if token.kind == WHITESPACE {
+            // Most whitespace is a line break and an indentation, or a space: an index into a
+            // small table rather than a hash and a probe of the intern table.
+            if let Some(slot) = whitespace_slot(text) {
+                return self.whitespace.borrow_mut()[slot]
+                    .get_or_insert_with(|| GreenToken::new(WHITESPACE.into(), text))
+                    .clone();
+            }
+        }
         if text.len() > INTERN_MAX_LEN {
             return GreenToken::new(token.kind.into(), text);
         }
-        self.interned
-            .borrow_mut()
-            .entry((token.kind, text))
-            .or_insert_with(|| GreenToken::new(token.kind.into(), text))
-            .clone()
+        let kind = token.kind as u16;
+        let hash = token_hash(kind, text);
+        let mut interned = self.interned.borrow_mut();
+        if let Some(found) = interned.find(hash, |t| t.kind().0 == kind && t.text() == text) {
+            return found.clone();
+        }
+        let new = GreenToken::new(token.kind.into(), text);
+        interned.insert_unique(hash, new.clone(), |t| token_hash(t.kind().0, t.text()));
+        new
+    }
+
+    /// The node of `kind` over the one token `tok`: `VARIABLE(x)`, `NAME(x)`, `LITERAL(1)`.
+    /// Most such nodes repeat, so the node table is looked up first, by the address of the
+    /// interned token, without cloning the token for a node that exists already (cloning and
+    /// dropping it again are two atomic operations).
+    pub fn leaf(&self, kind: SyntaxKind, tok: Tok) -> El {
+        if let Some(node) = self.existing_leaf(kind, tok.idx as usize) {
+            return El::Node { first: tok.idx, end: tok.idx + 1, depth: 1, shared: true, node };
+        }
+        self.node(kind, [self.tok(tok)])
+    }
+
+    /// The node of `kind` over `child` alone (`ATTRPATH(NAME(x))`): like [`Builder::leaf`], an
+    /// existing node is looked up first when the child is shared.
+    pub fn single(&self, kind: SyntaxKind, child: El) -> El {
+        if let El::Node { first, end, depth, shared: true, node } = &child {
+            let address = &**node as *const rowan::GreenNodeData as usize;
+            let raw = kind as u16;
+            let same = |n: &GreenNode| n.kind().0 == raw && n.children().len() == 1 && child_addresses(n).eq(std::iter::once(address));
+            let found = self.nodes.borrow().find(node_hash(raw, std::iter::once(address)), same).cloned();
+            if let Some(node) = found {
+                return El::Node { first: *first, end: *end, depth: depth.saturating_add(1), shared: true, node };
+            }
+        }
+        self.node(kind, [child])
+    }
+
+    /// The interned node of `kind` over token `idx` alone, if there is one.
+    fn existing_leaf(&self, kind: SyntaxKind, idx: usize) -> Option<GreenNode> {
+        let token = self.tokens.get(idx).filter(|_| idx < self.real)?;
+        // Only tokens from the intern table (not keywords, whitespace or long tokens).
+        if token.kind <= IND_QUOTE {
+            return None;
+        }
+        let text = &self.src[self.range(idx)];
+        if text.len() > INTERN_MAX_LEN {
+            return None;
+        }
+        let raw = token.kind as u16;
+        let interned = self.interned.borrow();
+        let found = interned.find(token_hash(raw, text), |t| t.kind().0 == raw && t.text() == text)?;
+        let address = &**found as *const rowan::GreenTokenData as usize;
+        let kind = kind as u16;
+        let same = |n: &GreenNode| n.kind().0 == kind && n.children().len() == 1 && child_addresses(n).eq(std::iter::once(address));
+        self.nodes.borrow().find(node_hash(kind, std::iter::once(address)), same).cloned()
     }
 
     /// The element for a token the grammar consumed.
@@ -560,7 +672,7 @@ impl<'a> Builder<'a> {
         if idx >= self.real {
             // A virtual token has no text: it stands in the tree as an empty ERROR node.
             let at = self.virtual_at;
-            return El::Node { first: at, end: at, depth: 1, node: GreenNode::new(ERROR.into(), []) };
+            return El::Node { first: at, end: at, depth: 1, shared: false, node: GreenNode::new(ERROR.into(), []) };
         }
         El::Token { idx: tok.idx, token: self.green_token(idx) }
     }
@@ -641,46 +753,53 @@ impl<'a> Builder<'a> {
         out.clear();
         let mut pos = first;
         let mut depth: u8 = 1;
+        let mut shared = true;
         for child in children.drain(..) {
             depth = depth.max(child.depth().saturating_add(1));
+            shared &= child.shared();
             debug_assert!(child.first() >= pos, "children out of order in {kind:?}");
             if child.first() > pos && self.fill(&mut out, pos as usize, child.first() as usize) {
-                // Skipped tokens make an ERROR node: one level more.
+                // Skipped tokens make an ERROR node: one level more, and never shared.
                 depth = depth.max(2);
+                shared = false;
             }
             pos = pos.max(child.end());
             out.push(child.into_green());
         }
-        let green = self.intern_node(kind, &mut out);
+        let (green, shared) = self.intern_node(kind, &mut out, shared);
         *self.scratch.borrow_mut() = out;
-        if crate::validate::needs_check(&green) {
+        if crate::validate::needs_check(kind, &green, &mut self.names.borrow_mut()) {
             self.checks.borrow_mut().push((self.start_of(first), green.clone()));
         }
-        El::Node { first, end: pos, depth, node: green }
+        El::Node { first, end: pos, depth, shared, node: green }
     }
 
     /// The node of `kind` over `children` (which it drains), shared with an equal one built
-    /// before when it is small.
-    fn intern_node(&self, kind: SyntaxKind, children: &mut Vec<Green>) -> GreenNode {
+    /// before when it is small and its children are all `shared` (see [`El`]); and whether it
+    /// is in the intern table.
+    fn intern_node(&self, kind: SyntaxKind, children: &mut Vec<Green>, shared: bool) -> (GreenNode, bool) {
         // Small nodes repeat: leaves (`NAME(x)`, `VARIABLE(x)`, `LITERAL(1)`) most, but also
         // `lib.optional`, `x.enable or false` and the like, whose children are interned too (as
         // rowan's own node cache does). Interning nodes with more children costs more in table
-        // lookups than it saves in allocation.
-        if children.is_empty() || children.len() > MAX_INTERNED_CHILDREN {
-            return GreenNode::new(kind.into(), children.drain(..));
+        // lookups than it saves in allocation; a node with a child that is not in the table
+        // cannot have been built before, and is left out of the table, which stays smaller.
+        if !shared || children.is_empty() || children.len() > MAX_INTERNED_CHILDREN {
+            return (GreenNode::new(kind.into(), children.drain(..)), false);
         }
-        let mut key: NodeKey = (kind, [0; MAX_INTERNED_CHILDREN]);
-        for (slot, child) in key.1.iter_mut().zip(children.iter()) {
-            *slot = address(child);
-        }
+        let raw = kind as u16;
+        let hash = node_hash(raw, children.iter().map(address));
         let mut nodes = self.nodes.borrow_mut();
-        if let Some(node) = nodes.get(&key) {
+        let same = |n: &GreenNode| {
+            n.kind().0 == raw && n.children().len() == children.len() && child_addresses(n).eq(children.iter().map(address))
+        };
+        if let Some(node) = nodes.find(hash, same) {
+            let node = node.clone();
             children.clear();
-            return node.clone();
+            return (node, true);
         }
         let node = GreenNode::new(kind.into(), children.drain(..));
-        nodes.insert(key, node.clone());
-        node
+        nodes.insert_unique(hash, node.clone(), |n| node_hash(n.kind().0, child_addresses(n)));
+        (node, true)
     }
 
     /// Groups an operator expression, read flat as `first (op term)*`, into `UNARY_OP` and
@@ -809,6 +928,11 @@ impl<'a> Builder<'a> {
     /// Adds tokens `from..to` to `out`: trivia as they are, anything else (tokens the parser
     /// skipped) wrapped in an `ERROR` node. Returns whether it made an ERROR node.
     fn fill(&self, out: &mut Vec<Green>, from: usize, to: usize) -> bool {
+        // Most gaps are one whitespace token.
+        if to == from + 1 && self.tokens[from].kind.is_trivia() {
+            out.push(NodeOrToken::Token(self.green_token(from)));
+            return false;
+        }
         let gap = &self.tokens[from..to];
         let lo = from + gap.iter().position(|t| !t.kind.is_trivia()).unwrap_or(gap.len());
         let hi = from + gap.iter().rposition(|t| !t.kind.is_trivia()).map_or(gap.len(), |i| i + 1);
@@ -912,7 +1036,8 @@ fn describe_found(kind: SyntaxKind, text: &str) -> String {
 fn expected_list(expected: &[String]) -> String {
     let mut names: Vec<String> = expected.iter().filter_map(|name| terminal_name(name)).collect();
     names.dedup();
-    if names.len() > 6 {
+    // `INFIX` stands for fourteen operators, so a list with it is a long one.
+    if names.len() > 6 || expected.iter().any(|name| name == "INFIX") {
         const CLOSERS: [&str; 10] = ["';'", "')'", "']'", "'}'", "'then'", "'else'", "'in'", "':'", "'='", "','"];
         names.retain(|n| CLOSERS.contains(&n.as_str()));
     }
@@ -936,7 +1061,7 @@ fn terminal_name(name: &str) -> Option<String> {
         "FLOAT" => "a float".into(),
         "URI" => "a URI".into(),
         "PATH_START" => "a path".into(),
-        "PATH_CONT" | "PATH_INTERP" => return None,
+        "PATH_CONT" | "PATH_INTERP" | "INFIX" => return None,
         "SEARCH_PATH" => "a '<...>' path".into(),
         "STRING_CONTENT" => "string text".into(),
         other => format!("'{}'", other.replace("\\\"", "\"")),
@@ -946,6 +1071,20 @@ fn terminal_name(name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Equal small nodes and equal tokens are one allocation each.
+    #[test]
+    fn small_nodes_and_tokens_are_shared() {
+        let parse = crate::parse("[ a.b a.b \"x\" \"x\" ]");
+        let list = parse.green().children().find_map(|c| c.into_node()).expect("the list");
+        let items: Vec<&rowan::GreenNodeData> = list.children().filter_map(|c| c.into_node()).collect();
+        assert_eq!(items.len(), 4, "{list:?}");
+        assert!(std::ptr::eq(items[0], items[1]), "a.b twice");
+        assert!(std::ptr::eq(items[2], items[3]), "\"x\" twice");
+        let texts: Vec<_> = list.children().filter_map(|c| c.into_token()).collect();
+        assert!(texts.len() >= 4);
+        assert!(std::ptr::eq(texts[1], texts[2]), "the spaces");
+    }
 
     /// Elements fill the parser's stack; growing them slows every shift and reduction.
     #[test]

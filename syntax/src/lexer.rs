@@ -177,6 +177,65 @@ enum Normal {
     Uri,
 }
 
+/// Marks a [`Normal`] token that needs more than its tree kind (see `Lexer::normal`); no
+/// token of that mode has this kind.
+const SPECIAL: SyntaxKind = ROOT;
+
+/// The tree kind of each [`Normal`] token that needs nothing else, [`SPECIAL`] for the others.
+/// A table rather than a `match`: a `match` over the token compiles to a jump through a table
+/// of code addresses, an indirect branch that the processor predicts badly.
+const SIMPLE_KINDS: [SyntaxKind; Normal::Uri as usize + 1] = {
+    let mut t = [SPECIAL; Normal::Uri as usize + 1];
+    t[Normal::Whitespace as usize] = WHITESPACE;
+    t[Normal::LineComment as usize] = COMMENT;
+    t[Normal::If as usize] = IF_KW;
+    t[Normal::Then as usize] = THEN_KW;
+    t[Normal::Else as usize] = ELSE_KW;
+    t[Normal::Assert as usize] = ASSERT_KW;
+    t[Normal::With as usize] = WITH_KW;
+    t[Normal::Let as usize] = LET_KW;
+    t[Normal::In as usize] = IN_KW;
+    t[Normal::Rec as usize] = REC_KW;
+    t[Normal::Inherit as usize] = INHERIT_KW;
+    t[Normal::Or as usize] = OR_KW;
+    t[Normal::LBrack as usize] = L_BRACK;
+    t[Normal::RBrack as usize] = R_BRACK;
+    t[Normal::LParen as usize] = L_PAREN;
+    t[Normal::RParen as usize] = R_PAREN;
+    t[Normal::Semicolon as usize] = SEMICOLON;
+    t[Normal::Colon as usize] = COLON;
+    t[Normal::Comma as usize] = COMMA;
+    t[Normal::Dot as usize] = DOT;
+    t[Normal::Ellipsis as usize] = ELLIPSIS;
+    t[Normal::Assign as usize] = ASSIGN;
+    t[Normal::At as usize] = AT;
+    t[Normal::Question as usize] = QUESTION;
+    t[Normal::Bang as usize] = BANG;
+    t[Normal::Plus as usize] = PLUS;
+    t[Normal::Minus as usize] = MINUS;
+    t[Normal::Star as usize] = STAR;
+    t[Normal::Slash as usize] = SLASH;
+    t[Normal::Update as usize] = UPDATE;
+    t[Normal::Concat as usize] = CONCAT;
+    t[Normal::Less as usize] = LESS;
+    t[Normal::Greater as usize] = GREATER;
+    t[Normal::LessEq as usize] = LESS_EQ;
+    t[Normal::GreaterEq as usize] = GREATER_EQ;
+    t[Normal::Eq as usize] = EQ;
+    t[Normal::NotEq as usize] = NOT_EQ;
+    t[Normal::AndAnd as usize] = AND_AND;
+    t[Normal::OrOr as usize] = OR_OR;
+    t[Normal::Implies as usize] = IMPLIES;
+    t[Normal::PipeInto as usize] = PIPE_INTO;
+    t[Normal::PipeFrom as usize] = PIPE_FROM;
+    t[Normal::Ident as usize] = IDENT;
+    t[Normal::Float as usize] = FLOAT;
+    t[Normal::SearchPath as usize] = SEARCH_PATH;
+    t[Normal::Uri as usize] = URI;
+    t[Normal::LBrace as usize] = L_BRACE;
+    t
+};
+
 /// Tokens inside `"..."`.
 #[derive(Logos, Clone, Copy, Debug, PartialEq, Eq)]
 enum Str {
@@ -330,6 +389,11 @@ impl Lexer<'_> {
     }
 
     /// Reads expression tokens until one of them switches the mode.
+    ///
+    /// Most tokens need nothing but their tree kind: those are looked up in [`SIMPLE_KINDS`]
+    /// and pushed on a path of well-predicted branches, and the whitespace after them is read
+    /// by a plain loop rather than another run of the automaton. The rest (modes, braces,
+    /// comments, integers) take the `match`.
     fn normal(&mut self) {
         let base = self.pos;
         let mut lex = Normal::lexer(&self.src[base..]);
@@ -340,9 +404,21 @@ impl Lexer<'_> {
                 self.invalid(start, end);
                 continue;
             };
+            let simple = SIMPLE_KINDS[tok as usize];
+            if simple != SPECIAL {
+                if simple == L_BRACE {
+                    self.open_brace();
+                }
+                // Simple kinds never merge with the token before (see `push`).
+                self.out.tokens.push(Token { kind: simple, terminal: Terminal::Plain, start: start as u32 });
+                let spaces = lex.remainder().bytes().take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')).count();
+                if spaces > 0 {
+                    self.out.tokens.push(Token { kind: WHITESPACE, terminal: Terminal::Plain, start: end as u32 });
+                    lex.bump(spaces);
+                }
+                continue;
+            }
             let kind = match tok {
-                Normal::Whitespace => WHITESPACE,
-                Normal::LineComment => COMMENT,
                 Normal::BlockCommentStart => {
                     let rest = &self.src[end..];
                     let close = match rest.find("*/") {
@@ -361,20 +437,6 @@ impl Lexer<'_> {
                     self.pos = close;
                     return;
                 }
-                Normal::If => IF_KW,
-                Normal::Then => THEN_KW,
-                Normal::Else => ELSE_KW,
-                Normal::Assert => ASSERT_KW,
-                Normal::With => WITH_KW,
-                Normal::Let => LET_KW,
-                Normal::In => IN_KW,
-                Normal::Rec => REC_KW,
-                Normal::Inherit => INHERIT_KW,
-                Normal::Or => OR_KW,
-                Normal::LBrace => {
-                    self.open_brace();
-                    L_BRACE
-                }
                 Normal::RBrace => {
                     self.push(R_BRACE, Terminal::Plain, start, end);
                     self.close_brace();
@@ -384,36 +446,6 @@ impl Lexer<'_> {
                     }
                     continue;
                 }
-                Normal::LBrack => L_BRACK,
-                Normal::RBrack => R_BRACK,
-                Normal::LParen => L_PAREN,
-                Normal::RParen => R_PAREN,
-                Normal::Semicolon => SEMICOLON,
-                Normal::Colon => COLON,
-                Normal::Comma => COMMA,
-                Normal::Dot => DOT,
-                Normal::Ellipsis => ELLIPSIS,
-                Normal::Assign => ASSIGN,
-                Normal::At => AT,
-                Normal::Question => QUESTION,
-                Normal::Bang => BANG,
-                Normal::Plus => PLUS,
-                Normal::Minus => MINUS,
-                Normal::Star => STAR,
-                Normal::Slash => SLASH,
-                Normal::Update => UPDATE,
-                Normal::Concat => CONCAT,
-                Normal::Less => LESS,
-                Normal::Greater => GREATER,
-                Normal::LessEq => LESS_EQ,
-                Normal::GreaterEq => GREATER_EQ,
-                Normal::Eq => EQ,
-                Normal::NotEq => NOT_EQ,
-                Normal::AndAnd => AND_AND,
-                Normal::OrOr => OR_OR,
-                Normal::Implies => IMPLIES,
-                Normal::PipeInto => PIPE_INTO,
-                Normal::PipeFrom => PIPE_FROM,
                 Normal::DollarCurly => {
                     self.stack.push(Frame::Interp(Mode::Normal));
                     DOLLAR_CURLY
@@ -430,7 +462,6 @@ impl Lexer<'_> {
                     self.pos = end;
                     return;
                 }
-                Normal::Ident => IDENT,
                 Normal::Integer => {
                     // Checked here, while the text is at hand, rather than in a later pass.
                     let text = &self.src[start..end];
@@ -444,9 +475,6 @@ impl Lexer<'_> {
                     }
                     INTEGER
                 }
-                Normal::Float => FLOAT,
-                Normal::SearchPath => SEARCH_PATH,
-                Normal::Uri => URI,
                 Normal::Path | Normal::HomePath => {
                     self.push(PATH, Terminal::PathStart, start, end);
                     self.mode = Mode::Path { slash: self.src[..end].ends_with('/') };
@@ -462,6 +490,8 @@ impl Lexer<'_> {
                     self.pos = end;
                     return;
                 }
+                // Handled above.
+                _ => simple,
             };
             self.push(kind, Terminal::Plain, start, end);
         }

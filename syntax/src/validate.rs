@@ -8,7 +8,6 @@
 use std::collections::{HashMap, HashSet};
 
 use rowan::{GreenNode, GreenNodeData, NodeOrToken};
-use rustc_hash::FxHashSet;
 
 use std::ops::Range;
 
@@ -20,7 +19,8 @@ use crate::kind::SyntaxNode;
 
 /// Appends to `errors` every structural error of the nodes in `checks`: the nodes for which
 /// [`needs_check`] holds, with their offsets, as the parser built them. Each gets a red tree of its
-/// own, whose ranges are shifted by its offset; the rest of the tree is not walked again.
+/// own, whose ranges are shifted by its offset; the rest of the tree is not walked again. Sets
+/// and patterns whose names plainly cannot collide were left out by the parser already.
 pub fn validate(mut checks: Vec<(u32, GreenNode)>, errors: &mut Vec<SyntaxError>) {
     // Outer sets first, so a nested set merged into its parent is checked only there. The
     // parser builds inner nodes first; among nodes at one offset the later-built is the outer.
@@ -28,11 +28,6 @@ pub fn validate(mut checks: Vec<(u32, GreenNode)>, errors: &mut Vec<SyntaxError>
     checks.sort_by_key(|(offset, _)| *offset);
     let mut merged = HashSet::new();
     for (base, green) in checks {
-        match SyntaxKind::from_raw(green.kind().0) {
-            Some(ATTR_SET | LET_IN | LEGACY_LET) if plainly_distinct(&green) => continue,
-            Some(PATTERN) if plainly_distinct_formals(&green) => continue,
-            _ => {}
-        }
         let node = SyntaxNode::new_root(green);
         let mut ctx = Ctx { base, errors: &mut *errors };
         match node.kind() {
@@ -46,21 +41,33 @@ pub fn validate(mut checks: Vec<(u32, GreenNode)>, errors: &mut Vec<SyntaxError>
     }
 }
 
-/// The text of a `NAME` node.
-fn plain_name(name: &GreenNodeData) -> Option<&str> {
+/// The name token of a `NAME` node, by address, if it is one of the parser's interned tokens
+/// (two of them are equal exactly when they are the same token).
+fn interned_name(name: &GreenNodeData) -> Option<usize> {
     if name.kind() != NAME.into() {
         return None;
     }
-    name.children().find_map(|c| c.into_token()).map(|t| t.text())
+    let token = name.children().find_map(|c| c.into_token())?;
+    (token.text().len() <= crate::builder::INTERN_MAX_LEN).then_some(token as *const rowan::GreenTokenData as usize)
+}
+
+/// Whether `names` (token addresses) holds no name twice; sorts it.
+fn all_distinct(names: &mut [usize]) -> bool {
+    if names.len() <= 16 {
+        return names.iter().enumerate().all(|(i, a)| !names[..i].contains(a));
+    }
+    names.sort_unstable();
+    names.windows(2).all(|w| w[0] != w[1])
 }
 
 /// Whether the bindings of a set or `let` plainly cannot collide: every binding's first name (of
 /// an attribute path, or of an inherit) is a plain identifier, and no first name repeats. Then
 /// no attribute is defined twice and no attribute paths merge, so the full check (red tree,
 /// merging) can be skipped; sets nested in the values are checked on their own. Works on the
-/// green tree alone.
-fn plainly_distinct(node: &GreenNodeData) -> bool {
-    let mut seen: FxHashSet<&str> = FxHashSet::default();
+/// green tree alone, as the parser built it: names are compared as interned tokens, by address
+/// (`seen` is a buffer to use).
+fn plainly_distinct(node: &GreenNodeData, seen: &mut Vec<usize>) -> bool {
+    seen.clear();
     for child in node.children() {
         let binding = match child {
             NodeOrToken::Node(binding) => binding,
@@ -70,47 +77,48 @@ fn plainly_distinct(node: &GreenNodeData) -> bool {
         };
         if binding.kind() == ATTRPATH_VALUE.into() {
             let Some(path) = binding.children().find_map(|c| c.into_node()) else { return false };
-            let Some(first) = path.children().find_map(|c| c.into_node()).and_then(plain_name) else { return false };
-            if !seen.insert(first) {
-                return false;
-            }
+            let Some(first) = path.children().find_map(|c| c.into_node()).and_then(interned_name) else { return false };
+            seen.push(first);
         } else if binding.kind() == INHERIT.into() {
             for name in binding.children().filter_map(|c| c.into_node()) {
                 if name.kind() == INHERIT_FROM.into() {
                     continue;
                 }
-                let Some(text) = plain_name(name) else { return false };
-                if !seen.insert(text) {
-                    return false;
-                }
+                let Some(name) = interned_name(name) else { return false };
+                seen.push(name);
             }
         } else {
             return false;
         }
     }
-    true
+    all_distinct(seen)
 }
 
 /// Whether the formals of a pattern (`{ a, b ? 1, ... }@args`) plainly cannot collide: every
-/// entry and the `@` binding are plain names, and no name repeats. Works on the green tree alone.
-fn plainly_distinct_formals(node: &GreenNodeData) -> bool {
-    let mut seen: FxHashSet<&str> = FxHashSet::default();
+/// entry and the `@` binding are plain names, and no name repeats. Works on the green tree alone,
+/// as the parser built it (see [`plainly_distinct`]).
+fn plainly_distinct_formals(node: &GreenNodeData, seen: &mut Vec<usize>) -> bool {
+    seen.clear();
     for child in node.children() {
         let NodeOrToken::Node(entry) = child else { continue };
         if entry.kind() != PAT_ENTRY.into() && entry.kind() != PAT_BIND.into() {
             return false;
         }
-        let Some(name) = entry.children().find_map(|c| c.into_node()).and_then(plain_name) else { return false };
-        if !seen.insert(name) {
-            return false;
-        }
+        let Some(name) = entry.children().find_map(|c| c.into_node()).and_then(interned_name) else { return false };
+        seen.push(name);
     }
-    true
+    all_distinct(seen)
 }
 
-/// Whether a node needs a structural check.
-pub(crate) fn needs_check(node: &GreenNodeData) -> bool {
-    let kind = SyntaxKind::from_raw(node.kind().0);
+/// Whether a node of `kind`, just built by the parser, needs a structural check (`seen` is a
+/// buffer to use). Sets and patterns are looked at here, while they are in the cache: most
+/// plainly have no duplicate names and need no check.
+pub(crate) fn needs_check(kind: SyntaxKind, node: &GreenNodeData, seen: &mut Vec<usize>) -> bool {
+    // Most nodes are of none of these kinds: a compare on the kind avoids reading the node.
+    if !matches!(kind, PATTERN | ATTR_SET | LET_IN | LEGACY_LET | INHERIT | LIST | CONTAINER_INHERIT) {
+        return false;
+    }
+    let kind = Some(kind);
     let has = |want: SyntaxKind| {
         node.children().any(|c| match c {
             NodeOrToken::Node(n) => n.kind() == want.into(),
@@ -118,7 +126,8 @@ pub(crate) fn needs_check(node: &GreenNodeData) -> bool {
         })
     };
     match kind {
-        Some(PATTERN | ATTR_SET | LET_IN | LEGACY_LET) => true,
+        Some(ATTR_SET | LET_IN | LEGACY_LET) => !plainly_distinct(node, seen),
+        Some(PATTERN) => !plainly_distinct_formals(node, seen),
         Some(INHERIT) => has(L_BRACK),
         Some(LIST) => has(CONTAINER_INHERIT),
         Some(CONTAINER_INHERIT) => has(L_BRACE),
