@@ -163,6 +163,8 @@ pub enum Op {
         parts: u32,
         /// Whether the first part is a path and the result a path.
         path: bool,
+        /// Where each part is, an index into [`CompiledFile::interpolations`].
+        spans: u32,
     },
     /// → `{ file, line, column }` of this op's span
     CurPos,
@@ -336,6 +338,8 @@ pub struct CompiledFile {
     pub overrides: Vec<OverrideInfo>,
     /// `assert a == b` conditions.
     pub assert_eqs: Vec<AssertEqInfo>,
+    /// For each [`Op::Interpolate`], where its parts are (`${ … }` for interpolated ones).
+    pub interpolations: Vec<Box<[TextRange]>>,
 }
 
 impl CompiledFile {

@@ -42,6 +42,7 @@ fn compile_with(body: &Body, assert_text: &dyn Fn(ExprId) -> String, scoped: boo
         scoped,
         curried_name: None,
         kept: FxHashSet::default(),
+        interpolations: body.interpolations.iter().copied().collect(),
     };
     c.begin(ProtoKind::File, root_span);
     if scoped {
@@ -85,6 +86,8 @@ struct Compiler<'a> {
     curried_name: Option<Box<str>>,
     /// Bindings that some code loads without forcing them ([`Proto::keeps_arg`]).
     kept: FxHashSet<BindingId>,
+    /// [`lix_hir::Body::interpolations`], by expression.
+    interpolations: FxHashMap<ExprId, TextRange>,
 }
 
 impl Compiler<'_> {
@@ -254,7 +257,13 @@ impl Compiler<'_> {
                 for &p in parts {
                     self.strict(p);
                 }
-                self.emit(Op::Interpolate { parts: parts.len() as u32, path: *path }, e);
+                let where_: Box<[TextRange]> = parts
+                    .iter()
+                    .map(|&p| self.interpolations.get(&p).copied().unwrap_or_else(|| body.span(p)))
+                    .collect();
+                self.out.interpolations.push(where_);
+                let spans = (self.out.interpolations.len() - 1) as u32;
+                self.emit(Op::Interpolate { parts: parts.len() as u32, path: *path, spans }, e);
             }
             Expr::List(items) => {
                 for &i in items {

@@ -36,6 +36,9 @@ pub struct Body {
     /// original form (the `body` of a legacy `let { }`): expression, message, position;
     /// outermost first.
     pub frames: Vec<(ExprId, Box<str>, TextRange)>,
+    /// The `${ … }` around each interpolated expression, where errors in coercing its value
+    /// are shown.
+    pub interpolations: Vec<(ExprId, TextRange)>,
 }
 
 impl Body {

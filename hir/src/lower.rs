@@ -492,7 +492,9 @@ impl Lowerer<'_> {
                 Ok(text) => parts.push(self.alloc(Expr::Str(text.into()), range)),
                 Err(i) => {
                     let r = i.syntax().text_range();
-                    parts.push(self.expr_or_missing(i.expr(), r));
+                    let part = self.expr_or_missing(i.expr(), r);
+                    self.body.interpolations.push((part, r));
+                    parts.push(part);
                 }
             }
         }
@@ -558,7 +560,9 @@ impl Lowerer<'_> {
                 }
                 StrPart::Interpolation(interpol) => {
                     let r = interpol.syntax().text_range();
-                    out.push(self.expr_or_missing(interpol.expr(), r));
+                    let part = self.expr_or_missing(interpol.expr(), r);
+                    self.body.interpolations.push((part, r));
+                    out.push(part);
                 }
             }
         }

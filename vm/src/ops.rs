@@ -478,8 +478,20 @@ impl Vm {
     }
 
     #[inline(never)]
-    pub(crate) fn interpolate(&mut self, parts: usize, path: bool) -> EvalResult<Value> {
+    /// `spans`: the file and the index of its parts' positions
+    /// ([`lix_compiler::CompiledFile::interpolations`]).
+    pub(crate) fn interpolate(&mut self, parts: usize, path: bool, spans: (u32, u32)) -> EvalResult<Value> {
         let at = self.stack.len() - parts;
+        // A part that cannot be coerced is shown at its `${ … }`.
+        let segment = |vm: &Self, i: usize| {
+            let (file, n) = spans;
+            let range = vm.files[file as usize].compiled.interpolations.get(n as usize).and_then(|s| s.get(i)).copied();
+            let pos = range.map(|range| crate::Pos { file, range });
+            move |mut e: EvalError| {
+                e.trace.push(crate::error::TraceEntry { message: "while evaluating a path segment".into(), pos });
+                e
+            }
+        };
         let mut bytes = Vec::new();
         let mut ctx = Context::new();
         for i in 0..parts {
@@ -488,14 +500,16 @@ impl Vm {
                 match v {
                     Value::Path(g) => bytes.extend_from_slice(&self.heap.str(g).bytes),
                     _ => {
-                        let (s, c) = self.coerce_to_string(v, Coercion::Interpolation, false).map_err(path_segment)?;
+                        let framed = segment(self, i);
+                        let (s, c) = self.coerce_to_string(v, Coercion::Interpolation, false).map_err(framed)?;
                         bytes.extend_from_slice(&s);
                         merge_context(&mut ctx, c);
                     }
                 }
                 continue;
             }
-            let (s, c) = self.coerce_to_string(v, Coercion::Interpolation, !path).map_err(path_segment)?;
+            let framed = segment(self, i);
+            let (s, c) = self.coerce_to_string(v, Coercion::Interpolation, !path).map_err(framed)?;
             bytes.extend_from_slice(&s);
             merge_context(&mut ctx, c);
         }

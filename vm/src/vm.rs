@@ -1138,9 +1138,9 @@ impl Vm {
                         let has = self.try_select(set, sym).is_some();
                         self.stack.push(Value::Bool(has));
                     }
-                    Op::Interpolate { parts, path } => {
+                    Op::Interpolate { parts, path, spans } => {
                         self.frames[fi].ip = ip as u32;
-                        let v = tri!(ip, self.interpolate(parts as usize, path));
+                        let v = tri!(ip, self.interpolate(parts as usize, path, (proto.file, spans)));
                         self.stack.push(v);
                     }
                     Op::CurPos => {
