@@ -581,12 +581,12 @@ impl Lexer<'_> {
     fn trailing_slash(&mut self) {
         // The path piece just lexed ends where the lexer stands.
         if let Some(last) = self.out.tokens.last() {
-            let (start, end) = (last.start as usize, self.pos);
-            // The reference's wording, with the fix as a note.
-            let range = start as u32..end as u32;
+            let (start, end) = (last.start as u32, self.pos as u32);
+            // The reference's wording and position (just after the path), with the fix as a
+            // note on the path.
             let mut error =
-                SyntaxError::new(SyntaxErrorKind::PathTrailingSlash, range.clone(), "path has a trailing slash".into());
-            error.notes.push((range, "remove the final '/'".into()));
+                SyntaxError::new(SyntaxErrorKind::PathTrailingSlash, end..end, "path has a trailing slash".into());
+            error.notes.push((start..end, "remove the final '/'".into()));
             self.out.errors.push(error);
         }
         self.mode = Mode::Normal;

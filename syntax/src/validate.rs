@@ -249,10 +249,12 @@ fn check_bindings(
     ctx: &mut Ctx<'_>,
 ) {
     let is_let = matches!(node.kind(), LET_IN | LEGACY_LET);
+    // The `let` keyword, where the reference reports a dynamic name among its bindings.
+    let let_keyword = if is_let { node.first_token().map(|t| ctx.range(t.text_range())) } else { None };
     let mut sets: Vec<HashMap<String, Defined>> = vec![HashMap::new()];
     let mut work = vec![Work { set: 0, node: node.clone(), prefix: String::new() }];
     while let Some(Work { set, node, prefix }) = work.pop() {
-        let in_let = is_let && set == 0;
+        let in_let = if set == 0 { let_keyword.clone() } else { None };
         for binding in Binding::of(&node) {
             match binding {
                 Binding::Inherit(inherit) => {
@@ -273,7 +275,7 @@ fn check_bindings(
                     let Some(path) = binding.attrpath() else { continue };
                     let attrs: Vec<Attr> = path.attrs().collect();
                     let value = binding.value();
-                    add_path(&mut sets, &mut work, merged, set, &prefix, &attrs, value, in_let, ctx);
+                    add_path(&mut sets, &mut work, merged, set, &prefix, &attrs, value, in_let.clone(), ctx);
                 }
             }
         }
@@ -289,19 +291,22 @@ fn add_path(
     prefix: &str,
     attrs: &[Attr],
     value: Option<Expr>,
-    in_let: bool,
+    in_let: Option<Range<u32>>,
     ctx: &mut Ctx<'_>,
 ) {
     let mut path = prefix.to_string();
     for (i, attr) in attrs.iter().enumerate() {
         let range = ctx.range(attr.syntax().text_range());
         let Some(name) = attr.static_name() else {
-            if in_let && i == 0 {
-                ctx.push(SyntaxError::new(
+            if let (Some(keyword), 0) = (&in_let, i) {
+                // At the `let`, as the reference reports it; the name itself as a note.
+                let mut error = SyntaxError::new(
                     SyntaxErrorKind::DynamicAttrNotAllowed,
-                    range,
+                    keyword.clone(),
                     "dynamic attributes not allowed in let".into(),
-                ));
+                );
+                error.notes.push((range, "this attribute name is computed".into()));
+                ctx.push(error);
             }
             // Names under a dynamic one are only known at evaluation.
             return;
