@@ -446,7 +446,7 @@ fn print_pos(vm: &Vm, out: &mut String, indent: &str, pos: lix_vm::Pos) {
     let (_, text) = vm.file_source(pos.file);
     let (line, col) = vm.line_col(pos);
     out.push_str(&format!("{indent}at {}:", vm.show_pos(pos)));
-    let lines: Vec<&str> = text.split('\n').collect();
+    let lines = lix_vm::print::source_lines(text);
     if line >= 2 {
         out.push_str(&format!("\n {:>5}| {}", line - 1, lines[line - 2]));
     }

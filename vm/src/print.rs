@@ -243,6 +243,32 @@ impl Vm {
     }
 }
 
+/// The lines of a source text, ending at `\n`, `\r\n` or a lone `\r` (as
+/// [`Vm::line_col`] counts them).
+pub fn source_lines(text: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let (bytes, mut start, mut i) = (text.as_bytes(), 0, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => {
+                lines.push(&text[start..i]);
+                start = i + 1;
+            }
+            b'\r' => {
+                lines.push(&text[start..i]);
+                if bytes.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    lines.push(&text[start..]);
+    lines
+}
+
 /// A file's name as CppNix prints it in positions: `«string»` and `«stdin»` for the
 /// pseudo-files `(string)` and `(stdin)`.
 pub fn show_origin(path: &str) -> String {
@@ -262,5 +288,18 @@ pub fn print_attr_name(name: &[u8], out: &mut String) {
         out.push_str(&String::from_utf8_lossy(name));
     } else {
         quote_string(name, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::source_lines;
+
+    #[test]
+    fn lines_end_at_every_kind_of_line_break() {
+        assert_eq!(source_lines("a\nb\r\nc\rd"), ["a", "b", "c", "d"]);
+        assert_eq!(source_lines("a\n"), ["a", ""]);
+        assert_eq!(source_lines("\r\r\n"), ["", "", ""]);
+        assert_eq!(source_lines(""), [""]);
     }
 }

@@ -279,13 +279,26 @@ impl Vm {
     }
 
     /// The 1-based line and column of `pos`.
+    /// Lines end at `\n`, `\r\n` or a lone `\r`, as the reference counts them.
     pub fn line_col(&self, pos: Pos) -> (usize, usize) {
         let text = &self.files[pos.file as usize].text;
         let offset = (u32::from(pos.range.start()) as usize).min(text.len());
-        let before = &text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let col = before.rfind('\n').map_or(offset, |i| offset - i - 1) + 1;
-        (line, col)
+        let bytes = &text.as_bytes()[..offset];
+        let (mut line, mut start, mut i) = (1, 0, 0);
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\n' => (line, start) = (line + 1, i + 1),
+                b'\r' => {
+                    if text.as_bytes().get(i + 1) == Some(&b'\n') {
+                        i += 1;
+                    }
+                    (line, start) = (line + 1, i + 1);
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        (line, offset.saturating_sub(start) + 1)
     }
 
     // ----- collection -----
