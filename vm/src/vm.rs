@@ -801,10 +801,8 @@ impl Vm {
                     Op::WithLookupLazy { lookup, proto: p } => match self.with_peek(proto.file, lookup, base, env) {
                         Some(v) => self.stack.push(v),
                         None => {
-                            let code = CodeRef(proto.file_base + p);
-                            let upvalues = self.capture(&self.protos[code.0 as usize].captures, base, env);
-                            let g = self.heap.alloc_thunk(ThunkState::Code { code, upvalues });
-                            self.stack.push(Value::Thunk(g));
+                            let t = self.code_thunk(CodeRef(proto.file_base + p), base, env);
+                            self.stack.push(t);
                         }
                     },
                     Op::WithLookup(n) => {
@@ -859,10 +857,8 @@ impl Vm {
                         match shortcut {
                             Some(v) => self.stack.push(v),
                             None => {
-                                let code = CodeRef(proto.file_base + p);
-                                let upvalues = self.capture(&self.protos[code.0 as usize].captures, base, env);
-                                let g = self.heap.alloc_thunk(ThunkState::Code { code, upvalues });
-                                self.stack.push(Value::Thunk(g));
+                                let t = self.code_thunk(CodeRef(proto.file_base + p), base, env);
+                                self.stack.push(t);
                             }
                         }
                     }
@@ -875,10 +871,8 @@ impl Vm {
                                 self.stack.push(v);
                             }
                             _ => {
-                                let code = CodeRef(proto.file_base + p);
-                                let upvalues = self.capture(&self.protos[code.0 as usize].captures, base, env);
-                                let g = self.heap.alloc_thunk(ThunkState::Code { code, upvalues });
-                                self.stack.push(Value::Thunk(g));
+                                let t = self.code_thunk(CodeRef(proto.file_base + p), base, env);
+                                self.stack.push(t);
                             }
                         }
                     }
@@ -1213,6 +1207,13 @@ impl Vm {
             },
             v => v,
         }
+    }
+
+    /// A thunk of `code`, its upvalues captured from the frame at `base` now: the fallback of
+    /// the ops that compute a value at once when they can.
+    fn code_thunk(&mut self, code: CodeRef, base: usize, env: Option<Gc>) -> Value {
+        let upvalues = self.capture(&self.protos[code.0 as usize].captures, base, env);
+        Value::Thunk(self.heap.alloc_thunk(ThunkState::Code { code, upvalues }))
     }
 
     /// Whether the function on top of the stack, about to be called with a speculated
