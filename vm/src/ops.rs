@@ -487,8 +487,14 @@ impl Vm {
             let (file, n) = spans;
             let range = vm.files[file as usize].compiled.interpolations.get(n as usize).and_then(|s| s.get(i)).copied();
             let pos = range.map(|range| crate::Pos { file, range });
+            // Only the coercion's own failure gets the frame, innermost (where the reference
+            // attaches it as the failed coercion's context); errors from evaluating what is
+            // coerced (an `outPath` that aborts) pass unframed.
             move |mut e: EvalError| {
-                e.trace.push(crate::error::TraceEntry { message: "while evaluating a path segment".into(), pos });
+                if e.message.starts_with("cannot coerce ") {
+                    let entry = crate::error::TraceEntry { message: "while evaluating a path segment".into(), pos };
+                    e.trace.insert(0, entry);
+                }
                 e
             }
         };
@@ -548,17 +554,34 @@ impl Vm {
                 }
             }
             Value::Attrs(g) => {
-                if let Some(f) = self.heap.attrs(g).get(self.syms.to_string) {
+                // Frames at the attribute's definition, as the reference gives them.
+                let frame = |vm: &Self, sym, message: &'static str| {
+                    let pos = vm.heap.attrs(g).position(sym);
+                    move |mut e: EvalError| {
+                        e.trace.push(crate::error::TraceEntry { message: message.to_string(), pos });
+                        e
+                    }
+                };
+                let to_string = self.syms.to_string;
+                if let Some(f) = self.heap.attrs(g).get(to_string) {
                     let mark = self.root(v);
                     let r = self.call(f, v);
                     self.unroot(mark);
-                    let r = r?;
-                    return self.coerce_to_string(r, how, copy_paths).map_err(|e| {
-                        with_trace(e, "while using the result of the `__toString` attribute".into())
+                    let r = r.map_err(|mut e| {
+                        // Calling what is not a function fails at the attribute.
+                        if e.pos.is_none() && e.trace.is_empty() {
+                            e.pos = self.heap.attrs(g).position(to_string);
+                        }
+                        e
                     });
+                    let r = r.map_err(frame(self, to_string, "while calling the `__toString` attribute"))?;
+                    let using = frame(self, to_string, "while using the result of the `__toString` attribute");
+                    return self.coerce_to_string(r, how, copy_paths).map_err(using);
                 }
-                if let Some(out) = self.heap.attrs(g).get(self.syms.out_path) {
-                    return self.coerce_to_string(out, how, copy_paths);
+                let out_path = self.syms.out_path;
+                if let Some(out) = self.heap.attrs(g).get(out_path) {
+                    let evaluating = frame(self, out_path, "while evaluating the `outPath` attribute");
+                    return self.coerce_to_string(out, how, copy_paths).map_err(evaluating);
                 }
                 Err(EvalError::type_error(format!("cannot coerce a set to a string: {}", self.show(v))))
             }
