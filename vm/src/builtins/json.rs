@@ -89,20 +89,36 @@ impl Vm {
     /// are added to `ctx`. Paths are copied to the store.
     pub fn write_json(&mut self, v: Value, out: &mut String, ctx: &mut Context) -> EvalResult<()> {
         let mark = self.root(v);
-        let r = self.write_json_inner(v, out, ctx, 0);
+        let r = self.write_json_inner(v, out, ctx, 0, None);
         self.unroot(mark);
         r
     }
 
-    fn write_json_inner(&mut self, v: Value, out: &mut String, ctx: &mut Context, depth: usize) -> EvalResult<()> {
+    /// `pos`: where the value is defined (the attribute holding it, or holding its list), where
+    /// the reference places the frames of errors inside it.
+    fn write_json_inner(
+        &mut self,
+        v: Value,
+        out: &mut String,
+        ctx: &mut Context,
+        depth: usize,
+        pos: Option<crate::Pos>,
+    ) -> EvalResult<()> {
         // The builtin's own call counts as one level, as in CppNix's call depth.
         if depth + 1 > self.config.max_call_depth {
             return Err(EvalError::new(ErrorKind::StackOverflow, "stack overflow; max-call-depth exceeded"));
         }
-        stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || self.write_json_value(v, out, ctx, depth))
+        stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || self.write_json_value(v, out, ctx, depth, pos))
     }
 
-    fn write_json_value(&mut self, v: Value, out: &mut String, ctx: &mut Context, depth: usize) -> EvalResult<()> {
+    fn write_json_value(
+        &mut self,
+        v: Value,
+        out: &mut String,
+        ctx: &mut Context,
+        depth: usize,
+        pos: Option<crate::Pos>,
+    ) -> EvalResult<()> {
         let v = self.force(v)?;
         match v {
             Value::Null => out.push_str("null"),
@@ -130,14 +146,15 @@ impl Vm {
                         out.push(',');
                     }
                     let item = self.heap.list(g)[i];
-                    self.write_json_inner(item, out, ctx, depth + 1)
-                        .trace(|| format!("while evaluating list element at index {i}"))?;
+                    self.write_json_inner(item, out, ctx, depth + 1, pos)
+                        .trace_at(pos, || format!("while evaluating list element at index {i}"))?;
                 }
                 out.push(']');
             }
             Value::Attrs(g) => {
                 if let Some(f) = self.heap.attrs(g).get(self.syms.to_string) {
-                    let r = self.call(f, v).trace(|| "while calling the `__toString` attribute".into())?;
+                    let at = self.heap.attrs(g).position(self.syms.to_string);
+                    let r = self.call(f, v).trace_at(at, || "while calling the `__toString` attribute".into())?;
                     let mark = self.root(r);
                     let s = match r {
                         Value::String(_) | Value::Path(_) => self.coerce_to_string(r, Coercion::Interpolation, false),
@@ -159,14 +176,22 @@ impl Vm {
                         ))),
                     };
                     self.unroot(mark);
-                    let (s, c) = s.trace(|| "while using the result of the `__toString` attribute".into())?;
+                    // A result of the wrong type fails at the attribute.
+                    let s = s.map_err(|mut e| {
+                        if e.pos.is_none() && e.trace.is_empty() {
+                            e.pos = at;
+                        }
+                        e
+                    });
+                    let (s, c) = s.trace_at(at, || "while using the result of the `__toString` attribute".into())?;
                     merge_context(ctx, c);
                     return write_json_string(&s, out);
                 }
                 if let Some(outp) = self.heap.attrs(g).get(self.syms.out_path) {
+                    let at = self.heap.attrs(g).position(self.syms.out_path);
                     return self
-                        .write_json_inner(outp, out, ctx, depth + 1)
-                        .trace(|| "while using the `outPath` attribute".into());
+                        .write_json_inner(outp, out, ctx, depth + 1, at)
+                        .trace_at(at, || "while using the `outPath` attribute".into());
                 }
                 out.push('{');
                 for (i, (sym, value)) in self.sorted_attrs(g).into_iter().enumerate() {
@@ -176,8 +201,9 @@ impl Vm {
                     let name = self.symbols.name(sym).to_vec();
                     write_json_string(&name, out)?;
                     out.push(':');
-                    self.write_json_inner(value, out, ctx, depth + 1)
-                        .trace(|| format!("while evaluating attribute '{}'", String::from_utf8_lossy(&name)))?;
+                    let at = self.heap.attrs(g).position(sym);
+                    self.write_json_inner(value, out, ctx, depth + 1, at)
+                        .trace_at(at, || format!("while evaluating attribute '{}'", String::from_utf8_lossy(&name)))?;
                 }
                 out.push('}');
             }
