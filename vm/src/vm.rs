@@ -1111,6 +1111,13 @@ impl Vm {
                         self.pop();
                     }
                     Op::Return => {
+                        // A safe point too (the value is still on the stack): code that
+                        // allocates without calling, such as a comparator or a thunk that
+                        // native code runs again and again, must not grow the heap unchecked.
+                        if self.heap.wants_collection_at_return() {
+                            self.frames[fi].ip = (ip - 1) as u32;
+                            self.collect_at_safe_point();
+                        }
                         let v = self.pop();
                         let Some(frame) = self.frames.pop() else { unreachable!("a frame is running") };
                         self.stack.truncate(frame.base as usize);
