@@ -1307,10 +1307,8 @@ impl Vm {
     #[inline(never)]
     pub(crate) fn attr_name(&mut self, name: Value) -> EvalResult<Symbol> {
         match name {
-            Value::String(g) => {
-                let bytes = self.heap.str(g).bytes.clone();
-                Ok(self.intern(&bytes))
-            }
+            // Interned straight from the heap (no copy of the name: `self.${name}` is common).
+            Value::String(g) => Ok(self.symbols.intern(&self.heap.str(g).bytes)),
             v => Err(self.expected(&v, "a string")),
         }
     }
