@@ -237,7 +237,7 @@ impl Heap {
         }
         if self.stress {
             self.stress_returns = self.stress_returns.wrapping_add(1);
-            return self.stress_returns % 1024 == 0;
+            return self.stress_returns & 1023 == 0;
         }
         false
     }
