@@ -432,6 +432,17 @@ impl Vm {
 
     /// Calls `f` with `arg` and returns the result in weak head normal form.
     pub fn call(&mut self, f: Value, arg: Value) -> EvalResult<Value> {
+        // A curried lambda only makes its inner closure (no Nix code runs, the native stack
+        // does not grow): no need to check the stack, which costs more than the call itself.
+        if let Value::Lambda(c) = f {
+            if self.protos[self.heap.closure(c).code.0 as usize].curried.is_some() {
+                let stop = self.frames.len();
+                return match self.enter_lambda(c, arg, OnReturn::Nothing)? {
+                    Some(v) => Ok(v),
+                    None => self.run(stop),
+                };
+            }
+        }
         stacker::maybe_grow(256 * 1024, 8 * 1024 * 1024, || {
             let f = self.force(f)?;
             if let Value::Lambda(c) = f {
