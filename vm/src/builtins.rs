@@ -692,7 +692,12 @@ fn function_args(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
 
 /// O(size of the result).
 fn to_string(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
-    let (s, ctx) = vm.coerce_to_string(a[0], Coercion::ToString, false).trace(|| nth_arg(0, "toString"))?;
+    let v = vm.force(a[0]).trace(|| nth_arg(0, "toString"))?;
+    // Strings never change: a string is its own `toString`.
+    if let Value::String(_) = v {
+        return Ok(v);
+    }
+    let (s, ctx) = vm.coerce_to_string(v, Coercion::ToString, false).trace(|| nth_arg(0, "toString"))?;
     Ok(vm.new_string_ctx(s, ctx))
 }
 

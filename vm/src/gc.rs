@@ -90,6 +90,8 @@ pub struct Heap {
     threshold: usize,
     /// Collect at every safe point.
     pub stress: bool,
+    /// Returns seen in the stress mode.
+    stress_returns: u32,
     /// Counters.
     pub stats: GcStats,
 }
@@ -143,6 +145,7 @@ impl Default for Heap {
             str_bytes: 0,
             threshold: MIN_THRESHOLD,
             stress: false,
+            stress_returns: 0,
             stats: GcStats::default(),
         }
     }
@@ -221,6 +224,22 @@ impl Heap {
     #[inline]
     pub fn wants_collection(&self) -> bool {
         self.stress || self.since > self.threshold
+    }
+
+    /// Whether a return (a lesser safe point: there are many more of them than calls) should
+    /// collect now. The stress mode collects at one return in 1024, so that loops that build
+    /// large structures without calls (which are collected at every call) stay fast enough
+    /// while every kind of safe point is still exercised.
+    #[inline]
+    pub fn wants_collection_at_return(&mut self) -> bool {
+        if self.since > self.threshold {
+            return true;
+        }
+        if self.stress {
+            self.stress_returns = self.stress_returns.wrapping_add(1);
+            return self.stress_returns & 1023 == 0;
+        }
+        false
     }
 
     /// Objects alive after the last collection plus those allocated since.

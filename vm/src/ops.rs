@@ -52,6 +52,19 @@ impl Vm {
                 let canon = canon_path(&s);
                 Ok(self.new_path(canon))
             }
+            (Op::Add, Value::String(x), Value::String(y)) => {
+                // The common case, copied once into a string of the exact size (the general
+                // path below copies each side out first and grows the result as it goes).
+                let (x, y) = (self.heap.str(x), self.heap.str(y));
+                let mut s = Vec::with_capacity(x.bytes.len() + y.bytes.len());
+                s.extend_from_slice(&x.bytes);
+                s.extend_from_slice(&y.bytes);
+                let mut ctx = x.context.to_vec();
+                if !y.context.is_empty() {
+                    merge_context(&mut ctx, y.context.to_vec());
+                }
+                Ok(self.new_string_ctx(s, ctx))
+            }
             (Op::Add, _, _) => {
                 let copy = matches!(a, Value::String(_));
                 let (mut s, mut ctx) =
@@ -514,6 +527,16 @@ impl Vm {
                 }
                 continue;
             }
+            // Strings, the usual parts, are copied straight from the heap.
+            let v = self.force(v).map_err(segment(self, i))?;
+            if let Value::String(g) = v {
+                let s = self.heap.str(g);
+                bytes.extend_from_slice(&s.bytes);
+                if !s.context.is_empty() {
+                    merge_context(&mut ctx, s.context.to_vec());
+                }
+                continue;
+            }
             let framed = segment(self, i);
             let (s, c) = self.coerce_to_string(v, Coercion::Interpolation, !path).map_err(framed)?;
             bytes.extend_from_slice(&s);
@@ -586,7 +609,7 @@ impl Vm {
                 Err(EvalError::type_error(format!("cannot coerce a set to a string: {}", self.show(v))))
             }
             _ if how == Coercion::ToString => match v {
-                Value::Int(i) => Ok((i.to_string().into_bytes(), Vec::new())),
+                Value::Int(i) => Ok((itoa::Buffer::new().format(i).as_bytes().to_vec(), Vec::new())),
                 Value::Float(f) => Ok((format!("{f:.6}").into_bytes(), Vec::new())),
                 Value::Bool(true) => Ok((b"1".to_vec(), Vec::new())),
                 Value::Bool(false) | Value::Null => Ok((Vec::new(), Vec::new())),

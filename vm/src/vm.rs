@@ -454,6 +454,17 @@ impl Vm {
 
     /// Calls `f` with `arg` and returns the result in weak head normal form.
     pub fn call(&mut self, f: Value, arg: Value) -> EvalResult<Value> {
+        // A curried lambda only makes its inner closure (no Nix code runs, the native stack
+        // does not grow): no need to check the stack, which costs more than the call itself.
+        if let Value::Lambda(c) = f {
+            if self.protos[self.heap.closure(c).code.0 as usize].curried.is_some() {
+                let stop = self.frames.len();
+                return match self.enter_lambda(c, arg, OnReturn::Nothing)? {
+                    Some(v) => Ok(v),
+                    None => self.run(stop),
+                };
+            }
+        }
         stacker::maybe_grow(256 * 1024, 8 * 1024 * 1024, || {
             let f = self.force(f)?;
             if let Value::Lambda(c) = f {
@@ -1175,6 +1186,13 @@ impl Vm {
                         self.pop();
                     }
                     Op::Return => {
+                        // A safe point too (the value is still on the stack): code that
+                        // allocates without calling, such as a comparator or a thunk that
+                        // native code runs again and again, must not grow the heap unchecked.
+                        if self.heap.wants_collection_at_return() {
+                            self.frames[fi].ip = (ip - 1) as u32;
+                            self.collect_at_safe_point();
+                        }
                         let v = self.pop();
                         let Some(frame) = self.frames.pop() else { unreachable!("a frame is running") };
                         self.stack.truncate(frame.base as usize);
@@ -1411,10 +1429,8 @@ impl Vm {
     #[inline(never)]
     pub(crate) fn attr_name(&mut self, name: Value) -> EvalResult<Symbol> {
         match name {
-            Value::String(g) => {
-                let bytes = self.heap.str(g).bytes.clone();
-                Ok(self.intern(&bytes))
-            }
+            // Interned straight from the heap (no copy of the name: `self.${name}` is common).
+            Value::String(g) => Ok(self.symbols.intern(&self.heap.str(g).bytes)),
             v => Err(self.expected(&v, "a string")),
         }
     }

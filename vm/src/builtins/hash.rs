@@ -76,7 +76,7 @@ impl HashAlgo {
 
 /// Lower-case hexadecimal.
 pub fn base16(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    data_encoding::HEXLOWER.encode(bytes)
 }
 
 fn from_base16(s: &str) -> Option<Vec<u8>> {

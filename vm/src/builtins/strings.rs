@@ -26,18 +26,29 @@ pub(super) fn substring(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
             return Ok(vm.new_string_ctx(Vec::new(), ctx));
         }
     }
-    let (s, ctx) = vm
-        .coerce_to_string(a[2], Coercion::Interpolation, true)
-        .trace(|| "while evaluating the third argument (the string) passed to builtins.substring".into())?;
-    let start = start as usize;
-    let out = if start >= s.len() {
-        Vec::new()
-    } else {
-        // A negative length means "to the end", as `std::string::substr` with `npos`.
-        let end = if len < 0 { s.len() } else { start.saturating_add(len as usize).min(s.len()) };
-        s[start..end].to_vec()
+    let slice = |s: &[u8]| {
+        let start = start as usize;
+        if start >= s.len() {
+            Vec::new()
+        } else {
+            // A negative length means "to the end", as `std::string::substr` with `npos`.
+            let end = if len < 0 { s.len() } else { start.saturating_add(len as usize).min(s.len()) };
+            s[start..end].to_vec()
+        }
     };
-    Ok(vm.new_string_ctx(out, ctx))
+    let forced = vm
+        .force(a[2])
+        .trace(|| "while evaluating the third argument (the string) passed to builtins.substring".into())?;
+    // A string is sliced where it is, without copying it whole first.
+    if let Value::String(g) = forced {
+        let s = vm.heap.str(g);
+        let (out, ctx) = (slice(&s.bytes), s.context.to_vec());
+        return Ok(vm.new_string_ctx(out, ctx));
+    }
+    let (s, ctx) = vm
+        .coerce_to_string(forced, Coercion::Interpolation, true)
+        .trace(|| "while evaluating the third argument (the string) passed to builtins.substring".into())?;
+    Ok(vm.new_string_ctx(slice(&s), ctx))
 }
 
 /// O(n) for the coercion; the length in bytes.
@@ -121,6 +132,18 @@ pub(super) fn concat_strings_sep(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> 
             out.extend_from_slice(&sep);
         }
         let x = vm.heap.list(l)[i];
+        let x = vm.force(x).trace(|| {
+            "while evaluating one element of the list of strings to concat passed to builtins.concatStringsSep".into()
+        })?;
+        // Strings are copied straight from the heap.
+        if let Value::String(g) = x {
+            let s = vm.heap.str(g);
+            out.extend_from_slice(&s.bytes);
+            if !s.context.is_empty() {
+                merge_context(&mut ctx, s.context.to_vec());
+            }
+            continue;
+        }
         let (s, c) = vm.coerce_to_string(x, Coercion::Interpolation, true).trace(|| {
             "while evaluating one element of the list of strings to concat passed to builtins.concatStringsSep".into()
         })?;
