@@ -311,8 +311,10 @@ impl Compiler<'_> {
                     return;
                 }
                 self.strict(*fun);
-                if let Some(Op::LoadForce(slot)) = self.cur().proto.code.last().copied() {
-                    *self.cur().proto.code.last_mut().expect("just emitted") = Op::LoadFn(slot);
+                if let Some(last @ Op::LoadForce(_)) = self.cur().proto.code.last_mut() {
+                    if let Op::LoadForce(slot) = *last {
+                        *last = Op::LoadFn(slot);
+                    }
                 }
                 if args.len() > 1 && self.is_global_function(*fun) {
                     for &a in args {
