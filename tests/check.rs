@@ -6,19 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Run {
-    dir: PathBuf,
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn render(&self) -> String {
-        let text = format!("exit: {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr);
-        text.replace(&self.dir.display().to_string(), "$DIR")
-    }
-}
+mod common;
+use common::Run;
 
 fn lixc(dir: &Path, args: &[&str]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_lixc"))

@@ -4,21 +4,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-struct Run {
-    dir: PathBuf,
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    /// Exit code, stdout and stderr as one text for a snapshot.
-    /// The test directory's path is shown as `$DIR`.
-    fn render(&self) -> String {
-        let text = format!("exit: {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr);
-        text.replace(&self.dir.display().to_string(), "$DIR")
-    }
-}
+mod common;
+use common::Run;
 
 fn lixc(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_lixc"))

@@ -3,20 +3,14 @@
 //! The file-system inputs (`src/`) are created by the test, so the paths that hash them are
 //! reproducible.
 
-use std::os::unix::fs::PermissionsExt;
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A scratch directory with `src/a.txt` (executable), `src/sub/b.txt` and `src/c.log`.
 fn fixture(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lixc-derivations-{}-{tag}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("src/sub")).expect("mkdir");
-    std::fs::write(dir.join("src/a.txt"), "hello\n").expect("write");
-    std::fs::set_permissions(dir.join("src/a.txt"), std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    std::fs::write(dir.join("src/sub/b.txt"), "keep\n").expect("write");
-    std::fs::write(dir.join("src/c.log"), "drop\n").expect("write");
-    dir
+    common::source_tree("derivations", tag)
 }
 
 /// `lixc eval --strict` of `expr` in `dir`: exit code, stdout, stderr.

@@ -4,7 +4,8 @@
 //! `LIXC_NIX_INSTANTIATE` names a `nix-instantiate`, both run on the same input and the two store
 //! trees are compared byte for byte. `LIXC_RECORD_GOLDEN=1` (with it) rewrites the manifests.
 
-use std::os::unix::fs::PermissionsExt;
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -13,13 +14,7 @@ const CORPUS: &str = include_str!("instantiate/corpus.nix");
 /// A scratch directory with `corpus.nix` and its sources: `src/a.txt` (executable),
 /// `src/sub/b.txt`, `src/c.log`.
 fn fixture(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lixc-instantiate-{}-{tag}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("src/sub")).expect("mkdir");
-    std::fs::write(dir.join("src/a.txt"), "hello\n").expect("write");
-    std::fs::set_permissions(dir.join("src/a.txt"), std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    std::fs::write(dir.join("src/sub/b.txt"), "keep\n").expect("write");
-    std::fs::write(dir.join("src/c.log"), "drop\n").expect("write");
+    let dir = common::source_tree("instantiate", tag);
     std::fs::write(dir.join("corpus.nix"), CORPUS).expect("write");
     dir
 }

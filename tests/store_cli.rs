@@ -2,19 +2,14 @@
 //! info, NAR dumps, bad NARs and store path strings rejected without writing anything, and
 //! `verify` finding damage.
 
+mod common;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn fixture(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lixc-store-cli-{}-{tag}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("src/sub")).expect("mkdir");
-    std::fs::write(dir.join("src/a.txt"), "hello\n").expect("write");
-    std::fs::set_permissions(dir.join("src/a.txt"), std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    std::fs::write(dir.join("src/sub/b.txt"), "keep\n").expect("write");
-    std::fs::write(dir.join("src/c.log"), "drop\n").expect("write");
-    dir
+    common::source_tree("store-cli", tag)
 }
 
 /// `lixc store --store <dir>/store ARGS` with `stdin`: exit code, stdout bytes, stderr.

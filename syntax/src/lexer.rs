@@ -581,7 +581,7 @@ impl Lexer<'_> {
     fn trailing_slash(&mut self) {
         // The path piece just lexed ends where the lexer stands.
         if let Some(last) = self.out.tokens.last() {
-            let (start, end) = (last.start as u32, self.pos as u32);
+            let (start, end) = (last.start, self.pos as u32);
             // The reference's wording and position (just after the path), with the fix as a
             // note on the path.
             let mut error =
