@@ -42,6 +42,9 @@ fn compile_with(body: &Body, assert_text: &dyn Fn(ExprId) -> String, scoped: boo
         scoped,
         curried_name: None,
         kept: FxHashSet::default(),
+        let_lambdas: FxHashMap::default(),
+        passed: Vec::new(),
+        lambda_args: Vec::new(),
         interpolations: body.interpolations.iter().copied().collect(),
     };
     c.begin(ProtoKind::File, root_span);
@@ -51,6 +54,7 @@ fn compile_with(body: &Body, assert_text: &dyn Fn(ExprId) -> String, scoped: boo
     c.strict(body.root);
     c.emit(Op::Return, body.root);
     c.out.root = c.finish();
+    c.settle_keeps_arg();
     c.out
 }
 
@@ -86,6 +90,15 @@ struct Compiler<'a> {
     curried_name: Option<Box<str>>,
     /// Bindings that some code loads without forcing them ([`Proto::keeps_arg`]).
     kept: FxHashSet<BindingId>,
+    /// `let` bindings whose value is a lambda: the parameters of its curried chain
+    /// (`f = a: b: ...` gives `[a, b]`; `None` from a pattern on).
+    let_lambdas: FxHashMap<BindingId, Vec<Option<BindingId>>>,
+    /// A binding passed, unforced, as the argument of such a lambda: kept when that
+    /// parameter is ([`Self::settle_keeps_arg`]).
+    passed: Vec<(BindingId, BindingId)>,
+    /// Every lambda prototype and the binding of its argument, to settle `keeps_arg` once the
+    /// whole file is compiled.
+    lambda_args: Vec<(ProtoId, Option<BindingId>)>,
     /// [`lix_hir::Body::interpolations`], by expression.
     interpolations: FxHashMap<ExprId, TextRange>,
 }
@@ -297,6 +310,12 @@ impl Compiler<'_> {
                 }
             }
             Expr::Let { bindings, body: inner } => {
+                for b in bindings.iter() {
+                    if matches!(body.expr(b.value), Expr::Lambda(_)) {
+                        let params = self.curried_params(b.value);
+                        self.let_lambdas.insert(b.id, params);
+                    }
+                }
                 let _ = self.group_bindings(bindings, e);
                 self.strict(*inner);
             }
@@ -323,8 +342,25 @@ impl Compiler<'_> {
                     self.emit(Op::CallN(args.len() as u32), e);
                     return;
                 }
-                for &a in args {
-                    self.argument(a, true);
+                // A variable passed to a `let`-bound lambda is kept only if that parameter is.
+                let params = match body.expr(*fun) {
+                    Expr::Var(v) => match v.resolution {
+                        Resolution::Local(f) => self.let_lambdas.get(&f).cloned(),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                for (i, &a) in args.iter().enumerate() {
+                    let param = params.as_ref().and_then(|p| p.get(i).copied().flatten());
+                    match (param, body.expr(a)) {
+                        (Some(p), Expr::Var(v)) if self.is_atom(a) => {
+                            if let Resolution::Local(b) = v.resolution {
+                                self.passed.push((b, p));
+                            }
+                            self.operand(a);
+                        }
+                        _ => self.argument(a, true),
+                    }
                     self.emit(Op::Call, e);
                 }
             }
@@ -783,6 +819,40 @@ impl Compiler<'_> {
         self.finish()
     }
 
+    /// Settles [`Proto::keeps_arg`] for the whole file: a parameter passed on unforced to a
+    /// `let`-bound lambda is kept only if that lambda keeps its own (a fixpoint, so that
+    /// recursion such as `ack m (n - 1)` does not count as keeping `m`).
+    fn settle_keeps_arg(&mut self) {
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for &(arg, param) in &self.passed {
+                if self.kept.contains(&param) && self.kept.insert(arg) {
+                    changed = true;
+                }
+            }
+        }
+        for &(proto, arg) in &self.lambda_args {
+            self.out.protos[proto as usize].keeps_arg = arg.is_some_and(|b| self.kept.contains(&b));
+        }
+    }
+
+    /// The parameters of the curried chain of lambdas starting at `e` (see `let_lambdas`).
+    fn curried_params(&self, mut e: ExprId) -> Vec<Option<BindingId>> {
+        let mut params = Vec::new();
+        while let Expr::Lambda(l) = self.body.expr(e) {
+            match l.param {
+                Param::Ident(b) => params.push(Some(b)),
+                Param::Pattern(_) => {
+                    params.push(None);
+                    break;
+                }
+            }
+            e = l.body;
+        }
+        params
+    }
+
     fn lambda(&mut self, l: &Lambda, e: ExprId) -> ProtoId {
         let span = self.body.span(e);
         let saved = std::mem::take(&mut self.group);
@@ -839,7 +909,9 @@ impl Compiler<'_> {
         };
         self.cur().proto.keeps_arg = arg.is_some_and(|b| self.kept.contains(&b));
         self.group = saved;
-        self.finish()
+        let proto = self.finish();
+        self.lambda_args.push((proto, arg));
+        proto
     }
 
     /// Binds a recursive group: every binding's slot first, then values (late thunks and
