@@ -17,24 +17,11 @@ fn lixc(dir: &Path, args: &[&str]) -> Run {
         .stdin(Stdio::null())
         .output()
         .expect("lixc runs");
-    Run {
-        dir: dir.to_path_buf(),
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::from_output(dir, out)
 }
 
 fn tree(name: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lixc-check-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    for (path, content) in files {
-        let path = dir.join(path);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, content).expect("write");
-    }
-    dir
+    common::tree("check", name, files)
 }
 
 const SAMPLE: &str = "{ lib, pkgs }:\nlet\n  unused = 1;\n  mkIf = lib.mkIf;\nin\n{\n  a = (mkIf);\n  b = builtins.map;\n  c = mpa;\n  src = https://example.org;\n}\n";

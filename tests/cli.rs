@@ -21,25 +21,12 @@ fn lixc(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
     input.write_all(stdin.unwrap_or_default()).expect("write stdin");
     drop(input);
     let out = child.wait_with_output().expect("lixc finishes");
-    Run {
-        dir: dir.to_path_buf(),
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::from_output(dir, out)
 }
 
 /// A fresh directory with the given files.
 fn tree(name: &str, files: &[(&str, &[u8])]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lixc-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    for (path, content) in files {
-        let path = dir.join(path);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, content).expect("write");
-    }
-    dir
+    common::tree("cli", name, files)
 }
 
 #[test]
@@ -162,12 +149,7 @@ fn lixc_env(dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Run {
         .stdin(Stdio::null())
         .output()
         .expect("lixc runs");
-    Run {
-        dir: dir.to_path_buf(),
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::from_output(dir, out)
 }
 
 /// Each command's line, then its rendered run, for one snapshot of several commands.

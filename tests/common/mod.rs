@@ -3,7 +3,8 @@
 #![allow(dead_code)]
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Output;
 
 /// One run of `lixc`: where it ran, its exit code and its output.
 pub struct Run {
@@ -14,12 +15,35 @@ pub struct Run {
 }
 
 impl Run {
+    /// The run that `out` reports, made in `dir`.
+    pub fn from_output(dir: &Path, out: Output) -> Run {
+        Run {
+            dir: dir.to_path_buf(),
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
     /// Exit code, stdout and stderr as one text for a snapshot; the test directory's path is
     /// shown as `$DIR`.
     pub fn render(&self) -> String {
         let text = format!("exit: {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr);
         text.replace(&self.dir.display().to_string(), "$DIR")
     }
+}
+
+/// A fresh scratch directory `lixc-GROUP-NAME-PID` holding `files` (path, contents).
+pub fn tree<C: AsRef<[u8]>>(group: &str, name: &str, files: &[(&str, C)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("lixc-{group}-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    for (path, content) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, content).expect("write");
+    }
+    dir
 }
 
 /// A fresh scratch directory `lixc-NAME-PID-TAG` holding `src/a.txt` (executable),
