@@ -94,8 +94,8 @@ impl Vm {
         r
     }
 
-    /// `pos`: where the value is defined (the attribute holding it, or holding its list), where
-    /// the reference places the frames of errors inside it.
+    /// Writes `v` at nesting `depth`. `pos`: where the value is defined (the attribute holding
+    /// it, or holding its list), where the reference places the frames of errors inside it.
     fn write_json_inner(
         &mut self,
         v: Value,
@@ -108,110 +108,101 @@ impl Vm {
         if depth + 1 > self.config.max_call_depth {
             return Err(EvalError::new(ErrorKind::StackOverflow, "stack overflow; max-call-depth exceeded"));
         }
-        stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || self.write_json_value(v, out, ctx, depth, pos))
-    }
-
-    fn write_json_value(
-        &mut self,
-        v: Value,
-        out: &mut String,
-        ctx: &mut Context,
-        depth: usize,
-        pos: Option<crate::Pos>,
-    ) -> EvalResult<()> {
-        let v = self.force(v)?;
-        match v {
-            Value::Null => out.push_str("null"),
-            Value::Bool(b) => out.push_str(if b { "true" } else { "false" }),
-            Value::Int(i) => {
-                let _ = write!(out, "{i}");
-            }
-            Value::Float(f) => out.push_str(&json_float(f)),
-            Value::String(g) => {
-                let s = self.heap.str(g);
-                merge_context(ctx, s.context.to_vec());
-                let bytes = s.bytes.clone();
-                write_json_string(&bytes, out)?;
-            }
-            Value::Path(_) => {
-                let (s, c) = self.coerce_to_string(v, Coercion::Interpolation, true)?;
-                merge_context(ctx, c);
-                write_json_string(&s, out)?;
-            }
-            Value::List(g) => {
-                out.push('[');
-                let n = self.heap.list(g).len();
-                for i in 0..n {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    let item = self.heap.list(g)[i];
-                    self.write_json_inner(item, out, ctx, depth + 1, pos)
-                        .trace_at(pos, || format!("while evaluating list element at index {i}"))?;
+        stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || -> EvalResult<()> {
+            let v = self.force(v)?;
+            match v {
+                Value::Null => out.push_str("null"),
+                Value::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+                Value::Int(i) => {
+                    let _ = write!(out, "{i}");
                 }
-                out.push(']');
-            }
-            Value::Attrs(g) => {
-                if let Some(f) = self.heap.attrs(g).get(self.syms.to_string) {
-                    let at = self.heap.attrs(g).position(self.syms.to_string);
-                    let r = self.call(f, v).trace_at(at, || "while calling the `__toString` attribute".into())?;
-                    let mark = self.root(r);
-                    let s = match r {
-                        Value::String(_) | Value::Path(_) => self.coerce_to_string(r, Coercion::Interpolation, false),
-                        // A set that itself coerces (`__toString` or `outPath`) is peeled too.
-                        Value::Attrs(inner)
-                            if self.heap.attrs(inner).get(self.syms.to_string).is_some()
-                                || self.heap.attrs(inner).get(self.syms.out_path).is_some() =>
-                        {
-                            self.coerce_to_string(r, Coercion::Interpolation, false)
-                        }
-                        Value::Attrs(_) => Err(EvalError::type_error(format!(
-                            "`__toString` must return a string, but got a set: {}",
-                            self.show(r)
-                        ))),
-                        other => Err(EvalError::type_error(format!(
-                            "`__toString` should return a string, but got {}: {}",
-                            other.show_type(),
-                            self.show(other)
-                        ))),
-                    };
-                    self.unroot(mark);
-                    // A result of the wrong type fails at the attribute.
-                    let s = s.map_err(|mut e| {
-                        if e.pos.is_none() && e.trace.is_empty() {
-                            e.pos = at;
-                        }
-                        e
-                    });
-                    let (s, c) = s.trace_at(at, || "while using the result of the `__toString` attribute".into())?;
+                Value::Float(f) => out.push_str(&json_float(f)),
+                Value::String(g) => {
+                    let s = self.heap.str(g);
+                    merge_context(ctx, s.context.to_vec());
+                    let bytes = s.bytes.clone();
+                    write_json_string(&bytes, out)?;
+                }
+                Value::Path(_) => {
+                    let (s, c) = self.coerce_to_string(v, Coercion::Interpolation, true)?;
                     merge_context(ctx, c);
-                    return write_json_string(&s, out);
+                    write_json_string(&s, out)?;
                 }
-                if let Some(outp) = self.heap.attrs(g).get(self.syms.out_path) {
-                    let at = self.heap.attrs(g).position(self.syms.out_path);
-                    return self
-                        .write_json_inner(outp, out, ctx, depth + 1, at)
-                        .trace_at(at, || "while using the `outPath` attribute".into());
-                }
-                out.push('{');
-                for (i, (sym, value)) in self.sorted_attrs(g).into_iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
+                Value::List(g) => {
+                    out.push('[');
+                    let n = self.heap.list(g).len();
+                    for i in 0..n {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        let item = self.heap.list(g)[i];
+                        self.write_json_inner(item, out, ctx, depth + 1, pos)
+                            .trace_at(pos, || format!("while evaluating list element at index {i}"))?;
                     }
-                    let name = self.symbols.name(sym).to_vec();
-                    write_json_string(&name, out)?;
-                    out.push(':');
-                    let at = self.heap.attrs(g).position(sym);
-                    self.write_json_inner(value, out, ctx, depth + 1, at)
-                        .trace_at(at, || format!("while evaluating attribute '{}'", String::from_utf8_lossy(&name)))?;
+                    out.push(']');
                 }
-                out.push('}');
+                Value::Attrs(g) => {
+                    if let Some(f) = self.heap.attrs(g).get(self.syms.to_string) {
+                        let at = self.heap.attrs(g).position(self.syms.to_string);
+                        let r = self.call(f, v).trace_at(at, || "while calling the `__toString` attribute".into())?;
+                        let mark = self.root(r);
+                        let s = match r {
+                            Value::String(_) | Value::Path(_) => self.coerce_to_string(r, Coercion::Interpolation, false),
+                            // A set that itself coerces (`__toString` or `outPath`) is peeled too.
+                            Value::Attrs(inner)
+                                if self.heap.attrs(inner).get(self.syms.to_string).is_some()
+                                    || self.heap.attrs(inner).get(self.syms.out_path).is_some() =>
+                            {
+                                self.coerce_to_string(r, Coercion::Interpolation, false)
+                            }
+                            Value::Attrs(_) => Err(EvalError::type_error(format!(
+                                "`__toString` must return a string, but got a set: {}",
+                                self.show(r)
+                            ))),
+                            other => Err(EvalError::type_error(format!(
+                                "`__toString` should return a string, but got {}: {}",
+                                other.show_type(),
+                                self.show(other)
+                            ))),
+                        };
+                        self.unroot(mark);
+                        // A result of the wrong type fails at the attribute.
+                        let s = s.map_err(|mut e| {
+                            if e.pos.is_none() && e.trace.is_empty() {
+                                e.pos = at;
+                            }
+                            e
+                        });
+                        let (s, c) = s.trace_at(at, || "while using the result of the `__toString` attribute".into())?;
+                        merge_context(ctx, c);
+                        return write_json_string(&s, out);
+                    }
+                    if let Some(outp) = self.heap.attrs(g).get(self.syms.out_path) {
+                        let at = self.heap.attrs(g).position(self.syms.out_path);
+                        return self
+                            .write_json_inner(outp, out, ctx, depth + 1, at)
+                            .trace_at(at, || "while using the `outPath` attribute".into());
+                    }
+                    out.push('{');
+                    for (i, (sym, value)) in self.sorted_attrs(g).into_iter().enumerate() {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        let name = self.symbols.name(sym).to_vec();
+                        write_json_string(&name, out)?;
+                        out.push(':');
+                        let at = self.heap.attrs(g).position(sym);
+                        self.write_json_inner(value, out, ctx, depth + 1, at)
+                            .trace_at(at, || format!("while evaluating attribute '{}'", String::from_utf8_lossy(&name)))?;
+                    }
+                    out.push('}');
+                }
+                other => {
+                    return Err(EvalError::type_error(format!("cannot convert {} to JSON", other.show_type())));
+                }
             }
-            other => {
-                return Err(EvalError::type_error(format!("cannot convert {} to JSON", other.show_type())));
-            }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// The Nix value of a JSON document (`builtins.fromJSON`).
