@@ -242,6 +242,14 @@ fn crash_between_rename_and_registration_is_repaired_by_the_next_add() {
     );
 }
 
+/// The store at `root` holds the children's 300 paths, all intact and registered.
+fn assert_all_300_paths_whole(root: &Path) {
+    let store = LocalStore::open(root, StoreDir::default()).expect("reopen");
+    let report = store.verify().expect("verify");
+    assert_eq!((report.checked, report.damaged.len()), (300, 0), "{report:?}");
+    assert!(report.unregistered.is_empty(), "{:?}", report.unregistered);
+}
+
 #[test]
 fn two_processes_adding_the_same_paths() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -251,14 +259,7 @@ fn two_processes_adding_the_same_paths() {
     for mut c in [a, b] {
         assert!(c.wait().expect("wait").success(), "a child failed");
     }
-    let store = LocalStore::open(root, StoreDir::default()).expect("reopen");
-    let report = store.verify().expect("verify");
-    assert_eq!(
-        (report.checked, report.damaged.len()),
-        (300, 0),
-        "{report:?}"
-    );
-    assert!(report.unregistered.is_empty(), "{:?}", report.unregistered);
+    assert_all_300_paths_whole(root);
 }
 
 #[test]
@@ -332,12 +333,5 @@ fn two_batched_processes_adding_the_same_paths() {
     for mut child in [a, b, c] {
         assert!(child.wait().expect("wait").success(), "a child failed");
     }
-    let store = LocalStore::open(root, StoreDir::default()).expect("reopen");
-    let report = store.verify().expect("verify");
-    assert_eq!(
-        (report.checked, report.damaged.len()),
-        (300, 0),
-        "{report:?}"
-    );
-    assert!(report.unregistered.is_empty(), "{:?}", report.unregistered);
+    assert_all_300_paths_whole(root);
 }
