@@ -34,18 +34,8 @@ pub struct Args {
     /// Accepted for compatibility with `nix-instantiate --eval` (lixc eval always evaluates).
     #[arg(long)]
     eval: bool,
-    /// Select this attribute path from the value (repeatable).
-    #[arg(short = 'A', long = "attr")]
-    attr: Vec<String>,
-    /// Pass `NAME = EXPR` to a top-level function.
-    #[arg(long, num_args = 2, value_names = ["NAME", "EXPR"])]
-    arg: Vec<String>,
-    /// Pass `NAME = "STRING"` to a top-level function.
-    #[arg(long, num_args = 2, value_names = ["NAME", "STRING"])]
-    argstr: Vec<String>,
-    /// Add a search path entry (`PATH` or `PREFIX=PATH`), before those of `NIX_PATH`.
-    #[arg(short = 'I', long = "include")]
-    include: Vec<String>,
+    #[command(flatten)]
+    inputs: Inputs,
     /// Print the whole trace of errors.
     #[arg(long)]
     show_trace: bool,
@@ -93,7 +83,7 @@ pub fn run(args: Args) -> u8 {
     if let Some(depth) = args.max_call_depth {
         config.max_call_depth = depth;
     }
-    config.nix_path = search_path(&args.include, &cwd);
+    config.nix_path = search_path(&args.inputs.include, &cwd);
     config.experimental_features =
         args.extra_experimental_features.iter().flat_map(|f| f.split_whitespace().map(String::from)).collect();
     for (flag, level, slot) in [
@@ -214,18 +204,11 @@ fn evaluate(vm: &mut Vm, args: &Args, cwd: &str) -> Result<String, Failure> {
     }
     let root = vm.eval_source(&name, &text, &base_dir)?;
     let mark = vm.root(root);
-    let auto_args = auto_args(vm, args, cwd)?;
-    vm.root(auto_args.unwrap_or(Value::Null));
     let mut results = Vec::new();
-    let paths: Vec<String> = if args.attr.is_empty() { vec![String::new()] } else { args.attr.clone() };
-    for path in &paths {
-        let mut v = vm.select_attr_path(root, path, auto_args)?;
-        if let Some(a) = auto_args {
-            v = vm.auto_call(v, a)?;
-        }
-        vm.root(v);
+    args.inputs.for_each(vm, root, cwd, |vm, v| {
         results.push(print(vm, v, args)?);
-    }
+        Ok(())
+    })?;
     vm.unroot(mark);
     Ok(results.join("\n"))
 }
@@ -263,22 +246,67 @@ fn decode(bytes: &[u8]) -> Result<String, Failure> {
     lix_syntax::source::decode(bytes).map(|t| t.into_owned()).map_err(|e| Failure::Usage(e.to_string()))
 }
 
-fn auto_args(vm: &mut Vm, args: &Args, cwd: &str) -> Result<Option<Value>, Failure> {
-    if args.arg.is_empty() && args.argstr.is_empty() {
-        return Ok(None);
+/// What `lixc eval` and `lixc instantiate` apply to the program's value, and where its
+/// `<...>` paths are looked up.
+#[derive(clap::Args, Debug)]
+pub(crate) struct Inputs {
+    /// Select this attribute path from the value (repeatable).
+    #[arg(short = 'A', long = "attr")]
+    pub(crate) attr: Vec<String>,
+    /// Pass `NAME = EXPR` to a top-level function.
+    #[arg(long, num_args = 2, value_names = ["NAME", "EXPR"])]
+    pub(crate) arg: Vec<String>,
+    /// Pass `NAME = "STRING"` to a top-level function.
+    #[arg(long, num_args = 2, value_names = ["NAME", "STRING"])]
+    pub(crate) argstr: Vec<String>,
+    /// Add a search path entry (`PATH` or `PREFIX=PATH`), before those of `NIX_PATH`.
+    #[arg(short = 'I', long = "include")]
+    pub(crate) include: Vec<String>,
+}
+
+impl Inputs {
+    /// Gives `each` the value selected from `root` by each `-A` path in turn (the whole value
+    /// without one), called with the `--arg`/`--argstr` set where it is a function; one path
+    /// is done (selected and used) before the next is selected. The values stay rooted.
+    pub(crate) fn for_each(
+        &self,
+        vm: &mut Vm,
+        root: Value,
+        cwd: &str,
+        mut each: impl FnMut(&mut Vm, Value) -> Result<(), Failure>,
+    ) -> Result<(), Failure> {
+        let auto_args = self.auto_args(vm, cwd)?;
+        vm.root(auto_args.unwrap_or(Value::Null));
+        let paths: Vec<String> = if self.attr.is_empty() { vec![String::new()] } else { self.attr.clone() };
+        for path in &paths {
+            let mut v = vm.select_attr_path(root, path, auto_args)?;
+            if let Some(a) = auto_args {
+                v = vm.auto_call(v, a)?;
+            }
+            vm.root(v);
+            each(vm, v)?;
+        }
+        Ok(())
     }
-    let mut entries = Vec::new();
-    for pair in args.arg.chunks(2) {
-        let v = vm.eval_source("(string)", &pair[1], cwd)?;
-        vm.root(v);
-        entries.push((pair[0].clone(), v));
+
+    /// The set of `--arg` and `--argstr` values, if any were given.
+    fn auto_args(&self, vm: &mut Vm, cwd: &str) -> Result<Option<Value>, Failure> {
+        if self.arg.is_empty() && self.argstr.is_empty() {
+            return Ok(None);
+        }
+        let mut entries = Vec::new();
+        for pair in self.arg.chunks(2) {
+            let v = vm.eval_source("(string)", &pair[1], cwd)?;
+            vm.root(v);
+            entries.push((pair[0].clone(), v));
+        }
+        for pair in self.argstr.chunks(2) {
+            let v = vm.new_string(pair[1].as_bytes());
+            vm.root(v);
+            entries.push((pair[0].clone(), v));
+        }
+        Ok(Some(vm.attrs_from(entries)))
     }
-    for pair in args.argstr.chunks(2) {
-        let v = vm.new_string(pair[1].as_bytes());
-        vm.root(v);
-        entries.push((pair[0].clone(), v));
-    }
-    Ok(Some(vm.attrs_from(entries)))
 }
 
 fn print(vm: &mut Vm, v: Value, args: &Args) -> Result<String, Failure> {

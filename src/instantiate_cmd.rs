@@ -22,18 +22,8 @@ pub struct Args {
     /// Instantiate this expression instead of a file.
     #[arg(short = 'E', long = "expr")]
     expr: Option<String>,
-    /// Select this attribute path from the value (repeatable).
-    #[arg(short = 'A', long = "attr")]
-    attr: Vec<String>,
-    /// Pass `NAME = EXPR` to a top-level function.
-    #[arg(long, num_args = 2, value_names = ["NAME", "EXPR"])]
-    arg: Vec<String>,
-    /// Pass `NAME = "STRING"` to a top-level function.
-    #[arg(long, num_args = 2, value_names = ["NAME", "STRING"])]
-    argstr: Vec<String>,
-    /// Add a search path entry (`PATH` or `PREFIX=PATH`), before those of `NIX_PATH`.
-    #[arg(short = 'I', long = "include")]
-    include: Vec<String>,
+    #[command(flatten)]
+    inputs: crate::eval_cmd::Inputs,
     /// Print the whole trace of errors.
     #[arg(long)]
     show_trace: bool,
@@ -61,7 +51,7 @@ pub fn run(args: Args) -> u8 {
     if let Some(edition) = args.edition {
         config.default_edition = edition;
     }
-    config.nix_path = crate::eval_cmd::search_path(&args.include, &cwd);
+    config.nix_path = crate::eval_cmd::search_path(&args.inputs.include, &cwd);
     // Every path this run writes is registered in batches (see `lix_store::local`): one
     // `syncfs` and one transaction per batch instead of fsyncs and a transaction per path.
     let store = std::sync::Arc::new(store);
@@ -94,38 +84,16 @@ fn instantiate(vm: &mut Vm, args: &Args, cwd: &str) -> Result<Vec<String>, Failu
     let (name, text, base_dir) = read_source(args.expr.as_deref(), args.file.as_deref(), cwd)?;
     let root = vm.eval_source(&name, &text, &base_dir)?;
     let mark = vm.root(root);
-    let auto_args = if args.arg.is_empty() && args.argstr.is_empty() {
-        None
-    } else {
-        let mut entries = Vec::new();
-        for pair in args.arg.chunks(2) {
-            let v = vm.eval_source("(string)", &pair[1], cwd)?;
-            vm.root(v);
-            entries.push((pair[0].clone(), v));
-        }
-        for pair in args.argstr.chunks(2) {
-            let v = vm.new_string(pair[1].as_bytes());
-            vm.root(v);
-            entries.push((pair[0].clone(), v));
-        }
-        Some(vm.attrs_from(entries))
-    };
-    vm.root(auto_args.unwrap_or(Value::Null));
-    let paths: Vec<String> = if args.attr.is_empty() { vec![String::new()] } else { args.attr.clone() };
     let mut lines = Vec::new();
     let mut done = HashSet::new();
-    for path in &paths {
-        let mut v = vm.select_attr_path(root, path, auto_args)?;
-        if let Some(a) = auto_args {
-            v = vm.auto_call(v, a)?;
-        }
-        vm.root(v);
+    args.inputs.for_each(vm, root, cwd, |vm, v| {
         let mut found = Vec::new();
         get_derivations(vm, v, &mut found, &mut done)?;
         for drv in found {
             lines.push(print_derivation(vm, drv)?);
         }
-    }
+        Ok(())
+    })?;
     vm.unroot(mark);
     Ok(lines)
 }
