@@ -3,8 +3,9 @@
 //! `nix-instantiate --eval`), nothing is written: derivations get their output and `.drv` paths,
 //! `toFile` its text path, copied paths their NAR-hash paths. Writing (`lixc instantiate`), the
 //! same paths are also added to a `LocalStore`: `.drv` files, `toFile` texts, copied sources.
-//! The derivations instantiated so far and their modulo hashes are kept, so a derivation's
-//! inputs are hashed once.
+//! The derivations instantiated so far are kept as their modulo hashes (so a derivation's
+//! inputs are hashed once) and a summary of outputs and references; the whole derivation,
+//! which holds every attribute's text, is not kept.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -15,7 +16,7 @@ use std::sync::Arc;
 
 use lix_store::content_address::{ContentAddress, FileIngestionMethod};
 use lix_store::store_path::check_name;
-use lix_store::{Derivation, DerivationOutput, DrvHashes, Hash, HashAlgo, LocalStore, NarNode, StoreDir, StorePath};
+use lix_store::{Derivation, DerivationOutput, DerivationSource, DrvHashes, NoDerivations, Hash, HashAlgo, LocalStore, NarNode, StoreDir, StorePath};
 use lix_store::fetch;
 use lix_vm::io::{DerivationPaths, DerivationSpec, Fetched, FileType, GitFetched};
 use lix_vm::{EvalIO, RealIO};
@@ -32,14 +33,23 @@ pub struct StoreIO {
 /// What the store has computed so far.
 #[derive(Default)]
 struct State {
-    /// Every derivation instantiated, by `.drv` path.
-    drvs: BTreeMap<StorePath, Derivation>,
+    /// Every derivation instantiated, by `.drv` path: what later derivations and string
+    /// contexts ask of it.
+    drvs: HashMap<StorePath, DrvSummary>,
     /// Their (unmasked) modulo hashes.
     hashes: DrvHashes,
     /// The references of text paths made by `toFile`.
     text_refs: HashMap<StorePath, BTreeSet<StorePath>>,
     /// Paths copied to the store (`"${./file}"`), by source path.
     copied: HashMap<String, String>,
+}
+
+/// What is kept of an instantiated derivation.
+struct DrvSummary {
+    /// Its output names, in order.
+    outputs: Box<[String]>,
+    /// Its input derivations and sources.
+    references: Box<[StorePath]>,
 }
 
 impl StoreIO {
@@ -62,7 +72,7 @@ impl StoreIO {
     /// The store paths that `path` refers to, as far as this store knows them.
     fn references(&self, state: &State, path: &StorePath) -> BTreeSet<StorePath> {
         if let Some(drv) = state.drvs.get(path) {
-            return drv.references();
+            return drv.references.iter().cloned().collect();
         }
         if let Some(refs) = state.text_refs.get(path) {
             return refs.clone();
@@ -85,12 +95,14 @@ impl StoreIO {
         seen
     }
 
-    /// A derivation this evaluation instantiated, or one the local store holds.
-    fn known_derivation(&self, state: &State, path: &StorePath) -> Option<Derivation> {
+    /// The output names of a derivation this evaluation instantiated, or of one the local
+    /// store holds.
+    fn known_outputs(&self, state: &State, path: &StorePath) -> Option<Vec<String>> {
         if let Some(d) = state.drvs.get(path) {
-            return Some(d.clone());
+            return Some(d.outputs.to_vec());
         }
-        self.local.as_ref()?.read_derivation(path).ok()
+        let drv = self.local.as_ref()?.read_derivation(path).ok()?;
+        Some(drv.outputs.into_keys().collect())
     }
 }
 
@@ -266,7 +278,7 @@ impl EvalIO for StoreIO {
     fn derivation_outputs(&self, drv_path: &str) -> Option<Vec<String>> {
         let p = self.parse(drv_path).ok()?;
         let state = self.state.borrow();
-        self.known_derivation(&state, &p).map(|d| d.outputs.keys().cloned().collect())
+        self.known_outputs(&state, &p)
     }
 
     fn derivation(&self, spec: &DerivationSpec) -> Result<DerivationPaths, String> {
@@ -292,12 +304,12 @@ impl EvalIO for StoreIO {
         // derivation in it an input with all its outputs.
         for deep in &spec.input_drvs_deep {
             let root = self.parse(deep)?;
-            if self.known_derivation(&state, &root).is_none() {
+            if self.known_outputs(&state, &root).is_none() {
                 return Err(format!("path '{deep}' is not valid"));
             }
             for p in self.closure(&state, &root) {
-                if let Some(d) = self.known_derivation(&state, &p) {
-                    drv.input_drvs.entry(p.clone()).or_default().extend(d.outputs.keys().cloned());
+                if let Some(outputs) = self.known_outputs(&state, &p) {
+                    drv.input_drvs.entry(p.clone()).or_default().extend(outputs);
                 }
                 drv.input_srcs.insert(p);
             }
@@ -320,7 +332,13 @@ impl EvalIO for StoreIO {
             }
         }
         let state = &mut *state;
-        drv.compute_output_paths(&self.dir, &mut state.hashes, &state.drvs).map_err(|e| e.to_string())?;
+        // Every derivation instantiated here has its hash in `state.hashes`; others can only
+        // come from the local store.
+        let source: &dyn DerivationSource = match &self.local {
+            Some(local) => &**local,
+            None => &NoDerivations,
+        };
+        drv.compute_output_paths(&self.dir, &mut state.hashes, source).map_err(|e| e.to_string())?;
         let drv_path = drv.drv_path(&self.dir).map_err(|e| e.to_string())?;
         let outputs = drv
             .output_paths(&self.dir)
@@ -329,7 +347,7 @@ impl EvalIO for StoreIO {
             .map(|(name, p)| (name, self.dir.print(&p)))
             .collect();
         if state.hashes.get(&drv_path).is_none() {
-            let h = drv.hash_modulo(&self.dir, false, &mut state.hashes, &state.drvs).map_err(|e| e.to_string())?;
+            let h = drv.hash_modulo(&self.dir, false, &mut state.hashes, source).map_err(|e| e.to_string())?;
             state.hashes.insert(drv_path.clone(), h);
         }
         if let Some(local) = &self.local {
@@ -343,7 +361,11 @@ impl EvalIO for StoreIO {
             }
         }
         let out = DerivationPaths { drv_path: self.dir.print(&drv_path), outputs };
-        state.drvs.insert(drv_path, drv);
+        let summary = DrvSummary {
+            outputs: drv.outputs.into_keys().collect(),
+            references: drv.input_srcs.into_iter().chain(drv.input_drvs.into_keys()).collect(),
+        };
+        state.drvs.insert(drv_path, summary);
         Ok(out)
     }
 

@@ -17,7 +17,7 @@ pub mod references;
 pub mod store_path;
 
 pub use content_address::{output_path_name, ContentAddress, FileIngestionMethod};
-pub use derivation::{Derivation, DerivationOutput, DerivationSource, DrvHash, DrvHashes};
+pub use derivation::{Derivation, DerivationOutput, DerivationSource, DrvHash, DrvHashes, NoDerivations};
 pub use error::{Error, Result};
 pub use hash::{Hash, HashAlgo, Hasher};
 pub use local::{LocalStore, PathInfo, VerifyReport};
