@@ -554,13 +554,7 @@ fn concat_lists(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
 fn attr_names(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     let g = vm.expect_attrs(a[0]).trace(|| "while evaluating the argument passed to builtins.attrNames".into())?;
     let names: Vec<Symbol> = vm.sorted_attrs(g).into_iter().map(|e| e.0).collect();
-    let out = names
-        .into_iter()
-        .map(|s| {
-            let bytes = vm.symbols.name(s).to_vec();
-            vm.new_string(bytes)
-        })
-        .collect();
+    let out = names.into_iter().map(|s| vm.symbol_string(s)).collect();
     Ok(vm.new_list(out))
 }
 
@@ -645,8 +639,7 @@ fn map_attrs(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     let out = entries
         .into_iter()
         .map(|(s, v)| {
-            let name = vm.symbols.name(s).to_vec();
-            let name = vm.new_string(name);
+            let name = vm.symbol_string(s);
             let partial = vm.new_apply(f, name);
             (s, vm.new_apply(partial, v))
         })

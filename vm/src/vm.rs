@@ -136,6 +136,9 @@ pub struct Vm {
     pub(crate) syms: Syms,
     pub(crate) empty_list: Gc,
     pub(crate) empty_attrs: Gc,
+    /// Each symbol's name as a string value, made on first use and kept (in `permanent`):
+    /// `attrNames`, `mapAttrs` and the like hand out names without copying them.
+    symbol_strings: Vec<Option<Gc>>,
     /// I/O.
     pub io: Box<dyn EvalIO>,
     /// Settings.
@@ -197,6 +200,7 @@ impl Vm {
             syms,
             empty_list,
             empty_attrs,
+            symbol_strings: Vec::new(),
             io,
             config,
             stats: VmStats::default(),
@@ -215,6 +219,22 @@ impl Vm {
     /// A new string value without context.
     pub fn new_string(&mut self, bytes: impl Into<Box<[u8]>>) -> Value {
         Value::String(self.heap.alloc_str(NixStr { bytes: bytes.into(), context: Box::new([]) }))
+    }
+
+    /// The name of `s` as a string value (shared: strings are immutable).
+    pub fn symbol_string(&mut self, s: Symbol) -> Value {
+        let i = s.0 as usize;
+        if let Some(Some(g)) = self.symbol_strings.get(i) {
+            return Value::String(*g);
+        }
+        let bytes: Box<[u8]> = self.symbols.name(s).into();
+        let g = self.heap.alloc_str(NixStr { bytes, context: Box::new([]) });
+        if self.symbol_strings.len() <= i {
+            self.symbol_strings.resize(i + 1, None);
+        }
+        self.symbol_strings[i] = Some(g);
+        self.permanent.push(g);
+        Value::String(g)
     }
 
     /// A new string value with context.
@@ -268,7 +288,7 @@ impl Vm {
     /// The entries of a set in Nix's order (by name).
     pub fn sorted_attrs(&self, g: Gc) -> Vec<(Symbol, Value)> {
         let mut entries = self.heap.attrs(g).entries.clone();
-        entries.sort_by(|a, b| self.symbols.name(a.0).cmp(self.symbols.name(b.0)));
+        entries.sort_by(|a, b| self.symbols.cmp(a.0, b.0));
         entries
     }
 

@@ -73,8 +73,7 @@ pub(super) fn zip_attrs_with(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     let entries = groups
         .into_iter()
         .map(|(sym, values)| {
-            let name = vm.symbols.name(sym).to_vec();
-            let name = vm.new_string(name);
+            let name = vm.symbol_string(sym);
             let values = vm.new_list(values);
             let partial = vm.new_apply(f, name);
             (sym, vm.new_apply(partial, values))
