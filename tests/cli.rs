@@ -216,6 +216,20 @@ fn eval_errors_in_the_reference_layout_exit_1() {
 }
 
 #[test]
+fn eval_sort_compares_without_calling_plain_comparators() {
+    let dir = tree("eval-sort", &[]);
+    insta::assert_snapshot!(transcript(&dir, &[
+        &["eval", "--strict", "-E", "[ (builtins.sort (a: b: a < b) [ 3 1 2 ]) (builtins.sort (a: b: a > b) [ 3 1 2 ]) (builtins.sort (x: y: y < x) [ [ 1 ] [ 1 3 ] [ 0 5 ] ]) ]"],
+        // A failing comparison is made by calling the lambda, so its frame is in the trace.
+        &["eval", "--error-format", "nix", "-E", "builtins.sort (a: b: a < b) [ 3 \"x\" ]"],
+    ]));
+    // Sorting 1000 numbers with `a: b: a < b` calls no function: the 1000 calls are genList's.
+    let run = lixc_env(&dir, &["eval", "-E", "builtins.length (builtins.sort (a: b: a < b) (builtins.genList (i: 997 * i - i / 7 * 7) 1000))"], &[("LIXC_SHOW_STATS", "1")]);
+    assert_eq!(run.stdout.trim(), "1000");
+    assert!(run.stderr.contains("\"nrFunctionCalls\":1000,"), "{}", run.stderr);
+}
+
+#[test]
 fn eval_exit_codes() {
     let dir = tree("eval-exit", &[]);
     let code = |args: &[&str]| lixc_env(&dir, args, &[]).code;

@@ -163,6 +163,7 @@ impl Vm {
                 file_base,
                 span: p.span,
                 curried: curried_inner(p).map(|inner| file_base + inner),
+                comparator: comparator(&compiled.protos, p),
                 keeps_arg: p.keeps_arg,
                 contexts: p.contexts.clone().into_boxed_slice(),
             }));
@@ -283,8 +284,27 @@ impl Vm {
 /// The inner prototype of a lambda `x: <lambda>` whose whole body makes that lambda.
 fn curried_inner(p: &lix_compiler::Proto) -> Option<u32> {
     let lix_compiler::ProtoKind::Lambda { pattern: None, .. } = p.kind else { return None };
+    use lix_compiler::Op;
     match p.code.as_slice() {
-        [lix_compiler::Op::Closure(inner), lix_compiler::Op::Return] if p.slots == 1 => Some(*inner),
+        // The `Force` only marks the new closure as forced, which the fast path does too.
+        [Op::Closure(inner), Op::Return] | [Op::Closure(inner), Op::Force, Op::Return] if p.slots == 1 => Some(*inner),
+        _ => None,
+    }
+}
+
+/// Whether `p` is `a: b: a < b` (`Some(false)`) or `a: b: b < a` (`Some(true)`, which is also
+/// `a: b: a > b`): a comparator that `sort` can apply without calling it.
+fn comparator(protos: &[lix_compiler::Proto], p: &lix_compiler::Proto) -> Option<bool> {
+    use lix_compiler::{Op, Slot};
+    let inner = protos.get(curried_inner(p)? as usize)?;
+    let lix_compiler::ProtoKind::Lambda { pattern: None, .. } = inner.kind else { return None };
+    if inner.captures.as_slice() != [Slot::Local(0)] {
+        return None;
+    }
+    let (a, b) = (Op::LoadForce(Slot::Upvalue(0)), Op::LoadForce(Slot::Local(0)));
+    match inner.code.as_slice() {
+        [x, y, Op::Less, Op::Return] if (*x, *y) == (a, b) => Some(false),
+        [x, y, Op::Less, Op::Return] if (*x, *y) == (b, a) => Some(true),
         _ => None,
     }
 }

@@ -75,6 +75,9 @@ pub(crate) struct RtProto {
     /// For `x: y: body`-shaped lambdas (whose body only makes another lambda): the inner
     /// prototype, so a call can make the inner closure without pushing a frame.
     pub curried: Option<u32>,
+    /// For `a: b: a < b` (`Some(false)`) and `a: b: b < a` (`Some(true)`): `sort` compares
+    /// with `<` itself instead of calling the lambda.
+    pub comparator: Option<bool>,
     /// [`lix_compiler::Proto::keeps_arg`].
     pub keeps_arg: bool,
     /// [`lix_compiler::Proto::contexts`].

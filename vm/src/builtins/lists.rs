@@ -24,9 +24,14 @@ fn call_pred(vm: &mut Vm, f: Value, x: Value, what: &str) -> EvalResult<bool> {
     vm.expect_bool(r).trace(|| format!("while evaluating the return value of {what}"))
 }
 
-/// Whether `f` is the `lessThan` builtin itself (sorting then skips the calls).
-fn is_less_than(vm: &Vm, f: Value) -> bool {
-    matches!(f, Value::Builtin(id) if vm.builtins[id as usize].name == "lessThan")
+/// How `sort` can compare without calling `f`: `Some(false)` when `f` is `lessThan` or
+/// `a: b: a < b`, `Some(true)` when it is `a: b: b < a` (or `a > b`).
+fn known_comparator(vm: &Vm, f: Value) -> Option<bool> {
+    match f {
+        Value::Builtin(id) if vm.builtins[id as usize].name == "lessThan" => Some(false),
+        Value::Lambda(c) => vm.protos[vm.heap.closure(c).code.0 as usize].comparator,
+        _ => None,
+    }
 }
 
 /// Stable merge sort: O(n log n) calls of the comparator; the elements are forced first.
@@ -43,10 +48,19 @@ pub(super) fn sort(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
         let x = vm.heap.list(l)[i];
         items.push(vm.force(x)?);
     }
-    let fast = is_less_than(vm, f);
+    let known = known_comparator(vm, f);
+    let builtin = matches!(f, Value::Builtin(_));
     let mut less = |vm: &mut Vm, x: Value, y: Value| -> EvalResult<bool> {
-        if fast {
-            return Ok(vm.compare(x, y)? == Ordering::Less);
+        match known {
+            Some(_) if builtin => return Ok(vm.compare(x, y)? == Ordering::Less),
+            // A lambda's `<` that fails is called after all, for its error and trace.
+            Some(swap) => {
+                let (p, q) = if swap { (y, x) } else { (x, y) };
+                if let Ok(r) = vm.less_than(p, q) {
+                    return Ok(r);
+                }
+            }
+            None => {}
         }
         let r = call2(vm, f, x, y)?;
         vm.expect_bool(r)
