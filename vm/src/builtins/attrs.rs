@@ -25,25 +25,20 @@ pub(super) fn cat_attrs(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     Ok(vm.new_list(out))
 }
 
-/// O(n + m): the attributes of the second set whose names the first set has.
+/// O(min(n, m) log max(n, m)): the attributes of the second set whose names the first set has.
 pub(super) fn intersect_attrs(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     let x = vm.expect_attrs(a[0]).trace(|| nth_arg(0, "intersectAttrs"))?;
     let y = vm.expect_attrs(a[1]).trace(|| nth_arg(1, "intersectAttrs"))?;
-    // Both are sorted by symbol: merge.
+    // Both are sorted by symbol: the smaller one is walked and each name looked up in the
+    // other (callPackage intersects a few arguments with a whole package set).
     let (ex, ey) = (&vm.heap.attrs(x).entries, &vm.heap.attrs(y).entries);
-    let mut out = Vec::new();
-    let (mut i, mut j) = (0, 0);
-    while i < ex.len() && j < ey.len() {
-        match ex[i].0.cmp(&ey[j].0) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                out.push(ey[j]);
-                i += 1;
-                j += 1;
-            }
-        }
-    }
+    let out: Vec<(Symbol, Value)> = if ex.len() <= ey.len() {
+        ex.iter()
+            .filter_map(|&(s, _)| ey.binary_search_by_key(&s, |e| e.0).ok().map(|k| ey[k]))
+            .collect()
+    } else {
+        ey.iter().filter(|&&(s, _)| ex.binary_search_by_key(&s, |e| e.0).is_ok()).copied().collect()
+    };
     Ok(vm.new_attrs(Attrs { entries: out, positions: None }))
 }
 
