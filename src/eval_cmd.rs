@@ -502,7 +502,7 @@ fn stats_json(vm: &Vm, elapsed: std::time::Duration) -> String {
             "fullCollections": gc.full_collections,
             "fullPauseSeconds": gc.full_pause.as_secs_f64(),
             "pauseSeconds": gc.pause.as_secs_f64(),
-            "peakObjects": gc.peak_objects,
+            "peakObjects": vm.heap.peak_objects(),
             "freed": gc.freed,
         },
     })

@@ -51,7 +51,8 @@ pub struct GcStats {
     pub full_pause: Duration,
     /// Time spent collecting.
     pub pause: Duration,
-    /// Most objects alive at once (seen at allocation).
+    /// Most objects alive at once, as of the last collection (objects only accumulate between
+    /// collections); [`Heap::peak_objects`] includes those allocated since.
     pub peak_objects: u64,
     /// Objects freed, in total.
     pub freed: u64,
@@ -161,9 +162,6 @@ impl Heap {
         }
         self.live += 1;
         self.stats.allocations += 1;
-        if self.live as u64 > self.stats.peak_objects {
-            self.stats.peak_objects = self.live as u64;
-        }
         let i = if let Some(i) = self.free.pop() {
             let i = i as usize;
             self.old[i / 64] &= !(1 << (i % 64));
@@ -240,6 +238,11 @@ impl Heap {
             return self.stress_returns & 1023 == 0;
         }
         false
+    }
+
+    /// Most objects alive at once so far.
+    pub fn peak_objects(&self) -> u64 {
+        self.stats.peak_objects.max(self.live as u64)
     }
 
     /// Objects alive after the last collection plus those allocated since.
@@ -352,6 +355,7 @@ impl Heap {
     /// roots) or, when the old generation has grown enough, a full one.
     pub fn collect(&mut self, roots: impl IntoIterator<Item = Value>, extra: impl IntoIterator<Item = Gc>, full: bool) {
         let start = Instant::now();
+        self.stats.peak_objects = self.peak_objects();
         let major =
             full || self.old_bytes >= self.major_threshold || (self.stress && self.stats.collections % 4 == 3);
         if major {
@@ -506,7 +510,7 @@ impl Heap {
 
 /// Marks slot `i`; queues it for tracing when it is new and may hold references, and then
 /// returns it.
-#[inline]
+#[inline(always)]
 fn mark(marks: &mut [u64], old: Option<&[u64]>, work: &mut Vec<u32>, i: u32, has_children: bool) -> Option<u32> {
     let (word, bit) = (i as usize / 64, 1u64 << (i % 64));
     if old.is_some_and(|old| old[word] & bit != 0) {
@@ -523,7 +527,7 @@ fn mark(marks: &mut [u64], old: Option<&[u64]>, work: &mut Vec<u32>, i: u32, has
 }
 
 /// Marks the object `v` refers to (see [`mark`]).
-#[inline]
+#[inline(always)]
 fn mark_value(marks: &mut [u64], old: Option<&[u64]>, work: &mut Vec<u32>, v: Value) -> Option<u32> {
     match v {
         Value::String(g) | Value::Path(g) => mark(marks, old, work, g.0, false),
