@@ -372,23 +372,38 @@ impl Heap {
 
     /// Traces the work list; returns the objects traced and the bytes they own. In a minor
     /// collection old objects are not entered (except those put on the list on purpose).
+    ///
+    /// Reading an object's slot is usually a cache miss, so objects pass through a small
+    /// queue between leaving the work list and being traced: each slot is prefetched when it
+    /// enters the queue and read `PIPELINE` objects later, when it has arrived.
     fn trace(&mut self, work: &mut Vec<u32>, minor: bool) -> (usize, usize) {
+        const PIPELINE: usize = 16;
+        let mut queue = [0u32; PIPELINE];
+        let (mut head, mut queued) = (0usize, 0usize);
         let mut traced = 0usize;
         let mut traced_bytes = 0usize;
-        while let Some(i) = work.pop() {
+        loop {
+            while queued < PIPELINE {
+                let Some(i) = work.pop() else { break };
+                prefetch(self.slot(i as usize));
+                queue[(head + queued) % PIPELINE] = i;
+                queued += 1;
+            }
+            if queued == 0 {
+                break;
+            }
+            let i = queue[head];
+            head = (head + 1) % PIPELINE;
+            queued -= 1;
             let marks = &mut self.marks;
             let old = if minor { Some(self.old.as_slice()) } else { None };
-            let chunks = &self.chunks;
-            let obj = &chunks[i as usize >> CHUNK_BITS][i as usize & (CHUNK - 1)];
+            let obj = &self.chunks[i as usize >> CHUNK_BITS][i as usize & (CHUNK - 1)];
             traced += 1;
             if !minor {
                 traced_bytes += obj_size(obj);
             }
             let mut mark_value = |v: Value| {
-                if let Some(j) = mark_value(marks, old, work, v) {
-                    // The object will be traced soon: start loading its slot now.
-                    prefetch(&chunks[j as usize >> CHUNK_BITS][j as usize & (CHUNK - 1)]);
-                }
+                mark_value(marks, old, work, v);
             };
             match obj {
                 Obj::Free | Obj::Str(_) => {}
@@ -508,46 +523,48 @@ impl Heap {
     }
 }
 
-/// Marks slot `i`; queues it for tracing when it is new and may hold references, and then
-/// returns it.
+/// Marks slot `i`; queues it for tracing when it is new and may hold references.
 #[inline(always)]
-fn mark(marks: &mut [u64], old: Option<&[u64]>, work: &mut Vec<u32>, i: u32, has_children: bool) -> Option<u32> {
+fn mark(marks: &mut [u64], old: Option<&[u64]>, work: &mut Vec<u32>, i: u32, has_children: bool) {
     let (word, bit) = (i as usize / 64, 1u64 << (i % 64));
     if old.is_some_and(|old| old[word] & bit != 0) {
-        return None;
+        return;
     }
     if marks[word] & bit == 0 {
         marks[word] |= bit;
         if has_children {
             work.push(i);
-            return Some(i);
         }
     }
-    None
 }
 
 /// Marks the object `v` refers to (see [`mark`]).
 #[inline(always)]
-fn mark_value(marks: &mut [u64], old: Option<&[u64]>, work: &mut Vec<u32>, v: Value) -> Option<u32> {
+fn mark_value(marks: &mut [u64], old: Option<&[u64]>, work: &mut Vec<u32>, v: Value) {
     match v {
         Value::String(g) | Value::Path(g) => mark(marks, old, work, g.0, false),
         Value::List(g) | Value::Attrs(g) | Value::Lambda(g) | Value::PrimApp(g) | Value::Thunk(g) => {
             mark(marks, old, work, g.0, true)
         }
-        Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Builtin(_) => None,
+        Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Builtin(_) => {}
     }
 }
 
 /// Asks the processor to start loading `obj` into the cache.
 #[inline(always)]
 fn prefetch(obj: &Obj) {
+    prefetch_address((obj as *const Obj).cast());
+}
+
+#[inline(always)]
+fn prefetch_address(p: *const i8) {
     #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch is a hint; it reads nothing and cannot fault.
+    // SAFETY: a prefetch is a hint; it reads nothing and cannot fault, whatever the address.
     unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>((obj as *const Obj).cast());
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p);
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = obj;
+    let _ = p;
 }
 
 #[cold]
