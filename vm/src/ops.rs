@@ -511,7 +511,16 @@ impl Vm {
                 e
             }
         };
-        let mut bytes = Vec::new();
+        // Sized for the parts that are strings already (usually all of them), so the result
+        // is allocated once and not reallocated when it becomes the string's boxed bytes.
+        let known: usize = self.stack[at..]
+            .iter()
+            .map(|&v| match self.peek(v) {
+                Value::String(g) | Value::Path(g) => self.heap.str(g).bytes.len(),
+                _ => 0,
+            })
+            .sum();
+        let mut bytes = Vec::with_capacity(known);
         let mut ctx = Context::new();
         for i in 0..parts {
             let v = self.stack[at + i];

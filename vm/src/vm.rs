@@ -1240,7 +1240,7 @@ impl Vm {
 
     /// `v`, or the value of `v` if it is an evaluated thunk.
     #[inline]
-    fn peek(&self, v: Value) -> Value {
+    pub(crate) fn peek(&self, v: Value) -> Value {
         match v {
             Value::Thunk(t) => match self.heap.thunk(t).state {
                 ThunkState::Done(x) => x,
