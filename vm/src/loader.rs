@@ -30,6 +30,9 @@ pub(crate) struct LoadedFile {
     pub root: CodeRef,
     /// The edition the file is read in (it decides which globals it sees).
     pub edition: Edition,
+    /// The global each name (by index in `names`) resolved to, once looked up: globals are
+    /// only ever added, so a name found stays found. Values are rooted by the globals tables.
+    pub global_cache: Vec<Option<Value>>,
 }
 
 /// The salsa database of a VM (one per evaluation; files are inputs).
@@ -200,6 +203,7 @@ impl Vm {
                 std::rc::Rc::new(positions.into_boxed_slice())
             })
             .collect();
+        let global_cache = vec![None; names.len()];
         self.files.push(LoadedFile {
             path: path.to_string(),
             text,
@@ -211,6 +215,7 @@ impl Vm {
             shape_positions,
             root,
             edition,
+            global_cache,
         });
         index
     }

@@ -820,9 +820,16 @@ impl Vm {
                         self.stack[base + n as usize] = v;
                     }
                     Op::Global(n) => {
+                        if let Some(v) = self.files[proto.file as usize].global_cache[n as usize] {
+                            self.stack.push(v);
+                            continue;
+                        }
                         let sym = self.files[proto.file as usize].names[n as usize];
                         match self.global(proto.file, sym) {
-                            Some(v) => self.stack.push(v),
+                            Some(v) => {
+                                self.files[proto.file as usize].global_cache[n as usize] = Some(v);
+                                self.stack.push(v)
+                            }
                             None => fail!(
                                 ip,
                                 EvalError::new(
@@ -1615,4 +1622,3 @@ fn not_callable(vm: &Vm, v: &Value) -> EvalError {
         vm.show(*v)
     ))
 }
-
