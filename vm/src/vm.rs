@@ -830,13 +830,7 @@ impl Vm {
                                 self.files[proto.file as usize].global_cache[n as usize] = Some(v);
                                 self.stack.push(v)
                             }
-                            None => fail!(
-                                ip,
-                                EvalError::new(
-                                    ErrorKind::Other,
-                                    format!("builtin '{}' is not implemented yet", self.symbols.text(sym))
-                                )
-                            ),
+                            None => fail!(ip, self.unimplemented_global(sym)),
                         }
                     }
                     Op::WithLookupLazy { lookup, proto: p } => match self.with_peek(proto.file, lookup, base, env) {
@@ -1104,10 +1098,7 @@ impl Vm {
                     },
                     Op::Assert(n) => match self.pop() {
                         Value::Bool(true) => {}
-                        Value::Bool(false) => {
-                            let msg = self.files[proto.file as usize].compiled.assert_messages[n as usize].to_string();
-                            fail!(ip, EvalError::new(ErrorKind::Assert, msg))
-                        }
+                        Value::Bool(false) => fail!(ip, self.assertion_failed(proto.file, n)),
                         v => fail!(ip, self.expected(&v, "a Boolean")),
                     },
                     Op::AssertEq(n) => {
@@ -1118,11 +1109,8 @@ impl Vm {
                         self.stack.push(b);
                         let eq = tri!(ip, self.equal(a, b));
                         if !eq {
-                            let info = self.files[proto.file as usize].compiled.assert_eqs[n as usize].clone();
-                            let eq_pos = self.operator_pos(proto.file, info.between, "==");
                             let assert_pos = Pos { file: proto.file, range: proto.spans[ip - 1] };
-                            let e = self.assert_equal_error(a, b, Some(eq_pos), Some(assert_pos), &info.condition);
-                            fail!(ip, e)
+                            fail!(ip, self.assertion_of_equality_failed(a, b, n, assert_pos))
                         }
                         self.stack.truncate(self.stack.len() - 2);
                     }
@@ -1236,13 +1224,42 @@ impl Vm {
                         self.stack.push(v);
                         continue 'frames;
                     }
-                    Op::Error(n) => {
-                        let msg = self.files[proto.file as usize].compiled.errors[n as usize].to_string();
-                        fail!(ip, EvalError::new(ErrorKind::Other, msg))
-                    }
+                    Op::Error(n) => fail!(ip, self.compiled_error(proto.file, n)),
                 }
             }
         }
+    }
+
+    // ----- the run loop's errors, out of line so that its frame stays small (deep recursion
+    // nests one run loop per level on the native stack) -----
+
+    #[cold]
+    #[inline(never)]
+    fn unimplemented_global(&self, sym: Symbol) -> EvalError {
+        EvalError::new(ErrorKind::Other, format!("builtin '{}' is not implemented yet", self.symbols.text(sym)))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn assertion_failed(&self, file: u32, n: u32) -> EvalError {
+        let msg = self.files[file as usize].compiled.assert_messages[n as usize].to_string();
+        EvalError::new(ErrorKind::Assert, msg)
+    }
+
+    /// `assert a == b` failed: `n` is the assertion's index in its file, `at` its position.
+    #[cold]
+    #[inline(never)]
+    fn assertion_of_equality_failed(&mut self, a: Value, b: Value, n: u32, at: Pos) -> EvalError {
+        let info = self.files[at.file as usize].compiled.assert_eqs[n as usize].clone();
+        let eq_pos = self.operator_pos(at.file, info.between, "==");
+        self.assert_equal_error(a, b, Some(eq_pos), Some(at), &info.condition)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn compiled_error(&self, file: u32, n: u32) -> EvalError {
+        let msg = self.files[file as usize].compiled.errors[n as usize].to_string();
+        EvalError::new(ErrorKind::Other, msg)
     }
 
     /// `v`, or the value of `v` if it is an evaluated thunk.
@@ -1356,6 +1373,7 @@ impl Vm {
         None
     }
 
+    #[inline(never)]
     fn with_lookup(&mut self, file: u32, n: u32, base: usize, env: Option<Gc>) -> EvalResult<Value> {
         let f = &self.files[file as usize];
         let lookup = &f.compiled.with_lookups[n as usize];
