@@ -786,16 +786,26 @@ trait TraceExt<T> {
 }
 
 impl<T> TraceExt<T> for EvalResult<T> {
+    #[inline]
     fn trace(self, message: impl FnOnce() -> String) -> EvalResult<T> {
         self.trace_at(None, message)
     }
 
+    #[inline]
     fn trace_at(self, pos: Option<crate::Pos>, message: impl FnOnce() -> String) -> EvalResult<T> {
-        self.map_err(|mut e| {
-            e.trace.push(TraceEntry { message: message(), pos });
-            e
-        })
+        match self {
+            Ok(v) => Ok(v),
+            Err(e) => Err(with_frame(e, message(), pos)),
+        }
     }
+}
+
+/// `e` with `message` as its innermost trace frame (the error path of [`TraceExt`]).
+#[cold]
+#[inline(never)]
+fn with_frame(mut e: EvalError, message: String, pos: Option<crate::Pos>) -> EvalError {
+    e.trace.push(TraceEntry { message, pos });
+    e
 }
 
 /// "while evaluating the first argument passed to builtins.NAME".
