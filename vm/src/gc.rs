@@ -258,7 +258,7 @@ impl Heap {
 
     /// The object behind `g`, mutably. This is the write barrier: an old object changed here is
     /// remembered, since it may now point to young objects.
-    #[inline]
+    #[inline(always)]
     pub fn get_mut(&mut self, g: Gc) -> &mut Obj {
         let i = g.0 as usize;
         let (word, bit) = (i / 64, 1u64 << (i % 64));
@@ -315,7 +315,7 @@ impl Heap {
     }
 
     /// The thunk behind `g`, mutably.
-    #[inline]
+    #[inline(always)]
     pub fn thunk_mut(&mut self, g: Gc) -> &mut Thunk {
         match self.get_mut(g) {
             Obj::Thunk(t) => t,
