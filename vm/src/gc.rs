@@ -489,24 +489,27 @@ impl Heap {
         // Live bytes: traced objects are measured as they are traced; strings are counted
         // exactly by `str_bytes`; each leaf adds its slot.
         let (traced, traced_bytes) = self.trace(&mut work, false);
+        // Every object is old or young: the dead are the unmarked old ones (found a word of
+        // the bitmaps at a time, without reading free slots) and the unmarked young ones.
         let mut freed = 0;
         for word in 0..self.marks.len() {
-            let marked = self.marks[word];
-            if marked == u64::MAX {
-                continue;
-            }
-            for b in 0..64 {
-                let i = word * 64 + b;
-                if i >= self.len {
-                    break;
-                }
-                if marked & (1 << b) != 0 || matches!(self.slot(i), Obj::Free) {
-                    continue;
-                }
+            let mut dead = self.old[word] & !self.marks[word];
+            while dead != 0 {
+                let i = word * 64 + dead.trailing_zeros() as usize;
+                dead &= dead - 1;
                 self.free_slot(i);
                 freed += 1;
             }
         }
+        let young = std::mem::take(&mut self.young);
+        for &i in &young {
+            let i = i as usize;
+            if self.marks[i / 64] & (1 << (i % 64)) == 0 {
+                self.free_slot(i);
+                freed += 1;
+            }
+        }
+        self.young = young;
         // Every survivor is old now.
         std::mem::swap(&mut self.old, &mut self.marks);
         self.marks.iter_mut().for_each(|w| *w = 0);
