@@ -1098,7 +1098,7 @@ impl Vm {
                     },
                     Op::Assert(n) => match self.pop() {
                         Value::Bool(true) => {}
-                        Value::Bool(false) => fail!(ip, self.assertion_failed(proto.file, n)),
+                        Value::Bool(false) => fail!(ip, self.compiled_error(ErrorKind::Assert, proto.file, n)),
                         v => fail!(ip, self.expected(&v, "a Boolean")),
                     },
                     Op::AssertEq(n) => {
@@ -1224,7 +1224,7 @@ impl Vm {
                         self.stack.push(v);
                         continue 'frames;
                     }
-                    Op::Error(n) => fail!(ip, self.compiled_error(proto.file, n)),
+                    Op::Error(n) => fail!(ip, self.compiled_error(ErrorKind::Other, proto.file, n)),
                 }
             }
         }
@@ -1239,13 +1239,6 @@ impl Vm {
         EvalError::new(ErrorKind::Other, format!("builtin '{}' is not implemented yet", self.symbols.text(sym)))
     }
 
-    #[cold]
-    #[inline(never)]
-    fn assertion_failed(&self, file: u32, n: u32) -> EvalError {
-        let msg = self.files[file as usize].compiled.assert_messages[n as usize].to_string();
-        EvalError::new(ErrorKind::Assert, msg)
-    }
-
     /// `assert a == b` failed: `n` is the assertion's index in its file, `at` its position.
     #[cold]
     #[inline(never)]
@@ -1255,11 +1248,17 @@ impl Vm {
         self.assert_equal_error(a, b, Some(eq_pos), Some(at), &info.condition)
     }
 
+    /// The error of `Op::Assert(n)` (`kind` `Assert`: a failed assertion's message) or of
+    /// `Op::Error(n)` (any other kind: an error the compiler found).
     #[cold]
     #[inline(never)]
-    fn compiled_error(&self, file: u32, n: u32) -> EvalError {
-        let msg = self.files[file as usize].compiled.errors[n as usize].to_string();
-        EvalError::new(ErrorKind::Other, msg)
+    fn compiled_error(&self, kind: ErrorKind, file: u32, n: u32) -> EvalError {
+        let compiled = &self.files[file as usize].compiled;
+        let msg = match kind {
+            ErrorKind::Assert => &compiled.assert_messages[n as usize],
+            _ => &compiled.errors[n as usize],
+        };
+        EvalError::new(kind, msg.to_string())
     }
 
     /// `v`, or the value of `v` if it is an evaluated thunk.
