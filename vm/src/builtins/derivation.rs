@@ -6,7 +6,9 @@ use super::{expect_string_no_ctx, lossy, TraceExt};
 use crate::error::{ErrorKind, EvalError, EvalResult, Warning, WarningLayout};
 use crate::io::{DerivationSpec, FixedOutput};
 use crate::ops::{merge_context, Coercion};
-use crate::value::{Attrs, Context, Value};
+use crate::error::TraceEntry;
+use crate::symbol::Symbol;
+use crate::value::{Attrs, Context, Gc, Value};
 use crate::Vm;
 
 /// Where the wrapper's source claims to live (as CppNix names its own), for traces.
@@ -145,8 +147,23 @@ fn experimental(feature: &str) -> EvalError {
 /// `derivationStrict attrs`: instantiates the derivation; `{ drvPath; <output> = path; … }`.
 /// O(size of the attributes) plus the store's hashing, which is O(size of the `.drv`) with the
 /// modulo hashes of inputs memoised.
+///
+/// A derivation's attributes usually force its inputs' `derivationStrict`, so a graph of
+/// derivations recurses through here once per level of depth: the functions on that path keep
+/// their stack frames small (the gathered state lives in a box, and everything that is not the
+/// attribute loop itself — error frames, warnings, the store call, the result — is out of line).
 pub(super) fn derivation_strict(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
-    let g = vm.expect_attrs(a[0]).trace(|| "while evaluating the argument passed to builtins.derivationStrict".into())?;
+    let g = vm.expect_attrs(a[0]).map_err(|e| push_frame(e, None, "while evaluating the argument passed to builtins.derivationStrict"))?;
+    let name = derivation_name(vm, g)?;
+    let mark = vm.root(a[0]);
+    let r = strict_internal(vm, g, &name);
+    vm.unroot(mark);
+    r.map_err(|e| derivation_frame(vm, g, &name, e))
+}
+
+/// The `name` attribute of the set `g`, checked (no context).
+#[inline(never)]
+fn derivation_name(vm: &mut Vm, g: Gc) -> EvalResult<String> {
     let name_v = vm
         .heap
         .attrs(g)
@@ -156,15 +173,33 @@ pub(super) fn derivation_strict(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     let name = expect_string_no_ctx(vm, name_v)
         .trace(|| "while evaluating the `name` attribute passed to builtins.derivationStrict".into())
         .trace(|| "while evaluating the derivation attribute 'name'".into())?;
-    let name = lossy(&name);
-    let mark = vm.root(a[0]);
-    let r = strict_internal(vm, g, &name);
-    vm.unroot(mark);
-    let name_pos = vm.heap.attrs(g).position(vm.syms.name);
-    r.trace(|| match name_pos {
+    Ok(lossy(&name))
+}
+
+/// `e` with the frame naming the derivation being evaluated.
+#[cold]
+#[inline(never)]
+fn derivation_frame(vm: &Vm, g: Gc, name: &str, e: EvalError) -> EvalError {
+    let message = match vm.heap.attrs(g).position(vm.syms.name) {
         Some(pos) => format!("while evaluating derivation '{name}'\nwhose name attribute is located at {}", vm.show_pos(pos)),
         None => format!("while evaluating derivation '{name}'"),
-    })
+    };
+    push_frame_string(e, None, message)
+}
+
+/// `e` with `message` as its innermost trace frame.
+#[cold]
+#[inline(never)]
+fn push_frame(e: EvalError, pos: Option<crate::Pos>, message: &'static str) -> EvalError {
+    push_frame_string(e, pos, message.to_string())
+}
+
+/// `e` with `message` as its innermost trace frame.
+#[cold]
+#[inline(never)]
+fn push_frame_string(mut e: EvalError, pos: Option<crate::Pos>, message: String) -> EvalError {
+    e.trace.push(TraceEntry { message, pos });
+    e
 }
 
 /// Output checks that a structured-attrs derivation takes from `outputChecks` instead: given at
@@ -172,7 +207,49 @@ pub(super) fn derivation_strict(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
 const LEGACY_OUTPUT_CHECKS: [&str; 6] =
     ["allowedReferences", "allowedRequisites", "disallowedReferences", "disallowedRequisites", "maxSize", "maxClosureSize"];
 
-fn strict_internal(vm: &mut Vm, g: crate::value::Gc, name: &str) -> EvalResult<Value> {
+/// What `derivationStrict` gathers from the attributes, one at a time.
+struct Gather {
+    /// The derivation as far as it is known.
+    spec: DerivationSpec,
+    /// With `__structuredAttrs`: each attribute's JSON, in order.
+    json: Vec<(Vec<u8>, String)>,
+    /// The union of the attributes' string contexts.
+    context: Context,
+    /// `outputHash`, if given.
+    output_hash: Option<Vec<u8>>,
+    /// `outputHashAlgo` (empty if not given).
+    output_hash_algo: Vec<u8>,
+    /// `outputHashMode`: whether recursive (NAR), if given.
+    recursive: Option<bool>,
+    /// `__structuredAttrs`.
+    structured: bool,
+    /// `__ignoreNulls`.
+    ignore_nulls: bool,
+    /// The symbol `__structuredAttrs`.
+    structured_sym: Symbol,
+    /// The symbol `__ignoreNulls`.
+    ignore_nulls_sym: Symbol,
+}
+
+/// The attribute loop: the part of `derivationStrict` that is on the stack while an
+/// attribute's value is evaluated (see [`derivation_strict`]).
+#[inline(never)]
+fn strict_internal(vm: &mut Vm, g: Gc, name: &str) -> EvalResult<Value> {
+    let mut st = start(vm, g, name)?;
+    for (sym, value) in vm.sorted_attrs(g) {
+        if sym == st.ignore_nulls_sym {
+            continue;
+        }
+        if let Err(e) = gather_attr(vm, &mut st, g, sym, value) {
+            return Err(attribute_frame(vm, g, sym, name, e));
+        }
+    }
+    finish(vm, st)
+}
+
+/// The gathering state for the set `g`, with its `__structuredAttrs` and `__ignoreNulls` read.
+#[inline(never)]
+fn start(vm: &mut Vm, g: Gc, name: &str) -> EvalResult<Box<Gather>> {
     let structured_sym = vm.intern(b"__structuredAttrs");
     let ignore_nulls_sym = vm.intern(b"__ignoreNulls");
     let structured = match vm.heap.attrs(g).get(structured_sym) {
@@ -187,107 +264,147 @@ fn strict_internal(vm: &mut Vm, g: crate::value::Gc, name: &str) -> EvalResult<V
             .trace(|| "while evaluating the `__ignoreNulls` attribute passed to builtins.derivationStrict".into())?,
         None => false,
     };
+    Ok(Box::new(Gather {
+        spec: DerivationSpec { name: name.to_string(), outputs: vec!["out".to_string()], ..Default::default() },
+        json: Vec::new(),
+        context: Context::new(),
+        output_hash: None,
+        output_hash_algo: Vec::new(),
+        recursive: None,
+        structured,
+        ignore_nulls,
+        structured_sym,
+        ignore_nulls_sym,
+    }))
+}
 
-    let mut spec = DerivationSpec { name: name.to_string(), outputs: vec!["out".to_string()], ..Default::default() };
-    let mut json: Vec<(Vec<u8>, String)> = Vec::new();
-    let mut context = Context::new();
-    let mut output_hash: Option<Vec<u8>> = None;
-    let mut output_hash_algo: Vec<u8> = Vec::new();
-    let mut recursive: Option<bool> = None;
+/// `e` with the frame naming the attribute `sym` of the derivation.
+#[cold]
+#[inline(never)]
+fn attribute_frame(vm: &Vm, g: Gc, sym: Symbol, name: &str, e: EvalError) -> EvalError {
+    let pos = vm.heap.attrs(g).position(sym);
+    let message = format!("while evaluating attribute '{}' of derivation '{name}'", lossy(vm.symbols.name(sym)));
+    push_frame_string(e, pos, message)
+}
 
-    for (sym, value) in vm.sorted_attrs(g) {
-        if sym == ignore_nulls_sym {
-            continue;
-        }
-        let key = vm.symbols.name(sym).to_vec();
-        let r: EvalResult<()> = (|| {
-            if ignore_nulls && matches!(vm.force(value)?, Value::Null) {
-                return Ok(());
-            }
-            match &key[..] {
-                b"__contentAddressed" if vm.expect_bool(value)? => return Err(experimental("ca-derivations")),
-                b"__impure" if vm.expect_bool(value)? => return Err(experimental("impure-derivations")),
-                b"args" => {
-                    let l = vm.expect_list(value)?;
-                    let n = vm.heap.list(l).len();
-                    for i in 0..n {
-                        let item = vm.heap.list(l)[i];
-                        let (s, c) = vm
-                            .coerce_to_string(item, Coercion::ToString, true)
-                            .trace(|| "while evaluating an element of the argument list".into())?;
-                        merge_context(&mut context, c);
-                        spec.args.push(s);
-                    }
-                    return Ok(());
-                }
-                _ => {}
-            }
-            if structured {
-                if sym == structured_sym {
-                    return Ok(());
-                }
-                if let Some(check) = LEGACY_OUTPUT_CHECKS.iter().find(|c| c.as_bytes() == &key[..]) {
-                    let pos = vm.heap.attrs(g).position(sym);
-                    vm.warnings.push(Warning {
-                        message: format!(
-                            "'structuredAttrs' disables the effect of the derivation attribute '{check}'; use 'outputChecks.<output>.{check}' instead"
-                        ),
-                        pos,
-                        layout: WarningLayout::Traced(vec![format!("while evaluating derivation '{name}'")]),
-                    });
-                }
-                let mut out = String::new();
-                vm.write_json(value, &mut out, &mut context)?;
-                json.push((key.clone(), out));
-                match &key[..] {
-                    b"builder" => {
-                        let (s, c) = vm.expect_string(value)?;
-                        merge_context(&mut context, c);
-                        spec.builder = s;
-                    }
-                    b"system" => spec.system = expect_string_no_ctx(vm, value)?,
-                    b"outputHash" => output_hash = Some(expect_string_no_ctx(vm, value)?),
-                    b"outputHashAlgo" => output_hash_algo = expect_string_no_ctx(vm, value)?,
-                    b"outputHashMode" => recursive = Some(hash_mode(&expect_string_no_ctx(vm, value)?)?),
-                    b"outputs" => {
-                        let l = vm.expect_list(value)?;
-                        let n = vm.heap.list(l).len();
-                        let mut names = Vec::with_capacity(n);
-                        for i in 0..n {
-                            let item = vm.heap.list(l)[i];
-                            names.push(expect_string_no_ctx(vm, item)?);
-                        }
-                        set_outputs(&mut spec.outputs, names)?;
-                    }
-                    _ => {}
-                }
-            } else {
-                let (s, c) = vm.coerce_to_string(value, Coercion::ToString, true)?;
-                merge_context(&mut context, c);
-                match &key[..] {
-                    b"builder" => spec.builder = s.clone(),
-                    b"system" => spec.system = s.clone(),
-                    b"outputHash" => output_hash = Some(s.clone()),
-                    b"outputHashAlgo" => output_hash_algo = s.clone(),
-                    b"outputHashMode" => recursive = Some(hash_mode(&s)?),
-                    b"outputs" => {
-                        let names = s
-                            .split(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-                            .filter(|w| !w.is_empty())
-                            .map(<[u8]>::to_vec)
-                            .collect();
-                        set_outputs(&mut spec.outputs, names)?;
-                    }
-                    _ => {}
-                }
-                spec.env.push((key.clone(), s));
-            }
-            Ok(())
-        })();
-        let pos = vm.heap.attrs(g).position(sym);
-        r.trace_at(pos, || format!("while evaluating attribute '{}' of derivation '{name}'", lossy(&key)))?;
+/// Takes in the attribute `sym = value`.
+#[inline(never)]
+fn gather_attr(vm: &mut Vm, st: &mut Gather, g: Gc, sym: Symbol, value: Value) -> EvalResult<()> {
+    if st.ignore_nulls && matches!(vm.force(value)?, Value::Null) {
+        return Ok(());
     }
+    match vm.symbols.name(sym) {
+        b"__contentAddressed" => {
+            if vm.expect_bool(value)? {
+                return Err(experimental("ca-derivations"));
+            }
+        }
+        b"__impure" => {
+            if vm.expect_bool(value)? {
+                return Err(experimental("impure-derivations"));
+            }
+        }
+        b"args" => return gather_args(vm, st, value),
+        _ => {}
+    }
+    if st.structured {
+        return gather_structured(vm, st, g, sym, value);
+    }
+    let (s, c) = vm.coerce_to_string(value, Coercion::ToString, true)?;
+    record_env(vm, st, sym, s, c)
+}
 
+/// Takes in `args`, a list of strings.
+#[inline(never)]
+fn gather_args(vm: &mut Vm, st: &mut Gather, value: Value) -> EvalResult<()> {
+    let l = vm.expect_list(value)?;
+    let n = vm.heap.list(l).len();
+    for i in 0..n {
+        let item = vm.heap.list(l)[i];
+        let (s, c) = vm
+            .coerce_to_string(item, Coercion::ToString, true)
+            .map_err(|e| push_frame(e, None, "while evaluating an element of the argument list"))?;
+        merge_context(&mut st.context, c);
+        st.spec.args.push(s);
+    }
+    Ok(())
+}
+
+/// Records the attribute `sym`, whose value coerced to `s` with context `c`, in the environment
+/// (and in the fields that the attributes with special meanings set).
+#[inline(never)]
+fn record_env(vm: &Vm, st: &mut Gather, sym: Symbol, s: Vec<u8>, c: Context) -> EvalResult<()> {
+    merge_context(&mut st.context, c);
+    let key = vm.symbols.name(sym);
+    match key {
+        b"builder" => st.spec.builder = s.clone(),
+        b"system" => st.spec.system = s.clone(),
+        b"outputHash" => st.output_hash = Some(s.clone()),
+        b"outputHashAlgo" => st.output_hash_algo = s.clone(),
+        b"outputHashMode" => st.recursive = Some(hash_mode(&s)?),
+        b"outputs" => {
+            let names = s
+                .split(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+                .filter(|w| !w.is_empty())
+                .map(<[u8]>::to_vec)
+                .collect();
+            set_outputs(&mut st.spec.outputs, names)?;
+        }
+        _ => {}
+    }
+    st.spec.env.push((key.to_vec(), s));
+    Ok(())
+}
+
+/// Takes in the attribute `sym = value` of a `__structuredAttrs` derivation.
+#[inline(never)]
+fn gather_structured(vm: &mut Vm, st: &mut Gather, g: Gc, sym: Symbol, value: Value) -> EvalResult<()> {
+    if sym == st.structured_sym {
+        return Ok(());
+    }
+    let key = vm.symbols.name(sym).to_vec();
+    if let Some(check) = LEGACY_OUTPUT_CHECKS.iter().find(|c| c.as_bytes() == &key[..]) {
+        let pos = vm.heap.attrs(g).position(sym);
+        vm.warnings.push(Warning {
+            message: format!(
+                "'structuredAttrs' disables the effect of the derivation attribute '{check}'; use 'outputChecks.<output>.{check}' instead"
+            ),
+            pos,
+            layout: WarningLayout::Traced(vec![format!("while evaluating derivation '{}'", st.spec.name)]),
+        });
+    }
+    let mut out = String::new();
+    vm.write_json(value, &mut out, &mut st.context)?;
+    st.json.push((key.clone(), out));
+    match &key[..] {
+        b"builder" => {
+            let (s, c) = vm.expect_string(value)?;
+            merge_context(&mut st.context, c);
+            st.spec.builder = s;
+        }
+        b"system" => st.spec.system = expect_string_no_ctx(vm, value)?,
+        b"outputHash" => st.output_hash = Some(expect_string_no_ctx(vm, value)?),
+        b"outputHashAlgo" => st.output_hash_algo = expect_string_no_ctx(vm, value)?,
+        b"outputHashMode" => st.recursive = Some(hash_mode(&expect_string_no_ctx(vm, value)?)?),
+        b"outputs" => {
+            let l = vm.expect_list(value)?;
+            let n = vm.heap.list(l).len();
+            let mut names = Vec::with_capacity(n);
+            for i in 0..n {
+                let item = vm.heap.list(l)[i];
+                names.push(expect_string_no_ctx(vm, item)?);
+            }
+            set_outputs(&mut st.spec.outputs, names)?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Checks what was gathered, instantiates the derivation and makes the result set.
+#[inline(never)]
+fn finish(vm: &mut Vm, st: Box<Gather>) -> EvalResult<Value> {
+    let Gather { mut spec, json, context, output_hash, output_hash_algo, recursive, structured, .. } = *st;
     if structured {
         let mut text = String::from("{");
         for (i, (k, v)) in json.iter().enumerate() {
@@ -329,7 +446,7 @@ fn strict_internal(vm: &mut Vm, g: crate::value::Gc, name: &str) -> EvalResult<V
     if spec.system.is_empty() {
         return Err(EvalError::new(ErrorKind::Other, "required attribute 'system' missing"));
     }
-    if name.ends_with(".drv") {
+    if spec.name.ends_with(".drv") {
         return Err(EvalError::new(
             ErrorKind::Other,
             "derivation names are allowed to end in '.drv' only if they produce a single derivation file",
