@@ -339,17 +339,15 @@ impl EvalIO for StoreIO {
             None => &NoDerivations,
         };
         drv.compute_output_paths(&self.dir, &mut state.hashes, source).map_err(|e| e.to_string())?;
-        let drv_path = drv.drv_path(&self.dir).map_err(|e| e.to_string())?;
+        let (drv_path, modulo) =
+            drv.drv_path_and_hash_modulo(&self.dir, &mut state.hashes, source).map_err(|e| e.to_string())?;
         let outputs = drv
             .output_paths(&self.dir)
             .map_err(|e| e.to_string())?
             .into_iter()
             .map(|(name, p)| (name, self.dir.print(&p)))
             .collect();
-        if state.hashes.get(&drv_path).is_none() {
-            let h = drv.hash_modulo(&self.dir, false, &mut state.hashes, source).map_err(|e| e.to_string())?;
-            state.hashes.insert(drv_path.clone(), h);
-        }
+        state.hashes.insert(drv_path.clone(), modulo);
         if let Some(local) = &self.local {
             let written = local.add_derivation(&drv).map_err(|e| e.to_string())?;
             if written != drv_path {

@@ -50,7 +50,7 @@ impl StorePath {
             return Err(bad("too short: expected '<32-character hash>-<name>'"));
         }
         let (hash_part, rest) = base.split_at(HASH_PART_LEN);
-        if !hash_part.bytes().all(|c| NIX32_ALPHABET.contains(&c)) {
+        if !hash_part.bytes().all(is_nix32) {
             return Err(bad(
                 "the hash part is not Nix base 32 (alphabet 0-9a-z without e, o, u, t)",
             ));
@@ -110,6 +110,9 @@ pub fn check_name(name: &str) -> Result<()> {
     if name.len() > MAX_NAME_LEN {
         return Err(bad(format!("longer than {MAX_NAME_LEN} characters")));
     }
+    if name.bytes().all(is_name_byte) {
+        return Ok(());
+    }
     if let Some(c) = name
         .chars()
         .find(|&c| !(c.is_ascii_alphanumeric() || "+-._?=".contains(c)))
@@ -119,6 +122,25 @@ pub fn check_name(name: &str) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Whether `c` is a character of Nix base 32 (a table lookup: paths are parsed often).
+fn is_nix32(c: u8) -> bool {
+    const TABLE: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut i = 0;
+        while i < NIX32_ALPHABET.len() {
+            t[NIX32_ALPHABET[i] as usize] = true;
+            i += 1;
+        }
+        t
+    };
+    TABLE[c as usize]
+}
+
+/// Whether `c` may appear in a store path name: `A-Z a-z 0-9 + - . _ ? =`.
+fn is_name_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.' | b'_' | b'?' | b'=')
 }
 
 /// The logical store directory, such as `/nix/store`: absolute, without a trailing slash.
@@ -167,7 +189,13 @@ impl StoreDir {
 
     /// The full path of `path` in this store.
     pub fn print(&self, path: &StorePath) -> String {
-        format!("{}/{}", self.0, path)
+        let mut s = String::with_capacity(self.0.len() + 2 + path.hash_part.len() + path.name.len());
+        s.push_str(&self.0);
+        s.push('/');
+        s.push_str(&path.hash_part);
+        s.push('-');
+        s.push_str(&path.name);
+        s
     }
 
     /// Parses a full store path; it must sit directly in this store directory.
