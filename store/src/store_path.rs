@@ -21,23 +21,24 @@ const NIX32_ALPHABET: &[u8] = b"0123456789abcdfghijklmnpqrsvwxyz";
 
 /// A store path without its directory: `<hash part>-<name>`.
 ///
-/// Ordering is that of the base name as a string, which is the order CppNix sorts store paths in
-/// (`.drv` input lists, references): the hash part has a fixed length, so comparing
-/// `(hash part, name)` is comparing the base name.
+/// Kept as the base name in one allocation (an evaluation holds many: every derivation's
+/// inputs and memoised hashes). Ordering is that of the base name as a string, which is the
+/// order CppNix sorts store paths in (`.drv` input lists, references).
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct StorePath {
-    hash_part: String,
-    name: String,
+    /// `<32-character hash part>-<name>`, checked.
+    base: Box<str>,
 }
 
 impl StorePath {
     /// Builds a store path from its 20-byte digest and a name, checking the name.
     pub fn from_digest(digest: &[u8; DIGEST_SIZE], name: &str) -> Result<StorePath> {
         check_name(name)?;
-        Ok(StorePath {
-            hash_part: nix_base32::to_nix_base32(digest),
-            name: name.to_owned(),
-        })
+        let mut base = nix_base32::to_nix_base32(digest);
+        base.reserve_exact(1 + name.len());
+        base.push('-');
+        base.push_str(name);
+        Ok(StorePath { base: base.into_boxed_str() })
     }
 
     /// Parses a base name, `<32 base-32 characters>-<name>`.
@@ -62,32 +63,29 @@ impl StorePath {
             Error::BadName { reason, .. } => bad(&reason),
             other => other,
         })?;
-        Ok(StorePath {
-            hash_part: hash_part.to_owned(),
-            name: name.to_owned(),
-        })
+        Ok(StorePath { base: base.into() })
     }
 
     /// The hash part in Nix base 32.
     pub fn hash_part(&self) -> &str {
-        &self.hash_part
+        &self.base[..HASH_PART_LEN]
     }
 
     /// The name (after the hash part and `-`).
     pub fn name(&self) -> &str {
-        &self.name
+        &self.base[HASH_PART_LEN + 1..]
     }
 
     /// Whether this is a store derivation (the name ends in `.drv`).
     pub fn is_derivation(&self) -> bool {
-        self.name.ends_with(".drv")
+        self.base.ends_with(".drv")
     }
 }
 
 impl fmt::Display for StorePath {
     /// The base name; use [`StoreDir::print`] for the full path.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}", self.hash_part, self.name)
+        f.write_str(&self.base)
     }
 }
 
@@ -189,12 +187,10 @@ impl StoreDir {
 
     /// The full path of `path` in this store.
     pub fn print(&self, path: &StorePath) -> String {
-        let mut s = String::with_capacity(self.0.len() + 2 + path.hash_part.len() + path.name.len());
+        let mut s = String::with_capacity(self.0.len() + 1 + path.base.len());
         s.push_str(&self.0);
         s.push('/');
-        s.push_str(&path.hash_part);
-        s.push('-');
-        s.push_str(&path.name);
+        s.push_str(&path.base);
         s
     }
 
