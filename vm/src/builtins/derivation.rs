@@ -211,8 +211,16 @@ const LEGACY_OUTPUT_CHECKS: [&str; 6] =
 
 /// What `derivationStrict` gathers from the attributes, one at a time.
 struct Gather {
-    /// The derivation as far as it is known.
-    spec: DerivationSpec,
+    /// `builder`.
+    builder: Vec<u8>,
+    /// `system`.
+    system: Vec<u8>,
+    /// `args`.
+    args: Vec<Vec<u8>>,
+    /// The environment so far.
+    env: Vec<(Vec<u8>, Vec<u8>)>,
+    /// `outputs`, checked and sorted; empty until given (then it is `out` alone).
+    outputs: Vec<String>,
     /// With `__structuredAttrs`: each attribute's JSON, in order.
     json: Vec<(Vec<u8>, String)>,
     /// The union of the attributes' string contexts.
@@ -237,21 +245,33 @@ struct Gather {
 /// attribute's value is evaluated (see [`derivation_strict`]).
 #[inline(never)]
 fn strict_internal(vm: &mut Vm, g: Gc, name: &str) -> EvalResult<Value> {
-    let mut st = start(vm, g, name)?;
-    for (sym, value) in vm.sorted_attrs(g) {
+    let mut st = start(vm, g)?;
+    for i in sorted_order(vm, g) {
+        let (sym, value) = vm.heap.attrs(g).entries[i as usize];
         if sym == st.ignore_nulls_sym {
             continue;
         }
-        if let Err(e) = gather_attr(vm, &mut st, g, sym, value) {
+        if let Err(e) = gather_attr(vm, &mut st, g, name, sym, value) {
             return Err(attribute_frame(vm, g, sym, name, e));
         }
     }
-    finish(vm, st)
+    finish(vm, st, name)
+}
+
+/// The positions of the attributes of `g` in the order of their names (the order in which
+/// `derivationStrict` evaluates them). Indices rather than entries: this is held on the heap
+/// for every derivation being instantiated at once.
+#[inline(never)]
+fn sorted_order(vm: &Vm, g: Gc) -> Vec<u32> {
+    let entries = &vm.heap.attrs(g).entries;
+    let mut order: Vec<u32> = (0..entries.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| vm.symbols.cmp(entries[a as usize].0, entries[b as usize].0));
+    order
 }
 
 /// The gathering state for the set `g`, with its `__structuredAttrs` and `__ignoreNulls` read.
 #[inline(never)]
-fn start(vm: &mut Vm, g: Gc, name: &str) -> EvalResult<Box<Gather>> {
+fn start(vm: &mut Vm, g: Gc) -> EvalResult<Box<Gather>> {
     let structured_sym = vm.intern(b"__structuredAttrs");
     let ignore_nulls_sym = vm.intern(b"__ignoreNulls");
     let structured = match vm.heap.attrs(g).get(structured_sym) {
@@ -267,7 +287,11 @@ fn start(vm: &mut Vm, g: Gc, name: &str) -> EvalResult<Box<Gather>> {
         None => false,
     };
     Ok(Box::new(Gather {
-        spec: DerivationSpec { name: name.to_string(), outputs: vec!["out".to_string()], ..Default::default() },
+        builder: Vec::new(),
+        system: Vec::new(),
+        args: Vec::new(),
+        env: Vec::new(),
+        outputs: Vec::new(),
         json: Vec::new(),
         context: Context::new(),
         output_hash: None,
@@ -291,8 +315,8 @@ fn attribute_frame(vm: &Vm, g: Gc, sym: Symbol, name: &str, e: EvalError) -> Eva
 
 /// Takes in the attribute `sym = value`.
 #[inline(never)]
-fn gather_attr(vm: &mut Vm, st: &mut Gather, g: Gc, sym: Symbol, value: Value) -> EvalResult<()> {
-    if gather_special(vm, st, g, sym, value)? {
+fn gather_attr(vm: &mut Vm, st: &mut Gather, g: Gc, name: &str, sym: Symbol, value: Value) -> EvalResult<()> {
+    if gather_special(vm, st, g, name, sym, value)? {
         return Ok(());
     }
     let (s, c) = coerce_flat(vm, value)?;
@@ -303,7 +327,7 @@ fn gather_attr(vm: &mut Vm, st: &mut Gather, g: Gc, sym: Symbol, value: Value) -
 /// a null with `__ignoreNulls`, `args`, the feature flags, any attribute of a
 /// `__structuredAttrs` derivation. Whether it was taken.
 #[inline(never)]
-fn gather_special(vm: &mut Vm, st: &mut Gather, g: Gc, sym: Symbol, value: Value) -> EvalResult<bool> {
+fn gather_special(vm: &mut Vm, st: &mut Gather, g: Gc, name: &str, sym: Symbol, value: Value) -> EvalResult<bool> {
     if st.ignore_nulls && matches!(vm.force(value)?, Value::Null) {
         return Ok(true);
     }
@@ -322,7 +346,7 @@ fn gather_special(vm: &mut Vm, st: &mut Gather, g: Gc, sym: Symbol, value: Value
         _ => {}
     }
     if st.structured {
-        return gather_structured(vm, st, g, sym, value).map(|()| true);
+        return gather_structured(vm, st, g, name, sym, value).map(|()| true);
     }
     Ok(false)
 }
@@ -412,7 +436,7 @@ fn gather_args(vm: &mut Vm, st: &mut Gather, value: Value) -> EvalResult<()> {
             .coerce_to_string(item, Coercion::ToString, true)
             .map_err(|e| push_frame(e, None, "while evaluating an element of the argument list"))?;
         merge_context(&mut st.context, c);
-        st.spec.args.push(s);
+        st.args.push(s);
     }
     Ok(())
 }
@@ -424,8 +448,8 @@ fn record_env(vm: &Vm, st: &mut Gather, sym: Symbol, s: Vec<u8>, c: Context) -> 
     merge_context(&mut st.context, c);
     let key = vm.symbols.name(sym);
     match key {
-        b"builder" => st.spec.builder = s.clone(),
-        b"system" => st.spec.system = s.clone(),
+        b"builder" => st.builder = s.clone(),
+        b"system" => st.system = s.clone(),
         b"outputHash" => st.output_hash = Some(s.clone()),
         b"outputHashAlgo" => st.output_hash_algo = s.clone(),
         b"outputHashMode" => st.recursive = Some(hash_mode(&s)?),
@@ -435,17 +459,17 @@ fn record_env(vm: &Vm, st: &mut Gather, sym: Symbol, s: Vec<u8>, c: Context) -> 
                 .filter(|w| !w.is_empty())
                 .map(<[u8]>::to_vec)
                 .collect();
-            set_outputs(&mut st.spec.outputs, names)?;
+            set_outputs(&mut st.outputs, names)?;
         }
         _ => {}
     }
-    st.spec.env.push((key.to_vec(), s));
+    st.env.push((key.to_vec(), s));
     Ok(())
 }
 
 /// Takes in the attribute `sym = value` of a `__structuredAttrs` derivation.
 #[inline(never)]
-fn gather_structured(vm: &mut Vm, st: &mut Gather, g: Gc, sym: Symbol, value: Value) -> EvalResult<()> {
+fn gather_structured(vm: &mut Vm, st: &mut Gather, g: Gc, name: &str, sym: Symbol, value: Value) -> EvalResult<()> {
     if sym == st.structured_sym {
         return Ok(());
     }
@@ -457,7 +481,7 @@ fn gather_structured(vm: &mut Vm, st: &mut Gather, g: Gc, sym: Symbol, value: Va
                 "'structuredAttrs' disables the effect of the derivation attribute '{check}'; use 'outputChecks.<output>.{check}' instead"
             ),
             pos,
-            layout: WarningLayout::Traced(vec![format!("while evaluating derivation '{}'", st.spec.name)]),
+            layout: WarningLayout::Traced(vec![format!("while evaluating derivation '{name}'")]),
         });
     }
     let mut out = String::new();
@@ -467,9 +491,9 @@ fn gather_structured(vm: &mut Vm, st: &mut Gather, g: Gc, sym: Symbol, value: Va
         b"builder" => {
             let (s, c) = vm.expect_string(value)?;
             merge_context(&mut st.context, c);
-            st.spec.builder = s;
+            st.builder = s;
         }
-        b"system" => st.spec.system = expect_string_no_ctx(vm, value)?,
+        b"system" => st.system = expect_string_no_ctx(vm, value)?,
         b"outputHash" => st.output_hash = Some(expect_string_no_ctx(vm, value)?),
         b"outputHashAlgo" => st.output_hash_algo = expect_string_no_ctx(vm, value)?,
         b"outputHashMode" => st.recursive = Some(hash_mode(&expect_string_no_ctx(vm, value)?)?),
@@ -481,7 +505,7 @@ fn gather_structured(vm: &mut Vm, st: &mut Gather, g: Gc, sym: Symbol, value: Va
                 let item = vm.heap.list(l)[i];
                 names.push(expect_string_no_ctx(vm, item)?);
             }
-            set_outputs(&mut st.spec.outputs, names)?;
+            set_outputs(&mut st.outputs, names)?;
         }
         _ => {}
     }
@@ -490,8 +514,13 @@ fn gather_structured(vm: &mut Vm, st: &mut Gather, g: Gc, sym: Symbol, value: Va
 
 /// Checks what was gathered, instantiates the derivation and makes the result set.
 #[inline(never)]
-fn finish(vm: &mut Vm, st: Box<Gather>) -> EvalResult<Value> {
-    let Gather { mut spec, json, context, output_hash, output_hash_algo, recursive, structured, .. } = *st;
+fn finish(vm: &mut Vm, st: Box<Gather>, name: &str) -> EvalResult<Value> {
+    let Gather { builder, system, args, env, mut outputs, json, context, output_hash, output_hash_algo, recursive, structured, .. } =
+        *st;
+    if outputs.is_empty() {
+        outputs.push("out".to_string());
+    }
+    let mut spec = DerivationSpec { name: name.to_string(), builder, system, args, env, outputs, ..Default::default() };
     if structured {
         let mut text = String::from("{");
         for (i, (k, v)) in json.iter().enumerate() {
