@@ -281,17 +281,17 @@ impl EvalIO for StoreIO {
         self.known_outputs(&state, &p)
     }
 
-    fn derivation(&self, spec: &DerivationSpec) -> Result<DerivationPaths, String> {
+    fn derivation(&self, mut spec: DerivationSpec) -> Result<DerivationPaths, String> {
         if let Some(problem) = name_problem(&spec.name) {
             return Err(format!("invalid derivation name: {problem}. Please pass a different 'name'."));
         }
         let mut state = self.state.borrow_mut();
         let mut drv = Derivation {
-            name: spec.name.clone(),
-            platform: spec.system.clone(),
-            builder: spec.builder.clone(),
-            args: spec.args.clone(),
-            env: spec.env.iter().cloned().collect(),
+            name: std::mem::take(&mut spec.name),
+            platform: std::mem::take(&mut spec.system),
+            builder: std::mem::take(&mut spec.builder),
+            args: std::mem::take(&mut spec.args),
+            env: std::mem::take(&mut spec.env).into_iter().collect(),
             ..Derivation::default()
         };
         for src in &spec.input_srcs {

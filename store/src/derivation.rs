@@ -7,7 +7,9 @@
 
 mod aterm;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use rustc_hash::FxHashMap;
 
 use crate::content_address::{output_path_name, ContentAddress, FileIngestionMethod};
 use crate::error::{Error, Result};
@@ -94,7 +96,7 @@ impl DerivationSource for NoDerivations {
 /// derivation it instantiates, so hashing a dependent derivation never re-reads its inputs.
 #[derive(Clone, Debug, Default)]
 pub struct DrvHashes {
-    map: HashMap<StorePath, DrvHash>,
+    map: FxHashMap<StorePath, DrvHash>,
 }
 
 impl DrvHashes {

@@ -576,7 +576,7 @@ fn finish(vm: &mut Vm, st: Box<Gather>, name: &str) -> EvalResult<Value> {
             Some(FixedOutput { algo: lossy(&output_hash_algo), hash: lossy(&hash), recursive: recursive.unwrap_or(false) });
     }
 
-    let paths = vm.io.derivation(&spec).map_err(|m| EvalError::new(ErrorKind::Other, m))?;
+    let paths = vm.io.derivation(spec).map_err(|m| EvalError::new(ErrorKind::Other, m))?;
     let drv_path_sym = vm.intern(b"drvPath");
     let drv = paths.drv_path;
     let mut entries = Vec::with_capacity(paths.outputs.len() + 1);
