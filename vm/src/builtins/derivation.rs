@@ -243,7 +243,7 @@ struct Gather {
 
 /// The attribute loop: the part of `derivationStrict` that is on the stack while an
 /// attribute's value is evaluated (see [`derivation_strict`]).
-#[inline(never)]
+#[inline(always)]
 fn strict_internal(vm: &mut Vm, g: Gc, name: &str) -> EvalResult<Value> {
     let mut st = start(vm, g)?;
     for i in sorted_order(vm, g) {
