@@ -281,17 +281,17 @@ impl EvalIO for StoreIO {
         self.known_outputs(&state, &p)
     }
 
-    fn derivation(&self, spec: &DerivationSpec) -> Result<DerivationPaths, String> {
+    fn derivation(&self, mut spec: DerivationSpec) -> Result<DerivationPaths, String> {
         if let Some(problem) = name_problem(&spec.name) {
             return Err(format!("invalid derivation name: {problem}. Please pass a different 'name'."));
         }
         let mut state = self.state.borrow_mut();
         let mut drv = Derivation {
-            name: spec.name.clone(),
-            platform: spec.system.clone(),
-            builder: spec.builder.clone(),
-            args: spec.args.clone(),
-            env: spec.env.iter().cloned().collect(),
+            name: std::mem::take(&mut spec.name),
+            platform: std::mem::take(&mut spec.system),
+            builder: std::mem::take(&mut spec.builder),
+            args: std::mem::take(&mut spec.args),
+            env: std::mem::take(&mut spec.env).into_iter().collect(),
             ..Derivation::default()
         };
         for src in &spec.input_srcs {
@@ -339,17 +339,15 @@ impl EvalIO for StoreIO {
             None => &NoDerivations,
         };
         drv.compute_output_paths(&self.dir, &mut state.hashes, source).map_err(|e| e.to_string())?;
-        let drv_path = drv.drv_path(&self.dir).map_err(|e| e.to_string())?;
+        let (drv_path, modulo) =
+            drv.drv_path_and_hash_modulo(&self.dir, &mut state.hashes, source).map_err(|e| e.to_string())?;
         let outputs = drv
             .output_paths(&self.dir)
             .map_err(|e| e.to_string())?
             .into_iter()
             .map(|(name, p)| (name, self.dir.print(&p)))
             .collect();
-        if state.hashes.get(&drv_path).is_none() {
-            let h = drv.hash_modulo(&self.dir, false, &mut state.hashes, source).map_err(|e| e.to_string())?;
-            state.hashes.insert(drv_path.clone(), h);
-        }
+        state.hashes.insert(drv_path.clone(), modulo);
         if let Some(local) = &self.local {
             let written = local.add_derivation(&drv).map_err(|e| e.to_string())?;
             if written != drv_path {

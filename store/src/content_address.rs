@@ -73,7 +73,16 @@ impl StoreDir {
     /// The store path of fingerprint `<ty>:<algo>:<hex of hash>:<store dir>:<name>`, hashed with
     /// SHA-256 and folded to 160 bits. `ty` is `text...`, `source...` or `output:<id>`.
     pub fn make_store_path(&self, ty: &str, hash: &Hash, name: &str) -> Result<StorePath> {
-        let fingerprint = format!("{ty}:{}:{}:{name}", hash.to_typed_base16(), self.as_str());
+        let hex = hash.to_base16();
+        let algo = hash.algo().name();
+        let dir = self.as_str();
+        let mut fingerprint = String::with_capacity(ty.len() + algo.len() + hex.len() + dir.len() + name.len() + 4);
+        for (i, part) in [ty, algo, &hex, dir, name].into_iter().enumerate() {
+            if i > 0 {
+                fingerprint.push(':');
+            }
+            fingerprint.push_str(part);
+        }
         let digest = compress_hash(
             Hash::digest(HashAlgo::Sha256, fingerprint.as_bytes()).as_bytes(),
             DIGEST_SIZE,

@@ -7,11 +7,13 @@
 
 mod aterm;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use rustc_hash::FxHashMap;
 
 use crate::content_address::{output_path_name, ContentAddress, FileIngestionMethod};
 use crate::error::{Error, Result};
-use crate::hash::{Hash, HashAlgo};
+use crate::hash::{Hash, HashAlgo, Hasher};
 use crate::store_path::{StoreDir, StorePath};
 
 /// One output of a derivation, as its `.drv` line describes it.
@@ -94,7 +96,7 @@ impl DerivationSource for NoDerivations {
 /// derivation it instantiates, so hashing a dependent derivation never re-reads its inputs.
 #[derive(Clone, Debug, Default)]
 pub struct DrvHashes {
-    map: HashMap<StorePath, DrvHash>,
+    map: FxHashMap<StorePath, DrvHash>,
 }
 
 impl DrvHashes {
@@ -292,6 +294,14 @@ impl Derivation {
             }
             return Ok(DrvHash::Fixed(out));
         }
+        let inputs = self.modulo_inputs(store_dir, hashes)?;
+        let text = self.print_aterm(store_dir, mask_outputs, Some(&inputs))?;
+        Ok(DrvHash::Modulo(Hash::digest(HashAlgo::Sha256, &text)))
+    }
+
+    /// The input derivations as `hash_modulo` prints them: keyed by the hex of their modulo
+    /// hashes (which must be in `hashes`).
+    fn modulo_inputs(&self, store_dir: &StoreDir, hashes: &DrvHashes) -> Result<BTreeMap<String, BTreeSet<String>>> {
         let mut inputs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for (path, used) in &self.input_drvs {
             match hashes.get(path) {
@@ -314,8 +324,41 @@ impl Derivation {
                 None => return Err(Error::UnknownDerivation(store_dir.print(path))),
             }
         }
-        let text = self.print_aterm(store_dir, mask_outputs, Some(&inputs))?;
-        Ok(DrvHash::Modulo(Hash::digest(HashAlgo::Sha256, &text)))
+        Ok(inputs)
+    }
+
+    /// The `.drv` path and the unmasked modulo hash together (what the evaluator records for
+    /// every derivation it instantiates): the same as [`Derivation::drv_path`] and
+    /// [`Derivation::hash_modulo`] with `mask_outputs` unset, but the two ATerms differ only in
+    /// the input derivations, so everything else is printed once.
+    pub fn drv_path_and_hash_modulo(
+        &self,
+        store_dir: &StoreDir,
+        hashes: &mut DrvHashes,
+        source: &dyn DerivationSource,
+    ) -> Result<(StorePath, DrvHash)> {
+        if self.kind()? == DerivationKind::Fixed {
+            return Ok((self.drv_path(store_dir)?, self.hash_modulo_known(store_dir, false, hashes)?));
+        }
+        hashes.ensure(store_dir, self.input_drvs.keys(), source)?;
+        let inputs = self.modulo_inputs(store_dir, hashes)?;
+        let mut head = Vec::with_capacity(512);
+        self.print_head(&mut head, store_dir, false)?;
+        let mut tail = Vec::with_capacity(1024);
+        self.print_tail(&mut tail, store_dir, false);
+        let mut middle = Vec::with_capacity(512);
+        self.print_inputs(&mut middle, store_dir, None);
+        let digest = |middle: &[u8]| {
+            let mut h = Hasher::new(HashAlgo::Sha256);
+            h.update(&head);
+            h.update(middle);
+            h.update(&tail);
+            h.finish()
+        };
+        let path = store_dir.make_text_path(&format!("{}.drv", self.name), &digest(&middle), &self.references())?;
+        middle.clear();
+        self.print_inputs(&mut middle, store_dir, Some(&inputs));
+        Ok((path, DrvHash::Modulo(digest(&middle))))
     }
 
     /// Fills in the output paths and their environment variables, as `derivationStrict` does

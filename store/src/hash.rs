@@ -316,12 +316,13 @@ pub fn compress_hash(bytes: &[u8], size: usize) -> Vec<u8> {
 /// Lower-case base 16 of arbitrary bytes.
 pub fn to_base16(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[usize::from(b >> 4)] as char);
-        s.push(DIGITS[usize::from(b & 15)] as char);
+    let mut out = vec![0u8; bytes.len() * 2];
+    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = DIGITS[usize::from(b >> 4)];
+        pair[1] = DIGITS[usize::from(b & 15)];
     }
-    s
+    // Only ASCII digits were written.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Decodes base 16 (either case); `None` on odd length or a non-hex character.

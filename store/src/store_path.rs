@@ -21,23 +21,24 @@ const NIX32_ALPHABET: &[u8] = b"0123456789abcdfghijklmnpqrsvwxyz";
 
 /// A store path without its directory: `<hash part>-<name>`.
 ///
-/// Ordering is that of the base name as a string, which is the order CppNix sorts store paths in
-/// (`.drv` input lists, references): the hash part has a fixed length, so comparing
-/// `(hash part, name)` is comparing the base name.
+/// Kept as the base name in one allocation (an evaluation holds many: every derivation's
+/// inputs and memoised hashes). Ordering is that of the base name as a string, which is the
+/// order CppNix sorts store paths in (`.drv` input lists, references).
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct StorePath {
-    hash_part: String,
-    name: String,
+    /// `<32-character hash part>-<name>`, checked.
+    base: Box<str>,
 }
 
 impl StorePath {
     /// Builds a store path from its 20-byte digest and a name, checking the name.
     pub fn from_digest(digest: &[u8; DIGEST_SIZE], name: &str) -> Result<StorePath> {
         check_name(name)?;
-        Ok(StorePath {
-            hash_part: nix_base32::to_nix_base32(digest),
-            name: name.to_owned(),
-        })
+        let mut base = nix_base32::to_nix_base32(digest);
+        base.reserve_exact(1 + name.len());
+        base.push('-');
+        base.push_str(name);
+        Ok(StorePath { base: base.into_boxed_str() })
     }
 
     /// Parses a base name, `<32 base-32 characters>-<name>`.
@@ -50,7 +51,7 @@ impl StorePath {
             return Err(bad("too short: expected '<32-character hash>-<name>'"));
         }
         let (hash_part, rest) = base.split_at(HASH_PART_LEN);
-        if !hash_part.bytes().all(|c| NIX32_ALPHABET.contains(&c)) {
+        if !hash_part.bytes().all(is_nix32) {
             return Err(bad(
                 "the hash part is not Nix base 32 (alphabet 0-9a-z without e, o, u, t)",
             ));
@@ -62,32 +63,29 @@ impl StorePath {
             Error::BadName { reason, .. } => bad(&reason),
             other => other,
         })?;
-        Ok(StorePath {
-            hash_part: hash_part.to_owned(),
-            name: name.to_owned(),
-        })
+        Ok(StorePath { base: base.into() })
     }
 
     /// The hash part in Nix base 32.
     pub fn hash_part(&self) -> &str {
-        &self.hash_part
+        &self.base[..HASH_PART_LEN]
     }
 
     /// The name (after the hash part and `-`).
     pub fn name(&self) -> &str {
-        &self.name
+        &self.base[HASH_PART_LEN + 1..]
     }
 
     /// Whether this is a store derivation (the name ends in `.drv`).
     pub fn is_derivation(&self) -> bool {
-        self.name.ends_with(".drv")
+        self.base.ends_with(".drv")
     }
 }
 
 impl fmt::Display for StorePath {
     /// The base name; use [`StoreDir::print`] for the full path.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}", self.hash_part, self.name)
+        f.write_str(&self.base)
     }
 }
 
@@ -110,6 +108,9 @@ pub fn check_name(name: &str) -> Result<()> {
     if name.len() > MAX_NAME_LEN {
         return Err(bad(format!("longer than {MAX_NAME_LEN} characters")));
     }
+    if name.bytes().all(is_name_byte) {
+        return Ok(());
+    }
     if let Some(c) = name
         .chars()
         .find(|&c| !(c.is_ascii_alphanumeric() || "+-._?=".contains(c)))
@@ -119,6 +120,25 @@ pub fn check_name(name: &str) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Whether `c` is a character of Nix base 32 (a table lookup: paths are parsed often).
+fn is_nix32(c: u8) -> bool {
+    const TABLE: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut i = 0;
+        while i < NIX32_ALPHABET.len() {
+            t[NIX32_ALPHABET[i] as usize] = true;
+            i += 1;
+        }
+        t
+    };
+    TABLE[c as usize]
+}
+
+/// Whether `c` may appear in a store path name: `A-Z a-z 0-9 + - . _ ? =`.
+fn is_name_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.' | b'_' | b'?' | b'=')
 }
 
 /// The logical store directory, such as `/nix/store`: absolute, without a trailing slash.
@@ -167,7 +187,11 @@ impl StoreDir {
 
     /// The full path of `path` in this store.
     pub fn print(&self, path: &StorePath) -> String {
-        format!("{}/{}", self.0, path)
+        let mut s = String::with_capacity(self.0.len() + 1 + path.base.len());
+        s.push_str(&self.0);
+        s.push('/');
+        s.push_str(&path.base);
+        s
     }
 
     /// Parses a full store path; it must sit directly in this store directory.

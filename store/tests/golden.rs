@@ -438,6 +438,25 @@ fn drv_bytes_match_cppnix_and_round_trip() {
     }
 }
 
+/// `drv_path_and_hash_modulo`, which prints the shared parts of the two ATerms once, gives what
+/// `drv_path` and the unmasked `hash_modulo` give, for every derivation of the corpus.
+#[test]
+fn drv_path_and_hash_modulo_agree_with_the_separate_computations() {
+    let built = instantiate_corpus();
+    let mut hashes = DrvHashes::new();
+    for case in CORPUS {
+        let (d, drv_path) = &built[case.key];
+        let source = &lix_store::derivation::NoDerivations;
+        let (p, h) = d
+            .drv_path_and_hash_modulo(&dir(), &mut hashes, source)
+            .unwrap_or_else(|e| panic!("{}: {e}", case.key));
+        assert_eq!(&p, drv_path, "drvPath of {}", case.key);
+        let expected = d.hash_modulo(&dir(), false, &mut hashes, source).expect("hash");
+        assert_eq!(h, expected, "modulo hash of {}", case.key);
+        hashes.insert(p, h);
+    }
+}
+
 /// Hashing reads missing inputs from a `DerivationSource`, as it will from the store: starting
 /// with an empty cache, the deepest derivation still gets the right output path.
 #[test]

@@ -61,7 +61,7 @@ pub trait EvalIO {
     /// Instantiates a derivation (`derivationStrict`): computes its output paths and its `.drv`
     /// path, and remembers it so later derivations can depend on it. A read-only store writes
     /// nothing. Without a store this is an error.
-    fn derivation(&self, spec: &DerivationSpec) -> Result<DerivationPaths, String> {
+    fn derivation(&self, spec: DerivationSpec) -> Result<DerivationPaths, String> {
         Err(format!("cannot instantiate derivation '{}': lixc has no store here", spec.name))
     }
 

@@ -14,21 +14,27 @@ use crate::hash::Hash;
 use crate::store_path::{StoreDir, StorePath};
 
 fn push_escaped(out: &mut Vec<u8>, s: &[u8]) {
+    out.reserve(s.len() + 2);
     out.push(b'"');
-    for &c in s {
-        match c {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            _ => out.push(c),
-        }
+    // Runs without a character to escape are copied whole.
+    let mut rest = s;
+    while let Some(i) = rest.iter().position(|&c| matches!(c, b'"' | b'\\' | b'\n' | b'\r' | b'\t')) {
+        out.extend_from_slice(&rest[..i]);
+        out.extend_from_slice(match rest[i] {
+            b'"' => &b"\\\""[..],
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            _ => b"\\t",
+        });
+        rest = &rest[i + 1..];
     }
+    out.extend_from_slice(rest);
     out.push(b'"');
 }
 
 fn push_unescaped(out: &mut Vec<u8>, s: &str) {
+    out.reserve(s.len() + 2);
     out.push(b'"');
     out.extend_from_slice(s.as_bytes());
     out.push(b'"');
@@ -60,6 +66,14 @@ impl Derivation {
         input_drvs: Option<&BTreeMap<String, BTreeSet<String>>>,
     ) -> Result<Vec<u8>> {
         let mut out = Vec::with_capacity(1024);
+        self.print_head(&mut out, store_dir, mask_outputs)?;
+        self.print_inputs(&mut out, store_dir, input_drvs);
+        self.print_tail(&mut out, store_dir, mask_outputs);
+        Ok(out)
+    }
+
+    /// The ATerm up to the input derivations: `Derive([outputs],`.
+    pub(super) fn print_head(&self, out: &mut Vec<u8>, store_dir: &StoreDir, mask_outputs: bool) -> Result<()> {
         out.extend_from_slice(b"Derive(");
         let mut outputs = Vec::with_capacity(self.outputs.len());
         for (name, output) in &self.outputs {
@@ -90,7 +104,7 @@ impl Derivation {
                 hash,
             ));
         }
-        push_list(&mut out, outputs, |out, (name, path, algo, hash)| {
+        push_list(out, outputs, |out, (name, path, algo, hash)| {
             out.push(b'(');
             push_unescaped(out, name);
             for field in [path, algo, hash] {
@@ -100,37 +114,43 @@ impl Derivation {
             out.push(b')');
         });
         out.push(b',');
-        let print_input = |out: &mut Vec<u8>, (key, outputs): (String, &BTreeSet<String>)| {
+        Ok(())
+    }
+
+    /// The input derivations' list: their paths, or with `input_drvs` the keys given there.
+    pub(super) fn print_inputs(
+        &self,
+        out: &mut Vec<u8>,
+        store_dir: &StoreDir,
+        input_drvs: Option<&BTreeMap<String, BTreeSet<String>>>,
+    ) {
+        let print_input = |out: &mut Vec<u8>, (key, outputs): (&str, &BTreeSet<String>)| {
             out.push(b'(');
-            push_unescaped(out, &key);
+            push_unescaped(out, key);
             out.push(b',');
             push_list(out, outputs, |out, o| push_unescaped(out, o));
             out.push(b')');
         };
         match input_drvs {
-            Some(replaced) => push_list(
-                &mut out,
-                replaced.iter().map(|(k, v)| (k.clone(), v)),
-                print_input,
-            ),
-            None => push_list(
-                &mut out,
-                self.input_drvs.iter().map(|(p, v)| (store_dir.print(p), v)),
-                print_input,
-            ),
+            Some(replaced) => push_list(out, replaced.iter().map(|(k, v)| (k.as_str(), v)), print_input),
+            None => push_list(out, &self.input_drvs, |out, (p, v)| print_input(out, (&store_dir.print(p), v))),
         }
+    }
+
+    /// The ATerm after the input derivations: `,[inputSrcs],platform,builder,[args],[env])`.
+    pub(super) fn print_tail(&self, out: &mut Vec<u8>, store_dir: &StoreDir, mask_outputs: bool) {
         out.push(b',');
-        push_list(&mut out, &self.input_srcs, |out, p| {
+        push_list(out, &self.input_srcs, |out, p| {
             push_unescaped(out, &store_dir.print(p))
         });
         out.push(b',');
-        push_escaped(&mut out, &self.platform);
+        push_escaped(out, &self.platform);
         out.push(b',');
-        push_escaped(&mut out, &self.builder);
+        push_escaped(out, &self.builder);
         out.push(b',');
-        push_list(&mut out, &self.args, |out, a| push_escaped(out, a));
+        push_list(out, &self.args, |out, a| push_escaped(out, a));
         out.push(b',');
-        push_list(&mut out, &self.env, |out, (k, v)| {
+        push_list(out, &self.env, |out, (k, v)| {
             out.push(b'(');
             push_escaped(out, k);
             out.push(b',');
@@ -140,7 +160,6 @@ impl Derivation {
             out.push(b')');
         });
         out.push(b')');
-        Ok(out)
     }
 }
 

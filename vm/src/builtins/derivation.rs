@@ -6,7 +6,9 @@ use super::{expect_string_no_ctx, lossy, TraceExt};
 use crate::error::{ErrorKind, EvalError, EvalResult, Warning, WarningLayout};
 use crate::io::{DerivationSpec, FixedOutput};
 use crate::ops::{merge_context, Coercion};
-use crate::value::{Attrs, Context, Value};
+use crate::error::TraceEntry;
+use crate::symbol::Symbol;
+use crate::value::{Attrs, Context, Gc, Value};
 use crate::Vm;
 
 /// Where the wrapper's source claims to live (as CppNix names its own), for traces.
@@ -135,6 +137,8 @@ fn set_outputs(outputs: &mut Vec<String>, names: Vec<Vec<u8>>) -> EvalResult<()>
 }
 
 /// An experimental feature's error.
+#[cold]
+#[inline(never)]
 fn experimental(feature: &str) -> EvalError {
     EvalError::new(
         ErrorKind::Other,
@@ -145,8 +149,23 @@ fn experimental(feature: &str) -> EvalError {
 /// `derivationStrict attrs`: instantiates the derivation; `{ drvPath; <output> = path; … }`.
 /// O(size of the attributes) plus the store's hashing, which is O(size of the `.drv`) with the
 /// modulo hashes of inputs memoised.
+///
+/// A derivation's attributes usually force its inputs' `derivationStrict`, so a graph of
+/// derivations recurses through here once per level of depth: the functions on that path keep
+/// their stack frames small (the gathered state lives in a box, and everything that is not the
+/// attribute loop itself — error frames, warnings, the store call, the result — is out of line).
 pub(super) fn derivation_strict(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
-    let g = vm.expect_attrs(a[0]).trace(|| "while evaluating the argument passed to builtins.derivationStrict".into())?;
+    let g = vm.expect_attrs(a[0]).map_err(|e| push_frame(e, None, "while evaluating the argument passed to builtins.derivationStrict"))?;
+    let name = derivation_name(vm, g)?;
+    let mark = vm.root(a[0]);
+    let r = strict_internal(vm, g, &name);
+    vm.unroot(mark);
+    r.map_err(|e| derivation_frame(vm, g, &name, e))
+}
+
+/// The `name` attribute of the set `g`, checked (no context).
+#[inline(never)]
+fn derivation_name(vm: &mut Vm, g: Gc) -> EvalResult<String> {
     let name_v = vm
         .heap
         .attrs(g)
@@ -156,15 +175,33 @@ pub(super) fn derivation_strict(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     let name = expect_string_no_ctx(vm, name_v)
         .trace(|| "while evaluating the `name` attribute passed to builtins.derivationStrict".into())
         .trace(|| "while evaluating the derivation attribute 'name'".into())?;
-    let name = lossy(&name);
-    let mark = vm.root(a[0]);
-    let r = strict_internal(vm, g, &name);
-    vm.unroot(mark);
-    let name_pos = vm.heap.attrs(g).position(vm.syms.name);
-    r.trace(|| match name_pos {
+    Ok(lossy(&name))
+}
+
+/// `e` with the frame naming the derivation being evaluated.
+#[cold]
+#[inline(never)]
+fn derivation_frame(vm: &Vm, g: Gc, name: &str, e: EvalError) -> EvalError {
+    let message = match vm.heap.attrs(g).position(vm.syms.name) {
         Some(pos) => format!("while evaluating derivation '{name}'\nwhose name attribute is located at {}", vm.show_pos(pos)),
         None => format!("while evaluating derivation '{name}'"),
-    })
+    };
+    push_frame_string(e, None, message)
+}
+
+/// `e` with `message` as its innermost trace frame.
+#[cold]
+#[inline(never)]
+fn push_frame(e: EvalError, pos: Option<crate::Pos>, message: &'static str) -> EvalError {
+    push_frame_string(e, pos, message.to_string())
+}
+
+/// `e` with `message` as its innermost trace frame.
+#[cold]
+#[inline(never)]
+fn push_frame_string(mut e: EvalError, pos: Option<crate::Pos>, message: String) -> EvalError {
+    e.trace.push(TraceEntry { message, pos });
+    e
 }
 
 /// Output checks that a structured-attrs derivation takes from `outputChecks` instead: given at
@@ -172,7 +209,69 @@ pub(super) fn derivation_strict(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
 const LEGACY_OUTPUT_CHECKS: [&str; 6] =
     ["allowedReferences", "allowedRequisites", "disallowedReferences", "disallowedRequisites", "maxSize", "maxClosureSize"];
 
-fn strict_internal(vm: &mut Vm, g: crate::value::Gc, name: &str) -> EvalResult<Value> {
+/// What `derivationStrict` gathers from the attributes, one at a time.
+struct Gather {
+    /// `builder`.
+    builder: Vec<u8>,
+    /// `system`.
+    system: Vec<u8>,
+    /// `args`.
+    args: Vec<Vec<u8>>,
+    /// The environment so far.
+    env: Vec<(Vec<u8>, Vec<u8>)>,
+    /// `outputs`, checked and sorted; empty until given (then it is `out` alone).
+    outputs: Vec<String>,
+    /// With `__structuredAttrs`: each attribute's JSON, in order.
+    json: Vec<(Vec<u8>, String)>,
+    /// The union of the attributes' string contexts.
+    context: Context,
+    /// `outputHash`, if given.
+    output_hash: Option<Vec<u8>>,
+    /// `outputHashAlgo` (empty if not given).
+    output_hash_algo: Vec<u8>,
+    /// `outputHashMode`: whether recursive (NAR), if given.
+    recursive: Option<bool>,
+    /// `__structuredAttrs`.
+    structured: bool,
+    /// `__ignoreNulls`.
+    ignore_nulls: bool,
+    /// The symbol `__structuredAttrs`.
+    structured_sym: Symbol,
+    /// The symbol `__ignoreNulls`.
+    ignore_nulls_sym: Symbol,
+}
+
+/// The attribute loop: the part of `derivationStrict` that is on the stack while an
+/// attribute's value is evaluated (see [`derivation_strict`]).
+#[inline(always)]
+fn strict_internal(vm: &mut Vm, g: Gc, name: &str) -> EvalResult<Value> {
+    let mut st = start(vm, g)?;
+    for i in sorted_order(vm, g) {
+        let (sym, value) = vm.heap.attrs(g).entries[i as usize];
+        if sym == st.ignore_nulls_sym {
+            continue;
+        }
+        if let Err(e) = gather_attr(vm, &mut st, g, name, sym, value) {
+            return Err(attribute_frame(vm, g, sym, name, e));
+        }
+    }
+    finish(vm, st, name)
+}
+
+/// The positions of the attributes of `g` in the order of their names (the order in which
+/// `derivationStrict` evaluates them). Indices rather than entries: this is held on the heap
+/// for every derivation being instantiated at once.
+#[inline(never)]
+fn sorted_order(vm: &Vm, g: Gc) -> Vec<u32> {
+    let entries = &vm.heap.attrs(g).entries;
+    let mut order: Vec<u32> = (0..entries.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| vm.symbols.cmp(entries[a as usize].0, entries[b as usize].0));
+    order
+}
+
+/// The gathering state for the set `g`, with its `__structuredAttrs` and `__ignoreNulls` read.
+#[inline(never)]
+fn start(vm: &mut Vm, g: Gc) -> EvalResult<Box<Gather>> {
     let structured_sym = vm.intern(b"__structuredAttrs");
     let ignore_nulls_sym = vm.intern(b"__ignoreNulls");
     let structured = match vm.heap.attrs(g).get(structured_sym) {
@@ -187,107 +286,241 @@ fn strict_internal(vm: &mut Vm, g: crate::value::Gc, name: &str) -> EvalResult<V
             .trace(|| "while evaluating the `__ignoreNulls` attribute passed to builtins.derivationStrict".into())?,
         None => false,
     };
+    Ok(Box::new(Gather {
+        builder: Vec::new(),
+        system: Vec::new(),
+        args: Vec::new(),
+        env: Vec::new(),
+        outputs: Vec::new(),
+        json: Vec::new(),
+        context: Context::new(),
+        output_hash: None,
+        output_hash_algo: Vec::new(),
+        recursive: None,
+        structured,
+        ignore_nulls,
+        structured_sym,
+        ignore_nulls_sym,
+    }))
+}
 
-    let mut spec = DerivationSpec { name: name.to_string(), outputs: vec!["out".to_string()], ..Default::default() };
-    let mut json: Vec<(Vec<u8>, String)> = Vec::new();
-    let mut context = Context::new();
-    let mut output_hash: Option<Vec<u8>> = None;
-    let mut output_hash_algo: Vec<u8> = Vec::new();
-    let mut recursive: Option<bool> = None;
+/// `e` with the frame naming the attribute `sym` of the derivation.
+#[cold]
+#[inline(never)]
+fn attribute_frame(vm: &Vm, g: Gc, sym: Symbol, name: &str, e: EvalError) -> EvalError {
+    let pos = vm.heap.attrs(g).position(sym);
+    let message = format!("while evaluating attribute '{}' of derivation '{name}'", lossy(vm.symbols.name(sym)));
+    push_frame_string(e, pos, message)
+}
 
-    for (sym, value) in vm.sorted_attrs(g) {
-        if sym == ignore_nulls_sym {
-            continue;
-        }
-        let key = vm.symbols.name(sym).to_vec();
-        let r: EvalResult<()> = (|| {
-            if ignore_nulls && matches!(vm.force(value)?, Value::Null) {
-                return Ok(());
-            }
-            match &key[..] {
-                b"__contentAddressed" if vm.expect_bool(value)? => return Err(experimental("ca-derivations")),
-                b"__impure" if vm.expect_bool(value)? => return Err(experimental("impure-derivations")),
-                b"args" => {
-                    let l = vm.expect_list(value)?;
-                    let n = vm.heap.list(l).len();
-                    for i in 0..n {
-                        let item = vm.heap.list(l)[i];
-                        let (s, c) = vm
-                            .coerce_to_string(item, Coercion::ToString, true)
-                            .trace(|| "while evaluating an element of the argument list".into())?;
-                        merge_context(&mut context, c);
-                        spec.args.push(s);
-                    }
-                    return Ok(());
-                }
-                _ => {}
-            }
-            if structured {
-                if sym == structured_sym {
-                    return Ok(());
-                }
-                if let Some(check) = LEGACY_OUTPUT_CHECKS.iter().find(|c| c.as_bytes() == &key[..]) {
-                    let pos = vm.heap.attrs(g).position(sym);
-                    vm.warnings.push(Warning {
-                        message: format!(
-                            "'structuredAttrs' disables the effect of the derivation attribute '{check}'; use 'outputChecks.<output>.{check}' instead"
-                        ),
-                        pos,
-                        layout: WarningLayout::Traced(vec![format!("while evaluating derivation '{name}'")]),
-                    });
-                }
-                let mut out = String::new();
-                vm.write_json(value, &mut out, &mut context)?;
-                json.push((key.clone(), out));
-                match &key[..] {
-                    b"builder" => {
-                        let (s, c) = vm.expect_string(value)?;
-                        merge_context(&mut context, c);
-                        spec.builder = s;
-                    }
-                    b"system" => spec.system = expect_string_no_ctx(vm, value)?,
-                    b"outputHash" => output_hash = Some(expect_string_no_ctx(vm, value)?),
-                    b"outputHashAlgo" => output_hash_algo = expect_string_no_ctx(vm, value)?,
-                    b"outputHashMode" => recursive = Some(hash_mode(&expect_string_no_ctx(vm, value)?)?),
-                    b"outputs" => {
-                        let l = vm.expect_list(value)?;
-                        let n = vm.heap.list(l).len();
-                        let mut names = Vec::with_capacity(n);
-                        for i in 0..n {
-                            let item = vm.heap.list(l)[i];
-                            names.push(expect_string_no_ctx(vm, item)?);
-                        }
-                        set_outputs(&mut spec.outputs, names)?;
-                    }
-                    _ => {}
-                }
-            } else {
-                let (s, c) = vm.coerce_to_string(value, Coercion::ToString, true)?;
-                merge_context(&mut context, c);
-                match &key[..] {
-                    b"builder" => spec.builder = s.clone(),
-                    b"system" => spec.system = s.clone(),
-                    b"outputHash" => output_hash = Some(s.clone()),
-                    b"outputHashAlgo" => output_hash_algo = s.clone(),
-                    b"outputHashMode" => recursive = Some(hash_mode(&s)?),
-                    b"outputs" => {
-                        let names = s
-                            .split(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-                            .filter(|w| !w.is_empty())
-                            .map(<[u8]>::to_vec)
-                            .collect();
-                        set_outputs(&mut spec.outputs, names)?;
-                    }
-                    _ => {}
-                }
-                spec.env.push((key.clone(), s));
-            }
-            Ok(())
-        })();
-        let pos = vm.heap.attrs(g).position(sym);
-        r.trace_at(pos, || format!("while evaluating attribute '{}' of derivation '{name}'", lossy(&key)))?;
+/// Takes in the attribute `sym = value`.
+#[inline(never)]
+fn gather_attr(vm: &mut Vm, st: &mut Gather, g: Gc, name: &str, sym: Symbol, value: Value) -> EvalResult<()> {
+    if gather_special(vm, st, g, name, sym, value)? {
+        return Ok(());
     }
+    let (s, c) = coerce_flat(vm, value)?;
+    record_env(vm, st, sym, s, c)
+}
 
+/// Takes in the attribute `sym = value` if it is not simply a string for the environment:
+/// a null with `__ignoreNulls`, `args`, the feature flags, any attribute of a
+/// `__structuredAttrs` derivation. Whether it was taken.
+#[inline(never)]
+fn gather_special(vm: &mut Vm, st: &mut Gather, g: Gc, name: &str, sym: Symbol, value: Value) -> EvalResult<bool> {
+    if st.ignore_nulls && matches!(vm.force(value)?, Value::Null) {
+        return Ok(true);
+    }
+    match vm.symbols.name(sym) {
+        b"__contentAddressed" => {
+            if vm.expect_bool(value)? {
+                return Err(experimental("ca-derivations"));
+            }
+        }
+        b"__impure" => {
+            if vm.expect_bool(value)? {
+                return Err(experimental("impure-derivations"));
+            }
+        }
+        b"args" => return gather_args(vm, st, value).map(|()| true),
+        _ => {}
+    }
+    if st.structured {
+        return gather_structured(vm, st, g, name, sym, value).map(|()| true);
+    }
+    Ok(false)
+}
+
+/// `vm.coerce_to_string(value, Coercion::ToString, true)`, with the usual shapes of derivation
+/// attributes (a list of derivations, a derivation) taken apart here instead of by nested calls
+/// of `coerce_to_string`: when the inputs instantiate in turn, their evaluation sits on top of
+/// this frame, so a chain of dependencies costs two frames of `coerce_to_string` fewer per level.
+#[inline(always)]
+fn coerce_flat(vm: &mut Vm, value: Value) -> EvalResult<(Vec<u8>, Context)> {
+    let v = vm.force(value)?;
+    // One element (`v` itself) unless `v` is a list; a list is joined as `coerce_to_string`
+    // joins it: a space after every element but the last, except after an empty list.
+    let (list, n) = match v {
+        Value::List(l) => (Some(l), vm.heap.list(l).len()),
+        _ => (None, 1),
+    };
+    let mut out = Vec::new();
+    let mut context = Context::new();
+    let mark = vm.root(v);
+    for i in 0..n {
+        let item = match list {
+            Some(l) => vm.heap.list(l)[i],
+            None => v,
+        };
+        let r = coerce_item(vm, item);
+        let (s, c) = match r {
+            Ok(x) => x,
+            Err(e) => {
+                vm.unroot(mark);
+                return Err(e);
+            }
+        };
+        if list.is_none() {
+            vm.unroot(mark);
+            return Ok((s, c));
+        }
+        let separated = i + 1 < n && !matches!(vm.force(item), Ok(Value::List(g)) if vm.heap.list(g).is_empty());
+        join_item(&mut out, &mut context, s, c, separated);
+    }
+    vm.unroot(mark);
+    Ok((out, context))
+}
+
+/// Appends an element's string `s` (and a space if `separated`) to `out`, its context `c` to
+/// `context`. Out of line, to keep the frame of [`gather_attr`] small.
+#[inline(never)]
+fn join_item(out: &mut Vec<u8>, context: &mut Context, s: Vec<u8>, c: Context, separated: bool) {
+    out.extend_from_slice(&s);
+    if separated {
+        out.push(b' ');
+    }
+    merge_context(context, c);
+}
+
+/// `vm.coerce_to_string(v, Coercion::ToString, true)`; a set with `outPath` and no `__toString`
+/// (a derivation) has its `outPath` coerced directly, with the frame `coerce_to_string` gives.
+#[inline(always)]
+fn coerce_item(vm: &mut Vm, v: Value) -> EvalResult<(Vec<u8>, Context)> {
+    let v = vm.force(v)?;
+    let mut target = v;
+    let mut out_path_pos = None;
+    if let Value::Attrs(g) = v {
+        let attrs = vm.heap.attrs(g);
+        if attrs.get(vm.syms.to_string).is_none() {
+            if let Some(out) = attrs.get(vm.syms.out_path) {
+                target = out;
+                out_path_pos = Some(attrs.position(vm.syms.out_path));
+            }
+        }
+    }
+    let r = vm.coerce_to_string(target, Coercion::ToString, true);
+    match out_path_pos {
+        Some(pos) => r.map_err(|e| push_frame(e, pos, "while evaluating the `outPath` attribute")),
+        None => r,
+    }
+}
+
+/// Takes in `args`, a list of strings.
+#[inline(never)]
+fn gather_args(vm: &mut Vm, st: &mut Gather, value: Value) -> EvalResult<()> {
+    let l = vm.expect_list(value)?;
+    let n = vm.heap.list(l).len();
+    for i in 0..n {
+        let item = vm.heap.list(l)[i];
+        let (s, c) = vm
+            .coerce_to_string(item, Coercion::ToString, true)
+            .map_err(|e| push_frame(e, None, "while evaluating an element of the argument list"))?;
+        merge_context(&mut st.context, c);
+        st.args.push(s);
+    }
+    Ok(())
+}
+
+/// Records the attribute `sym`, whose value coerced to `s` with context `c`, in the environment
+/// (and in the fields that the attributes with special meanings set).
+#[inline(never)]
+fn record_env(vm: &Vm, st: &mut Gather, sym: Symbol, s: Vec<u8>, c: Context) -> EvalResult<()> {
+    merge_context(&mut st.context, c);
+    let key = vm.symbols.name(sym);
+    match key {
+        b"builder" => st.builder = s.clone(),
+        b"system" => st.system = s.clone(),
+        b"outputHash" => st.output_hash = Some(s.clone()),
+        b"outputHashAlgo" => st.output_hash_algo = s.clone(),
+        b"outputHashMode" => st.recursive = Some(hash_mode(&s)?),
+        b"outputs" => {
+            let names = s
+                .split(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+                .filter(|w| !w.is_empty())
+                .map(<[u8]>::to_vec)
+                .collect();
+            set_outputs(&mut st.outputs, names)?;
+        }
+        _ => {}
+    }
+    st.env.push((key.to_vec(), s));
+    Ok(())
+}
+
+/// Takes in the attribute `sym = value` of a `__structuredAttrs` derivation.
+#[inline(never)]
+fn gather_structured(vm: &mut Vm, st: &mut Gather, g: Gc, name: &str, sym: Symbol, value: Value) -> EvalResult<()> {
+    if sym == st.structured_sym {
+        return Ok(());
+    }
+    let key = vm.symbols.name(sym).to_vec();
+    if let Some(check) = LEGACY_OUTPUT_CHECKS.iter().find(|c| c.as_bytes() == &key[..]) {
+        let pos = vm.heap.attrs(g).position(sym);
+        vm.warnings.push(Warning {
+            message: format!(
+                "'structuredAttrs' disables the effect of the derivation attribute '{check}'; use 'outputChecks.<output>.{check}' instead"
+            ),
+            pos,
+            layout: WarningLayout::Traced(vec![format!("while evaluating derivation '{name}'")]),
+        });
+    }
+    let mut out = String::new();
+    vm.write_json(value, &mut out, &mut st.context)?;
+    st.json.push((key.clone(), out));
+    match &key[..] {
+        b"builder" => {
+            let (s, c) = vm.expect_string(value)?;
+            merge_context(&mut st.context, c);
+            st.builder = s;
+        }
+        b"system" => st.system = expect_string_no_ctx(vm, value)?,
+        b"outputHash" => st.output_hash = Some(expect_string_no_ctx(vm, value)?),
+        b"outputHashAlgo" => st.output_hash_algo = expect_string_no_ctx(vm, value)?,
+        b"outputHashMode" => st.recursive = Some(hash_mode(&expect_string_no_ctx(vm, value)?)?),
+        b"outputs" => {
+            let l = vm.expect_list(value)?;
+            let n = vm.heap.list(l).len();
+            let mut names = Vec::with_capacity(n);
+            for i in 0..n {
+                let item = vm.heap.list(l)[i];
+                names.push(expect_string_no_ctx(vm, item)?);
+            }
+            set_outputs(&mut st.outputs, names)?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Checks what was gathered, instantiates the derivation and makes the result set.
+#[inline(never)]
+fn finish(vm: &mut Vm, st: Box<Gather>, name: &str) -> EvalResult<Value> {
+    let Gather { builder, system, args, env, mut outputs, json, context, output_hash, output_hash_algo, recursive, structured, .. } =
+        *st;
+    if outputs.is_empty() {
+        outputs.push("out".to_string());
+    }
+    let mut spec = DerivationSpec { name: name.to_string(), builder, system, args, env, outputs, ..Default::default() };
     if structured {
         let mut text = String::from("{");
         for (i, (k, v)) in json.iter().enumerate() {
@@ -329,7 +562,7 @@ fn strict_internal(vm: &mut Vm, g: crate::value::Gc, name: &str) -> EvalResult<V
     if spec.system.is_empty() {
         return Err(EvalError::new(ErrorKind::Other, "required attribute 'system' missing"));
     }
-    if name.ends_with(".drv") {
+    if spec.name.ends_with(".drv") {
         return Err(EvalError::new(
             ErrorKind::Other,
             "derivation names are allowed to end in '.drv' only if they produce a single derivation file",
@@ -343,7 +576,7 @@ fn strict_internal(vm: &mut Vm, g: crate::value::Gc, name: &str) -> EvalResult<V
             Some(FixedOutput { algo: lossy(&output_hash_algo), hash: lossy(&hash), recursive: recursive.unwrap_or(false) });
     }
 
-    let paths = vm.io.derivation(&spec).map_err(|m| EvalError::new(ErrorKind::Other, m))?;
+    let paths = vm.io.derivation(spec).map_err(|m| EvalError::new(ErrorKind::Other, m))?;
     let drv_path_sym = vm.intern(b"drvPath");
     let drv = paths.drv_path;
     let mut entries = Vec::with_capacity(paths.outputs.len() + 1);
