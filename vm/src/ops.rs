@@ -566,8 +566,64 @@ impl Vm {
 
     /// Coerces `v` to a string. `copy_paths`: paths go to the store (as in string
     /// interpolation) instead of staying as they are.
+    ///
+    /// A set's `__toString` result and `outPath` are coerced in a loop, not by recursion, with
+    /// their trace frames kept for an error: a derivation's dependencies are instantiated from
+    /// inside this call, so each level of a dependency chain holds one frame of it, not three.
     pub fn coerce_to_string(&mut self, v: Value, how: Coercion, copy_paths: bool) -> EvalResult<(Vec<u8>, Context)> {
-        let v = self.force(v)?;
+        // The frames of the sets passed through, outermost first: (position, message).
+        let mut frames: smallvec::SmallVec<[(Option<crate::Pos>, &'static str); 2]> = smallvec::SmallVec::new();
+        let mut v = v;
+        let r = loop {
+            let forced = match self.force(v) {
+                Ok(x) => x,
+                Err(e) => break Err(e),
+            };
+            let Value::Attrs(g) = forced else { break self.coerce_leaf(forced, how, copy_paths) };
+            let to_string = self.syms.to_string;
+            if let Some(f) = self.heap.attrs(g).get(to_string) {
+                let at = self.heap.attrs(g).position(to_string);
+                let mark = self.root(forced);
+                let r = self.call(f, forced);
+                self.unroot(mark);
+                match r {
+                    Ok(result) => {
+                        frames.push((at, "while using the result of the `__toString` attribute"));
+                        v = result;
+                        continue;
+                    }
+                    Err(mut e) => {
+                        // Calling what is not a function fails at the attribute.
+                        if e.pos.is_none() && e.trace.is_empty() {
+                            e.pos = at;
+                        }
+                        e.trace.push(crate::error::TraceEntry {
+                            message: "while calling the `__toString` attribute".to_string(),
+                            pos: at,
+                        });
+                        break Err(e);
+                    }
+                }
+            }
+            let out_path = self.syms.out_path;
+            if let Some(out) = self.heap.attrs(g).get(out_path) {
+                frames.push((self.heap.attrs(g).position(out_path), "while evaluating the `outPath` attribute"));
+                v = out;
+                continue;
+            }
+            break Err(EvalError::type_error(format!("cannot coerce a set to a string: {}", self.show(forced))));
+        };
+        r.map_err(|mut e| {
+            for &(pos, message) in frames.iter().rev() {
+                e.trace.push(crate::error::TraceEntry { message: message.to_string(), pos });
+            }
+            e
+        })
+    }
+
+    /// [`Vm::coerce_to_string`] of a forced value that is not a set.
+    #[inline(never)]
+    fn coerce_leaf(&mut self, v: Value, how: Coercion, copy_paths: bool) -> EvalResult<(Vec<u8>, Context)> {
         match v {
             Value::String(g) => {
                 let s = self.heap.str(g);
@@ -584,38 +640,6 @@ impl Vm {
                 } else {
                     Ok((path.into_bytes(), Vec::new()))
                 }
-            }
-            Value::Attrs(g) => {
-                // Frames at the attribute's definition, as the reference gives them.
-                let frame = |vm: &Self, sym, message: &'static str| {
-                    let pos = vm.heap.attrs(g).position(sym);
-                    move |mut e: EvalError| {
-                        e.trace.push(crate::error::TraceEntry { message: message.to_string(), pos });
-                        e
-                    }
-                };
-                let to_string = self.syms.to_string;
-                if let Some(f) = self.heap.attrs(g).get(to_string) {
-                    let mark = self.root(v);
-                    let r = self.call(f, v);
-                    self.unroot(mark);
-                    let r = r.map_err(|mut e| {
-                        // Calling what is not a function fails at the attribute.
-                        if e.pos.is_none() && e.trace.is_empty() {
-                            e.pos = self.heap.attrs(g).position(to_string);
-                        }
-                        e
-                    });
-                    let r = r.map_err(frame(self, to_string, "while calling the `__toString` attribute"))?;
-                    let using = frame(self, to_string, "while using the result of the `__toString` attribute");
-                    return self.coerce_to_string(r, how, copy_paths).map_err(using);
-                }
-                let out_path = self.syms.out_path;
-                if let Some(out) = self.heap.attrs(g).get(out_path) {
-                    let evaluating = frame(self, out_path, "while evaluating the `outPath` attribute");
-                    return self.coerce_to_string(out, how, copy_paths).map_err(evaluating);
-                }
-                Err(EvalError::type_error(format!("cannot coerce a set to a string: {}", self.show(v))))
             }
             _ if how == Coercion::ToString => match v {
                 Value::Int(i) => Ok((itoa::Buffer::new().format(i).as_bytes().to_vec(), Vec::new())),

@@ -319,7 +319,7 @@ fn gather_attr(vm: &mut Vm, st: &mut Gather, g: Gc, name: &str, sym: Symbol, val
     if gather_special(vm, st, g, name, sym, value)? {
         return Ok(());
     }
-    let (s, c) = coerce_flat(vm, value)?;
+    let (s, c) = vm.coerce_to_string(value, Coercion::ToString, true)?;
     record_env(vm, st, sym, s, c)
 }
 
@@ -349,80 +349,6 @@ fn gather_special(vm: &mut Vm, st: &mut Gather, g: Gc, name: &str, sym: Symbol, 
         return gather_structured(vm, st, g, name, sym, value).map(|()| true);
     }
     Ok(false)
-}
-
-/// `vm.coerce_to_string(value, Coercion::ToString, true)`, with the usual shapes of derivation
-/// attributes (a list of derivations, a derivation) taken apart here instead of by nested calls
-/// of `coerce_to_string`: when the inputs instantiate in turn, their evaluation sits on top of
-/// this frame, so a chain of dependencies costs two frames of `coerce_to_string` fewer per level.
-#[inline(always)]
-fn coerce_flat(vm: &mut Vm, value: Value) -> EvalResult<(Vec<u8>, Context)> {
-    let v = vm.force(value)?;
-    // One element (`v` itself) unless `v` is a list; a list is joined as `coerce_to_string`
-    // joins it: a space after every element but the last, except after an empty list.
-    let (list, n) = match v {
-        Value::List(l) => (Some(l), vm.heap.list(l).len()),
-        _ => (None, 1),
-    };
-    let mut out = Vec::new();
-    let mut context = Context::new();
-    let mark = vm.root(v);
-    for i in 0..n {
-        let item = match list {
-            Some(l) => vm.heap.list(l)[i],
-            None => v,
-        };
-        let r = coerce_item(vm, item);
-        let (s, c) = match r {
-            Ok(x) => x,
-            Err(e) => {
-                vm.unroot(mark);
-                return Err(e);
-            }
-        };
-        if list.is_none() {
-            vm.unroot(mark);
-            return Ok((s, c));
-        }
-        let separated = i + 1 < n && !matches!(vm.force(item), Ok(Value::List(g)) if vm.heap.list(g).is_empty());
-        join_item(&mut out, &mut context, s, c, separated);
-    }
-    vm.unroot(mark);
-    Ok((out, context))
-}
-
-/// Appends an element's string `s` (and a space if `separated`) to `out`, its context `c` to
-/// `context`. Out of line, to keep the frame of [`gather_attr`] small.
-#[inline(never)]
-fn join_item(out: &mut Vec<u8>, context: &mut Context, s: Vec<u8>, c: Context, separated: bool) {
-    out.extend_from_slice(&s);
-    if separated {
-        out.push(b' ');
-    }
-    merge_context(context, c);
-}
-
-/// `vm.coerce_to_string(v, Coercion::ToString, true)`; a set with `outPath` and no `__toString`
-/// (a derivation) has its `outPath` coerced directly, with the frame `coerce_to_string` gives.
-#[inline(always)]
-fn coerce_item(vm: &mut Vm, v: Value) -> EvalResult<(Vec<u8>, Context)> {
-    let v = vm.force(v)?;
-    let mut target = v;
-    let mut out_path_pos = None;
-    if let Value::Attrs(g) = v {
-        let attrs = vm.heap.attrs(g);
-        if attrs.get(vm.syms.to_string).is_none() {
-            if let Some(out) = attrs.get(vm.syms.out_path) {
-                target = out;
-                out_path_pos = Some(attrs.position(vm.syms.out_path));
-            }
-        }
-    }
-    let r = vm.coerce_to_string(target, Coercion::ToString, true);
-    match out_path_pos {
-        Some(pos) => r.map_err(|e| push_frame(e, pos, "while evaluating the `outPath` attribute")),
-        None => r,
-    }
 }
 
 /// Takes in `args`, a list of strings.
