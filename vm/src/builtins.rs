@@ -25,7 +25,7 @@ pub use self::xml::XmlMode;
 use crate::error::{ErrorKind, EvalError, EvalResult, TraceEntry};
 use crate::ops::Coercion;
 use crate::symbol::Symbol;
-use crate::value::{Attrs, Value};
+use crate::value::{Attrs, ThunkState, Value};
 use crate::Vm;
 
 /// The line CppNix's command line prints after a usage error (some builtins raise those); the
@@ -631,18 +631,14 @@ fn list_to_attrs(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     Ok(vm.new_attrs(Attrs { entries, positions: None }))
 }
 
-/// O(n) allocation; each value a lazy application `f name value`.
+/// O(n) allocation; each value a lazy application `f name value` (one thunk per attribute).
 fn map_attrs(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     let f = a[0];
     let g = vm.expect_attrs(a[1]).trace(|| nth_arg(1, "mapAttrs"))?;
     let entries = vm.heap.attrs(g).entries.clone();
     let out = entries
         .into_iter()
-        .map(|(s, v)| {
-            let name = vm.symbol_string(s);
-            let partial = vm.new_apply(f, name);
-            (s, vm.new_apply(partial, v))
-        })
+        .map(|(s, v)| (s, Value::Thunk(vm.heap.alloc_thunk(ThunkState::ApplyNamed { f, name: s, arg: v }))))
         .collect();
     Ok(vm.new_attrs(Attrs { entries: out, positions: None }))
 }

@@ -415,7 +415,7 @@ impl Heap {
                 Obj::PrimApp(p) => p.args.iter().for_each(|v| mark_value(*v)),
                 Obj::Thunk(t) => match &t.state {
                     ThunkState::Code { upvalues, .. } => upvalues.iter().for_each(|v| mark_value(*v)),
-                    ThunkState::Apply { f, arg } => {
+                    ThunkState::Apply { f, arg } | ThunkState::ApplyNamed { f, arg, .. } => {
                         mark_value(*f);
                         mark_value(*arg);
                     }

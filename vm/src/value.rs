@@ -174,6 +174,16 @@ pub enum ThunkState {
         /// The argument.
         arg: Value,
     },
+    /// `f name arg`, with `name` a symbol's string: `mapAttrs` (one thunk per attribute
+    /// instead of two).
+    ApplyNamed {
+        /// The function.
+        f: Value,
+        /// The first argument, as a symbol.
+        name: Symbol,
+        /// The second argument.
+        arg: Value,
+    },
     /// The value of `set.name`, made by builtins that select lazily.
     Select {
         /// The set (forced when the thunk is).

@@ -518,6 +518,21 @@ impl Vm {
                 self.push_frame(proto, Some(t), OnReturn::Update(t))?;
                 Ok(None)
             }
+            ThunkState::ApplyNamed { f, name, arg } => {
+                self.heap.set_forcing(t, true);
+                let r = (|| {
+                    let name = self.symbol_string(name);
+                    let partial = self.call(f, name)?;
+                    let f = self.force(partial)?;
+                    if let Value::Lambda(c) = f {
+                        self.enter_lambda(c, arg, OnReturn::Update(t))
+                    } else {
+                        self.call_slow(f, arg).map(Some)
+                    }
+                })();
+                self.finish_thunk(t, &r);
+                r
+            }
             ThunkState::Apply { f, arg } => {
                 self.heap.set_forcing(t, true);
                 let r = (|| {

@@ -3,7 +3,7 @@
 use super::{expect_string_no_ctx, nth_arg, TraceExt};
 use crate::error::EvalResult;
 use crate::symbol::Symbol;
-use crate::value::{Attrs, Value};
+use crate::value::{Attrs, ThunkState, Value};
 use crate::Vm;
 
 /// O(n log m): the values of attribute `name` in the sets of the list that have it.
@@ -68,10 +68,8 @@ pub(super) fn zip_attrs_with(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     let entries = groups
         .into_iter()
         .map(|(sym, values)| {
-            let name = vm.symbol_string(sym);
             let values = vm.new_list(values);
-            let partial = vm.new_apply(f, name);
-            (sym, vm.new_apply(partial, values))
+            (sym, Value::Thunk(vm.heap.alloc_thunk(ThunkState::ApplyNamed { f, name: sym, arg: values })))
         })
         .collect();
     Ok(vm.new_attrs(Attrs::from_unsorted(entries)))
