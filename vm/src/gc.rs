@@ -60,8 +60,9 @@ pub struct GcStats {
 
 /// The heap.
 pub struct Heap {
-    /// Object slots in fixed-size chunks: growing never moves or copies objects.
-    chunks: Vec<Box<[Obj]>>,
+    /// Object slots in fixed-size chunks: growing never moves or copies objects. (A chunk's
+    /// size is in its type, so indexing within it needs no bounds check.)
+    chunks: Vec<Box<[Obj; CHUNK]>>,
     /// Slots in use or freed (the next new slot's index).
     len: usize,
     /// One mark bit per slot.
@@ -170,7 +171,9 @@ impl Heap {
         } else {
             let i = self.len;
             if i >> CHUNK_BITS == self.chunks.len() {
-                self.chunks.push((0..CHUNK).map(|_| Obj::Free).collect());
+                let chunk: Box<[Obj]> = (0..CHUNK).map(|_| Obj::Free).collect();
+                let Ok(chunk) = chunk.try_into() else { unreachable!("a chunk has CHUNK slots") };
+                self.chunks.push(chunk);
                 let words = self.chunks.len() * CHUNK / 64;
                 self.marks.resize(words, 0);
                 self.old.resize(words, 0);
