@@ -518,34 +518,8 @@ impl Vm {
                 self.push_frame(proto, Some(t), OnReturn::Update(t))?;
                 Ok(None)
             }
-            ThunkState::ApplyNamed { f, name, arg } => {
-                self.heap.set_forcing(t, true);
-                let r = (|| {
-                    let name = self.symbol_string(name);
-                    let partial = self.call(f, name)?;
-                    let f = self.force(partial)?;
-                    if let Value::Lambda(c) = f {
-                        self.enter_lambda(c, arg, OnReturn::Update(t))
-                    } else {
-                        self.call_slow(f, arg).map(Some)
-                    }
-                })();
-                self.finish_thunk(t, &r);
-                r
-            }
-            ThunkState::Apply { f, arg } => {
-                self.heap.set_forcing(t, true);
-                let r = (|| {
-                    let f = self.force(f)?;
-                    if let Value::Lambda(c) = f {
-                        self.enter_lambda(c, arg, OnReturn::Update(t))
-                    } else {
-                        self.call_slow(f, arg).map(Some)
-                    }
-                })();
-                self.finish_thunk(t, &r);
-                r
-            }
+            ThunkState::Apply { f, arg } => self.force_application(t, f, None, arg),
+            ThunkState::ApplyNamed { f, name, arg } => self.force_application(t, f, Some(name), arg),
             ThunkState::Select { set, name } => {
                 self.heap.set_forcing(t, true);
                 let r = (|| {
@@ -560,6 +534,29 @@ impl Vm {
                 r
             }
         }
+    }
+
+    /// Forces the application thunk `t`: `f arg`, or `f name arg` with `name` given as a
+    /// symbol (its string is passed). The last call is made in a frame that updates `t`.
+    fn force_application(&mut self, t: Gc, f: Value, name: Option<Symbol>, arg: Value) -> EvalResult<Option<Value>> {
+        self.heap.set_forcing(t, true);
+        let r = (|| {
+            let f = match name {
+                Some(name) => {
+                    let name = self.symbol_string(name);
+                    let partial = self.call(f, name)?;
+                    self.force(partial)?
+                }
+                None => self.force(f)?,
+            };
+            if let Value::Lambda(c) = f {
+                self.enter_lambda(c, arg, OnReturn::Update(t))
+            } else {
+                self.call_slow(f, arg).map(Some)
+            }
+        })();
+        self.finish_thunk(t, &r);
+        r
     }
 
     fn finish_thunk(&mut self, t: Gc, r: &EvalResult<Option<Value>>) {
