@@ -923,19 +923,34 @@ impl Compiler<'_> {
         let slots: Vec<u32> = bindings.iter().map(|b| self.new_slot(Key::Binding(b.id))).collect();
         let saved = std::mem::replace(&mut self.group, bindings.iter().map(|b| b.id).collect());
         let mut late = Vec::new();
+        // A value that captures no binding of the group is made complete at once; the others
+        // are made empty and capture once every binding of the group has its slot filled.
+        // (The group's slots are consecutive: they were just allocated together.)
+        let group = slots[0]..slots[0] + slots.len() as u32;
+        let reads_group = |c: &Self, p: ProtoId| {
+            c.out.protos[p as usize].captures.iter().any(|s| matches!(s, Slot::Local(n) if group.contains(n)))
+        };
         for (b, &slot) in bindings.iter().zip(&slots) {
             if self.is_value(b.value) {
                 if let Expr::Lambda(l) = self.body.expr(b.value) {
                     let p = self.lambda(l, b.value);
-                    self.emit(Op::ClosureLate(p), b.value);
-                    late.push(slot);
+                    if reads_group(self, p) {
+                        self.emit(Op::ClosureLate(p), b.value);
+                        late.push(slot);
+                    } else {
+                        self.emit(Op::Closure(p), b.value);
+                    }
                 } else {
                     self.lazy(b.value);
                 }
             } else {
                 let p = self.thunk(b.value);
-                self.emit(Op::ThunkLate(p), b.value);
-                late.push(slot);
+                if reads_group(self, p) {
+                    self.emit(Op::ThunkLate(p), b.value);
+                    late.push(slot);
+                } else {
+                    self.emit(Op::Thunk(p), b.value);
+                }
             }
             self.emit(Op::Store(slot), b.value);
         }
