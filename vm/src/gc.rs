@@ -105,6 +105,18 @@ const CHUNK: usize = 1 << CHUNK_BITS;
 /// Fewest bytes allocated between collections.
 const MIN_THRESHOLD: usize = 32 << 20;
 
+/// Most bytes allocated between collections.
+const MAX_THRESHOLD: usize = 256 << 20;
+
+/// Bytes to allocate before the next collection, given the bytes of the old generation: as
+/// many again (within bounds), so the heap at most doubles between collections. A program
+/// whose objects live long (an overlay fixpoint keeps every layer) would otherwise trace the
+/// same growing structures in collection after collection that free little; one with a
+/// small live heap keeps a small nursery that stays in the cache.
+fn nursery(old_bytes: usize) -> usize {
+    old_bytes.clamp(MIN_THRESHOLD, MAX_THRESHOLD)
+}
+
 /// The bytes a string owns.
 fn str_size(s: &NixStr) -> usize {
     s.bytes.len() + s.context.iter().map(|c| c.len() + 16).sum::<usize>()
@@ -478,7 +490,7 @@ impl Heap {
         self.forget_remembered();
         self.live -= freed;
         self.stats.freed += freed as u64;
-        self.threshold = MIN_THRESHOLD;
+        self.threshold = nursery(self.old_bytes);
     }
 
     fn collect_major(&mut self, roots: impl IntoIterator<Item = Value>, extra: impl IntoIterator<Item = Gc>) {
@@ -525,7 +537,7 @@ impl Heap {
         self.stats.freed += freed as u64;
         self.old_bytes = live_bytes;
         self.major_threshold = MIN_THRESHOLD.max(live_bytes * 2);
-        self.threshold = MIN_THRESHOLD;
+        self.threshold = nursery(live_bytes);
     }
 }
 
