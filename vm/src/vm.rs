@@ -84,6 +84,31 @@ pub(crate) struct RtProto {
     pub contexts: Box<[lix_compiler::ContextRegion]>,
 }
 
+/// A prototype of [`Vm::protos`], by address: frames hold these instead of counted
+/// references, which made every call and return adjust a reference count.
+///
+/// Sound because prototypes are never removed or changed once loaded: the table only grows,
+/// each prototype has an `Rc` allocation of its own that growing the table does not move, and
+/// `ProtoRef`s are kept only in frames and locals of the VM that owns the table.
+#[derive(Clone, Copy)]
+pub(crate) struct ProtoRef(std::ptr::NonNull<RtProto>);
+
+impl ProtoRef {
+    fn new(p: &Rc<RtProto>) -> ProtoRef {
+        ProtoRef(std::ptr::NonNull::from(&**p))
+    }
+}
+
+impl std::ops::Deref for ProtoRef {
+    type Target = RtProto;
+
+    #[inline(always)]
+    fn deref(&self) -> &RtProto {
+        // SAFETY: see the type's documentation: the prototype outlives every `ProtoRef` to it.
+        unsafe { self.0.as_ref() }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum OnReturn {
     Nothing,
@@ -91,7 +116,7 @@ enum OnReturn {
 }
 
 struct Frame {
-    proto: Rc<RtProto>,
+    proto: ProtoRef,
     ip: u32,
     base: u32,
     /// The closure or thunk whose upvalues the code reads.
@@ -380,7 +405,7 @@ impl Vm {
     /// Runs the root prototype of a file compiled for `scopedImport` with `scope` as its scope.
     pub(crate) fn run_file_scoped(&mut self, file: u32, scope: Value) -> EvalResult<Value> {
         let root = self.files[file as usize].root;
-        let proto = self.protos[root.0 as usize].clone();
+        let proto = ProtoRef::new(&self.protos[root.0 as usize]);
         stacker::maybe_grow(256 * 1024, 8 * 1024 * 1024, || {
             let stop = self.frames.len();
             let base = self.stack.len();
@@ -514,7 +539,7 @@ impl Vm {
             ThunkState::Failed(ref e) => Err((**e).clone()),
             ThunkState::Code { code, .. } => {
                 self.heap.set_forcing(t, true);
-                let proto = self.protos[code.0 as usize].clone();
+                let proto = ProtoRef::new(&self.protos[code.0 as usize]);
                 self.push_frame(proto, Some(t), OnReturn::Update(t))?;
                 Ok(None)
             }
@@ -573,7 +598,8 @@ impl Vm {
         }
     }
 
-    fn push_frame(&mut self, proto: Rc<RtProto>, env: Option<Gc>, on_return: OnReturn) -> EvalResult<()> {
+    #[inline]
+    fn push_frame(&mut self, proto: ProtoRef, env: Option<Gc>, on_return: OnReturn) -> EvalResult<()> {
         if self.frames.len() + self.extra_depth >= self.config.max_call_depth {
             return Err(EvalError::new(
                 ErrorKind::StackOverflow,
@@ -581,9 +607,7 @@ impl Vm {
             ));
         }
         let base = self.stack.len() as u32;
-        for _ in 0..proto.slots {
-            self.stack.push(Value::Null);
-        }
+        self.stack.resize(base as usize + proto.slots as usize, Value::Null);
         self.frames.push(Frame { proto, ip: 0, base, env, on_return });
         if self.frames.len() > self.stats.max_depth {
             self.stats.max_depth = self.frames.len();
@@ -611,7 +635,7 @@ impl Vm {
             let g = self.heap.alloc(Obj::Closure(Closure { code: CodeRef(inner), upvalues, forced, keeps_arg }));
             return Ok(Some(Value::Lambda(g)));
         }
-        let proto = proto.clone();
+        let proto = ProtoRef::new(proto);
         let base = self.stack.len();
         self.push_frame(proto, Some(c), on_return)?;
         self.stack[base] = arg;
@@ -804,7 +828,7 @@ impl Vm {
         }
         'frames: loop {
             let fi = self.frames.len() - 1;
-            let proto = self.frames[fi].proto.clone();
+            let proto = self.frames[fi].proto;
             let base = self.frames[fi].base as usize;
             let env = self.frames[fi].env;
             let mut ip = self.frames[fi].ip as usize;
@@ -1543,7 +1567,7 @@ impl Vm {
     }
 
     #[inline(never)]
-    fn check_pattern(&mut self, proto: &Rc<RtProto>, n: u32, base: usize) -> EvalResult<()> {
+    fn check_pattern(&mut self, proto: &RtProto, n: u32, base: usize) -> EvalResult<()> {
         let arg = self.force(self.stack[base])?;
         self.stack[base] = arg;
         let Value::Attrs(g) = arg else { return Err(self.expected(&arg, "a set")) };
@@ -1572,7 +1596,7 @@ impl Vm {
     }
 
     #[inline(never)]
-    fn bind_field(&mut self, proto: &Rc<RtProto>, pattern: u32, field: u32, slot: u32, base: usize) -> EvalResult<()> {
+    fn bind_field(&mut self, proto: &RtProto, pattern: u32, field: u32, slot: u32, base: usize) -> EvalResult<()> {
         let Value::Attrs(g) = self.stack[base] else { return Ok(()) };
         let f = &self.files[proto.file as usize];
         let (name, default) = f.compiled.patterns[pattern as usize].fields[field as usize];
