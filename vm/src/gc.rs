@@ -169,10 +169,18 @@ impl Heap {
     /// Allocates `obj`.
     #[inline]
     pub fn alloc(&mut self, obj: Obj) -> Gc {
-        self.since += obj_size(&obj);
         if let Obj::Str(s) = &obj {
             self.str_bytes += str_size(s);
         }
+        let size = obj_size(&obj);
+        self.alloc_sized(obj, size)
+    }
+
+    /// Allocates `obj`, which owns `size` bytes in all ([`obj_size`]); for callers that know
+    /// the size without matching on the object.
+    #[inline(always)]
+    fn alloc_sized(&mut self, obj: Obj, size: usize) -> Gc {
+        self.since += size;
         self.live += 1;
         self.stats.allocations += 1;
         let i = if let Some(i) = self.free.pop() {
@@ -230,7 +238,17 @@ impl Heap {
     /// Allocates a thunk.
     pub fn alloc_thunk(&mut self, state: ThunkState) -> Gc {
         self.stats.thunks += 1;
-        self.alloc(Obj::Thunk(Thunk { state }))
+        let owned = match &state {
+            ThunkState::Code { upvalues, .. } => upvalues.len() * std::mem::size_of::<Value>(),
+            _ => 0,
+        };
+        self.alloc_sized(Obj::Thunk(Thunk { state }), std::mem::size_of::<Obj>() + owned)
+    }
+
+    /// Allocates a closure.
+    pub fn alloc_closure(&mut self, closure: Closure) -> Gc {
+        let owned = closure.upvalues.len() * std::mem::size_of::<Value>();
+        self.alloc_sized(Obj::Closure(closure), std::mem::size_of::<Obj>() + owned)
     }
 
     /// Whether a safe point should collect now.

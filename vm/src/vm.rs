@@ -416,11 +416,19 @@ impl Vm {
     }
 
     /// Forces `v` to weak head normal form.
+    #[inline]
     pub fn force(&mut self, v: Value) -> EvalResult<Value> {
         let Value::Thunk(t) = v else { return Ok(self.forced(v)) };
         if let ThunkState::Done(x) = self.heap.thunk(t).state {
             return Ok(x);
         }
+        self.force_thunk(t)
+    }
+
+    /// Forces thunk `t`, which has not been evaluated yet (or failed): runs its code in a loop
+    /// of its own, on a grown native stack if need be.
+    #[inline(never)]
+    fn force_thunk(&mut self, t: Gc) -> EvalResult<Value> {
         stacker::maybe_grow(256 * 1024, 8 * 1024 * 1024, || {
             let stop = self.frames.len();
             match self.begin_force(t)? {
@@ -632,7 +640,7 @@ impl Vm {
                 })
             };
             let (forced, keeps_arg) = (Cell::new(true), self.protos[inner as usize].keeps_arg);
-            let g = self.heap.alloc(Obj::Closure(Closure { code: CodeRef(inner), upvalues, forced, keeps_arg }));
+            let g = self.heap.alloc_closure(Closure { code: CodeRef(inner), upvalues, forced, keeps_arg });
             return Ok(Some(Value::Lambda(g)));
         }
         let proto = ProtoRef::new(proto);
@@ -710,21 +718,28 @@ impl Vm {
     }
 
     fn upvalue(&self, env: Option<Gc>, i: u32) -> Value {
-        let Some(env) = env else { return Value::Null };
+        self.upvalues(env).get(i as usize).copied().unwrap_or(Value::Null)
+    }
+
+    /// The upvalues of the closure or thunk `env` (none for a frame without one).
+    #[inline]
+    fn upvalues(&self, env: Option<Gc>) -> &[Value] {
+        let Some(env) = env else { return &[] };
         match self.heap.get(env) {
-            Obj::Closure(c) => c.upvalues.get(i as usize).copied().unwrap_or(Value::Null),
+            Obj::Closure(c) => &c.upvalues,
             Obj::Thunk(t) => match &t.state {
-                ThunkState::Code { upvalues, .. } => upvalues.get(i as usize).copied().unwrap_or(Value::Null),
-                _ => Value::Null,
+                ThunkState::Code { upvalues, .. } => upvalues,
+                _ => &[],
             },
-            _ => Value::Null,
+            _ => &[],
         }
     }
 
     fn capture(&self, captures: &[Slot], base: usize, env: Option<Gc>) -> Upvalues {
+        let (locals, upvalues) = (&self.stack[base..], self.upvalues(env));
         collect_upvalues(captures, |s| match s {
-            Slot::Local(n) => self.stack[base + n as usize],
-            Slot::Upvalue(n) => self.upvalue(env, n),
+            Slot::Local(n) => locals.get(n as usize).copied().unwrap_or(Value::Null),
+            Slot::Upvalue(n) => upvalues.get(n as usize).copied().unwrap_or(Value::Null),
         })
     }
 
@@ -973,7 +988,7 @@ impl Vm {
                         let code = CodeRef(proto.file_base + p);
                         let upvalues = self.capture(&self.protos[code.0 as usize].captures, base, env);
                         let (forced, keeps_arg) = (Cell::new(false), self.protos[code.0 as usize].keeps_arg);
-                        let g = self.heap.alloc(Obj::Closure(Closure { code, upvalues, forced, keeps_arg }));
+                        let g = self.heap.alloc_closure(Closure { code, upvalues, forced, keeps_arg });
                         self.stack.push(Value::Lambda(g));
                     }
                     Op::ThunkLate(p) => {
@@ -985,7 +1000,7 @@ impl Vm {
                         let code = CodeRef(proto.file_base + p);
                         let (upvalues, forced) = (Upvalues::new(), Cell::new(false));
                         let keeps_arg = self.protos[code.0 as usize].keeps_arg;
-                        let g = self.heap.alloc(Obj::Closure(Closure { code, upvalues, forced, keeps_arg }));
+                        let g = self.heap.alloc_closure(Closure { code, upvalues, forced, keeps_arg });
                         self.stack.push(Value::Lambda(g));
                     }
                     Op::Capture(n) | Op::CaptureDefault(n) => {
@@ -1629,13 +1644,7 @@ fn collect_upvalues(captures: &[Slot], mut read: impl FnMut(Slot) -> Value) -> U
     match *captures {
         [] => Upvalues::new(),
         [s] => Upvalues::from_buf([read(s)]),
-        _ => {
-            let mut upvalues = Upvalues::with_capacity(captures.len());
-            for &s in captures {
-                upvalues.push(read(s));
-            }
-            upvalues
-        }
+        _ => Upvalues::from_vec(captures.iter().map(|&s| read(s)).collect()),
     }
 }
 
