@@ -72,6 +72,11 @@ pub struct Heap {
     /// One bit per slot: a thunk being forced (forcing it again is infinite recursion). Kept
     /// apart so that thunks stay small.
     forcing: Vec<u64>,
+    /// One bit per slot: the object may own memory outside its slot (a string's bytes, a list's
+    /// items, spilled upvalues, ...) and must be dropped when it dies. An object without one
+    /// (most evaluated thunks, closures and thunks with one upvalue) is freed without reading
+    /// its slot, which would be a cache miss per dead object.
+    owns: Vec<u64>,
     /// Old objects changed since the last collection (they may point to young ones), with a
     /// bit per slot so each is listed once.
     remembered: Vec<u32>,
@@ -122,6 +127,23 @@ fn str_size(s: &NixStr) -> usize {
     s.bytes.len() + s.context.iter().map(|c| c.len() + 16).sum::<usize>()
 }
 
+/// Whether dropping `obj` may free memory outside its slot, or must update the heap's counts.
+fn owns_memory(obj: &Obj) -> bool {
+    match obj {
+        Obj::Free => false,
+        Obj::Str(_) => true,
+        Obj::List(items) => !items.is_empty(),
+        Obj::Attrs(a) => a.entries.capacity() > 0 || a.positions.is_some(),
+        Obj::Closure(c) => c.upvalues.spilled(),
+        Obj::PrimApp(p) => !p.args.is_empty(),
+        Obj::Thunk(t) => match &t.state {
+            ThunkState::Code { upvalues, .. } => upvalues.spilled(),
+            ThunkState::Failed(_) => true,
+            ThunkState::Apply { .. } | ThunkState::ApplyNamed { .. } | ThunkState::Select { .. } | ThunkState::Done(_) => false,
+        },
+    }
+}
+
 /// The bytes an object occupies, counting what it owns.
 fn obj_size(obj: &Obj) -> usize {
     const V: usize = std::mem::size_of::<Value>();
@@ -148,6 +170,7 @@ impl Default for Heap {
             marks: Vec::new(),
             old: Vec::new(),
             forcing: Vec::new(),
+            owns: Vec::new(),
             remembered: Vec::new(),
             remembered_bits: Vec::new(),
             young: Vec::new(),
@@ -172,14 +195,14 @@ impl Heap {
         if let Obj::Str(s) = &obj {
             self.str_bytes += str_size(s);
         }
-        let size = obj_size(&obj);
-        self.alloc_sized(obj, size)
+        let (size, owns) = (obj_size(&obj), owns_memory(&obj));
+        self.alloc_sized(obj, size, owns)
     }
 
     /// Allocates `obj`, which owns `size` bytes in all ([`obj_size`]); for callers that know
     /// the size without matching on the object.
     #[inline(always)]
-    fn alloc_sized(&mut self, obj: Obj, size: usize) -> Gc {
+    fn alloc_sized(&mut self, obj: Obj, size: usize, owns: bool) -> Gc {
         self.since += size;
         self.live += 1;
         self.stats.allocations += 1;
@@ -198,14 +221,21 @@ impl Heap {
                 self.marks.resize(words, 0);
                 self.old.resize(words, 0);
                 self.forcing.resize(words, 0);
+                self.owns.resize(words, 0);
                 self.remembered_bits.resize(words, 0);
             }
             self.len += 1;
             i
         };
-        // The slot holds `Obj::Free`, which owns nothing: replacing it without dropping it
-        // saves a call of `Obj`'s drop glue per allocation.
+        // The slot holds `Obj::Free` or a dead object that owns nothing (see `owns`):
+        // replacing it without dropping it saves a call of `Obj`'s drop glue per allocation.
         std::mem::forget(std::mem::replace(self.slot_mut(i), obj));
+        let (word, bit) = (i / 64, 1u64 << (i % 64));
+        if owns {
+            self.owns[word] |= bit;
+        } else {
+            self.owns[word] &= !bit;
+        }
         self.young.push(i as u32);
         Gc(i as u32)
     }
@@ -242,13 +272,19 @@ impl Heap {
             ThunkState::Code { upvalues, .. } => upvalues.len() * std::mem::size_of::<Value>(),
             _ => 0,
         };
-        self.alloc_sized(Obj::Thunk(Thunk { state }), std::mem::size_of::<Obj>() + owned)
+        let owns = match &state {
+            ThunkState::Code { upvalues, .. } => upvalues.spilled(),
+            ThunkState::Failed(_) => true,
+            _ => false,
+        };
+        self.alloc_sized(Obj::Thunk(Thunk { state }), std::mem::size_of::<Obj>() + owned, owns)
     }
 
     /// Allocates a closure.
     pub fn alloc_closure(&mut self, closure: Closure) -> Gc {
         let owned = closure.upvalues.len() * std::mem::size_of::<Value>();
-        self.alloc_sized(Obj::Closure(closure), std::mem::size_of::<Obj>() + owned)
+        let owns = closure.upvalues.spilled();
+        self.alloc_sized(Obj::Closure(closure), std::mem::size_of::<Obj>() + owned, owns)
     }
 
     /// Whether a safe point should collect now.
@@ -295,11 +331,33 @@ impl Heap {
     pub fn get_mut(&mut self, g: Gc) -> &mut Obj {
         let i = g.0 as usize;
         let (word, bit) = (i / 64, 1u64 << (i % 64));
+        self.remember(i);
+        // What the caller changes may come to own memory.
+        self.owns[word] |= bit;
+        self.slot_mut(i)
+    }
+
+    /// The write barrier: old object `i` is about to change, so it may point to young ones.
+    #[inline(always)]
+    fn remember(&mut self, i: usize) {
+        let (word, bit) = (i / 64, 1u64 << (i % 64));
         if self.old[word] & bit != 0 && self.remembered_bits[word] & bit == 0 {
             self.remembered_bits[word] |= bit;
-            self.remembered.push(g.0);
+            self.remembered.push(i as u32);
         }
-        self.slot_mut(i)
+    }
+
+    /// Sets thunk `g` to its value (which owns nothing outside the slot; what the thunk owned
+    /// before is dropped here).
+    #[inline(always)]
+    pub fn set_done(&mut self, g: Gc, v: Value) {
+        let i = g.0 as usize;
+        self.remember(i);
+        match self.slot_mut(i) {
+            Obj::Thunk(t) => t.state = ThunkState::Done(v),
+            other => dangling(g, "thunk", other),
+        }
+        self.owns[i / 64] &= !(1u64 << (i % 64));
     }
 
     /// The string behind `g`.
@@ -461,7 +519,19 @@ impl Heap {
         (traced, traced_bytes)
     }
 
-    /// Frees slot `i`.
+    /// Frees slot `i` of a dead object: dropped if it may own memory, else only made free
+    /// (its slot is left as it is, unread; in the stress mode every freed slot is poisoned, so
+    /// that a stale handle fails at once).
+    #[inline(always)]
+    fn free_dead(&mut self, i: usize) {
+        if self.stress || self.owns[i / 64] & (1 << (i % 64)) != 0 {
+            self.free_slot(i);
+        } else {
+            self.free.push(i as u32);
+        }
+    }
+
+    /// Frees slot `i`, dropping its object.
     fn free_slot(&mut self, i: usize) {
         let old = std::mem::replace(self.slot_mut(i), Obj::Free);
         if let Obj::Str(s) = &old {
@@ -497,12 +567,15 @@ impl Heap {
             if self.marks[word] & bit != 0 {
                 self.marks[word] &= !bit;
                 self.old[word] |= bit;
-                self.old_bytes += obj_size(self.slot(i));
-            } else if !matches!(self.slot(i), Obj::Free) {
-                self.free_slot(i);
+            } else {
+                self.free_dead(i);
                 freed += 1;
             }
         }
+        // The promoted objects' bytes, estimated from the share of young objects that survived
+        // (measuring each would read its slot again, a cache miss per survivor).
+        let promoted = young.len() - freed;
+        self.old_bytes += (self.since as u128 * promoted as u128 / young.len().max(1) as u128) as usize;
         self.young = young;
         self.young.clear();
         self.forget_remembered();
@@ -530,7 +603,7 @@ impl Heap {
             while dead != 0 {
                 let i = word * 64 + dead.trailing_zeros() as usize;
                 dead &= dead - 1;
-                self.free_slot(i);
+                self.free_dead(i);
                 freed += 1;
             }
         }
@@ -538,7 +611,7 @@ impl Heap {
         for &i in &young {
             let i = i as usize;
             if self.marks[i / 64] & (1 << (i % 64)) == 0 {
-                self.free_slot(i);
+                self.free_dead(i);
                 freed += 1;
             }
         }
@@ -622,6 +695,7 @@ fn dangling(g: Gc, expected: &str, found: &Obj) -> ! {
 mod tests {
     use super::*;
     use crate::symbol::Symbol;
+    use crate::value::Upvalues;
 
     #[test]
     fn cycles_are_collected() {
@@ -655,6 +729,37 @@ mod tests {
         assert!(matches!(heap.get(young), Obj::List(_)));
         heap.collect([Value::Thunk(t)], [], true);
         assert!(matches!(heap.get(young), Obj::Free));
+    }
+
+    fn owns(heap: &Heap, g: Gc) -> bool {
+        heap.owns[g.0 as usize / 64] & (1 << (g.0 % 64)) != 0
+    }
+
+    #[test]
+    fn objects_that_may_own_memory_are_known_and_dropped() {
+        let mut heap = Heap::default();
+        let done = heap.alloc_thunk(ThunkState::Done(Value::Int(1)));
+        assert!(!owns(&heap, done), "an evaluated thunk owns nothing");
+        let spilled: Upvalues = [Value::Null, Value::Null, Value::Null].into_iter().collect();
+        let code = heap.alloc_thunk(ThunkState::Code { code: crate::value::CodeRef(0), upvalues: spilled });
+        assert!(owns(&heap, code), "spilled upvalues are owned memory");
+        // A change through `get_mut` may add memory; setting the value drops it again.
+        heap.thunk_mut(done).state = ThunkState::Failed(Box::new(crate::error::EvalError::new(
+            crate::error::ErrorKind::Other,
+            "failed",
+        )));
+        assert!(owns(&heap, done));
+        heap.set_done(code, Value::Null);
+        assert!(!owns(&heap, code));
+        // Dead strings are always dropped: the count of string bytes goes back to zero.
+        let s = heap.alloc_str(NixStr { bytes: b"abc".as_slice().into(), context: Box::new([]) });
+        assert!(owns(&heap, s));
+        assert_eq!(heap.str_bytes, 3);
+        heap.collect(std::iter::empty(), std::iter::empty(), false);
+        assert_eq!((heap.str_bytes, heap.live_objects()), (0, 0));
+        // Freed slots are reused.
+        let again = heap.alloc_thunk(ThunkState::Done(Value::Null));
+        assert!(again.0 < 3);
     }
 
     #[test]

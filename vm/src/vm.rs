@@ -595,7 +595,7 @@ impl Vm {
     fn finish_thunk(&mut self, t: Gc, r: &EvalResult<Option<Value>>) {
         match r {
             Ok(Some(v)) => {
-                self.heap.thunk_mut(t).state = ThunkState::Done(*v);
+                self.heap.set_done(t, *v);
                 self.heap.set_forcing(t, false);
             }
             Ok(None) => {}
@@ -1266,7 +1266,7 @@ impl Vm {
                         let Some(frame) = self.frames.pop() else { unreachable!("a frame is running") };
                         self.stack.truncate(frame.base as usize);
                         if let OnReturn::Update(t) = frame.on_return {
-                            self.heap.thunk_mut(t).state = ThunkState::Done(v);
+                            self.heap.set_done(t, v);
                             self.heap.set_forcing(t, false);
                         }
                         if self.frames.len() == stop {
