@@ -137,18 +137,18 @@ pub enum Op {
     Attrs(u32),
     /// set name value → set ; adds a dynamic attribute (name null: skipped)
     DynAttr,
-    /// set → set.name (not forced); errors when missing or not a set
+    /// set → set.name, forced; errors when missing or not a set
     Select(u32),
-    /// set name → set.name (not forced)
+    /// set name → set.name, forced
     SelectDyn,
-    /// set → set.name (not forced), or jumps to `target` (popping the set) when missing or not a set
+    /// set → set.name, forced, or jumps to `target` (popping the set) when missing or not a set
     SelectOr {
         /// The name.
         name: u32,
         /// Where the default is.
         target: u32,
     },
-    /// set name → set.name, or jumps like [`Op::SelectOr`]
+    /// set name → set.name, forced, or jumps like [`Op::SelectOr`]
     SelectDynOr {
         /// Where the default is.
         target: u32,

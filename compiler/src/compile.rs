@@ -387,7 +387,6 @@ impl Compiler<'_> {
                             jumps.push(self.emit(Op::SelectDynOr { target: 0 }, e));
                         }
                     }
-                    self.emit(Op::Force, e);
                 }
                 if let Some(d) = default {
                     let end = self.emit(Op::Jump(0), e);
@@ -421,9 +420,6 @@ impl Compiler<'_> {
                                 jumps.push(self.emit(Op::SelectDynOr { target: 0 }, e));
                             }
                         }
-                    }
-                    if !last {
-                        self.emit(Op::Force, e);
                     }
                 }
                 if !jumps.is_empty() {

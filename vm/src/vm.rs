@@ -843,6 +843,25 @@ impl Vm {
         }
         'frames: loop {
             let fi = self.frames.len() - 1;
+            // Pushes `v` in weak head normal form: a thunk not yet evaluated is forced in a
+            // frame of its own (the op after this one runs when it returns).
+            macro_rules! push_forced {
+                ($ip:ident, $v:expr) => {
+                    match $v {
+                        Value::Thunk(t) => match tri!($ip, self.begin_force(t)) {
+                            Some(x) => self.stack.push(x),
+                            None => {
+                                self.frames[fi].ip = $ip as u32;
+                                continue 'frames;
+                            }
+                        },
+                        v => {
+                            let v = self.forced(v);
+                            self.stack.push(v)
+                        }
+                    }
+                };
+            }
             let proto = self.frames[fi].proto;
             let base = self.frames[fi].base as usize;
             let env = self.frames[fi].env;
@@ -1186,20 +1205,20 @@ impl Vm {
                         let set = self.pop();
                         let sym = self.files[proto.file as usize].names[n as usize];
                         let v = tri!(ip, self.select(set, sym));
-                        self.stack.push(v);
+                        push_forced!(ip, v);
                     }
                     Op::SelectDyn => {
                         let name = self.pop();
                         let set = self.pop();
                         let sym = tri!(ip, self.attr_name(name));
                         let v = tri!(ip, self.select(set, sym));
-                        self.stack.push(v);
+                        push_forced!(ip, v);
                     }
                     Op::SelectOr { name, target } => {
                         let set = self.pop();
                         let sym = self.files[proto.file as usize].names[name as usize];
                         match self.try_select(set, sym) {
-                            Some(v) => self.stack.push(v),
+                            Some(v) => push_forced!(ip, v),
                             None => ip = target as usize,
                         }
                     }
@@ -1208,7 +1227,7 @@ impl Vm {
                         let set = self.pop();
                         let sym = tri!(ip, self.attr_name(name));
                         match self.try_select(set, sym) {
-                            Some(v) => self.stack.push(v),
+                            Some(v) => push_forced!(ip, v),
                             None => ip = target as usize,
                         }
                     }
