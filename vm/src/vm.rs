@@ -1123,8 +1123,13 @@ impl Vm {
                     Op::Eq | Op::NotEq => {
                         let b = self.pop();
                         let a = self.pop();
+                        let want = matches!(op, Op::Eq);
+                        if let (Value::Int(x), Value::Int(y)) = (a, b) {
+                            self.stack.push(Value::Bool((x == y) == want));
+                            continue;
+                        }
                         if let Some(Value::Bool(eq)) = speculate(self, SpecOp::Eq, a, b) {
-                            self.stack.push(Value::Bool(eq == (op == Op::Eq)));
+                            self.stack.push(Value::Bool(eq == want));
                             continue;
                         }
                         self.frames[fi].ip = ip as u32;
@@ -1132,7 +1137,7 @@ impl Vm {
                         self.stack.push(b);
                         let eq = tri!(ip, self.equal(a, b));
                         self.stack.truncate(self.stack.len() - 2);
-                        self.stack.push(Value::Bool(eq == (op == Op::Eq)));
+                        self.stack.push(Value::Bool(eq == want));
                     }
                     Op::Concat => {
                         let b = self.pop();
@@ -1668,8 +1673,25 @@ fn collect_upvalues(captures: &[Slot], mut read: impl FnMut(Slot) -> Value) -> U
 }
 
 /// `a OP b` when it can be computed without forcing anything and without failing.
-#[inline]
+#[inline(always)]
 fn speculate(vm: &Vm, op: SpecOp, a: Value, b: Value) -> Option<Value> {
+    // Integers, by far the most common operands, without the general match.
+    if let (Value::Int(x), Value::Int(y)) = (a, b) {
+        return match op {
+            SpecOp::Add => x.checked_add(y).map(Value::Int),
+            SpecOp::Sub => x.checked_sub(y).map(Value::Int),
+            SpecOp::Mul => x.checked_mul(y).map(Value::Int),
+            SpecOp::Less => Some(Value::Bool(x < y)),
+            SpecOp::Eq => Some(Value::Bool(x == y)),
+            SpecOp::NotEq => Some(Value::Bool(x != y)),
+        };
+    }
+    speculate_other(vm, op, a, b)
+}
+
+/// [`speculate`] for operands that are not both integers.
+#[inline(never)]
+fn speculate_other(vm: &Vm, op: SpecOp, a: Value, b: Value) -> Option<Value> {
     use Value::{Bool, Float, Int, Null};
     match (op, a, b) {
         (SpecOp::Add, Int(x), Int(y)) => x.checked_add(y).map(Int),
