@@ -70,6 +70,20 @@ const PROGRAMS: &[(&str, &str)] = &[
         "builtins.foldl' (acc: i: let x = { y = x; n = i; l = [ i i ]; }; in acc + x.y.y.n + builtins.length x.l) 0 \
          (builtins.genList (i: i) 200000)",
     ),
+    // A package's environment string, 2 000 times, as nixpkgs' `mkDerivation` builds one:
+    // `removeAttrs` and `//` of small sets, `attrNames`, `map`, `isList`, interpolation and
+    // `concatStringsSep` (the part of ../shared/bench/minipkgs.nix that is slowest against
+    // CppNix).
+    (
+        "packages/env-string",
+        "let mk = i: let env = builtins.removeAttrs { meta = 1; pos = 2; pname = \"p${toString i}\"; \
+         flags = [ \"--a\" \"--b\" ]; } [ \"meta\" \"pos\" ] // { name = \"n${toString i}\"; \
+         builder = \"/bin/sh\"; args = [ \"-e\" \"setup.sh\" ]; system = \"x86_64-linux\"; \
+         outputs = [ \"out\" \"dev\" ]; src = \"/fake/src\"; }; in builtins.concatStringsSep \";\" \
+         (map (k: let v = env.${k}; in \"${k}=${if builtins.isList v then builtins.concatStringsSep \" \" \
+         (map toString v) else toString v}\") (builtins.attrNames env)); \
+         in builtins.foldl' (acc: s: acc + builtins.stringLength s) 0 (builtins.genList mk 2000)",
+    ),
 ];
 
 /// A fresh VM, as `lixc eval` makes one.
