@@ -136,11 +136,16 @@ fn owns_memory(obj: &Obj) -> bool {
         Obj::Attrs(a) => a.entries.capacity() > 0 || a.positions.is_some(),
         Obj::Closure(c) => c.upvalues.spilled(),
         Obj::PrimApp(p) => !p.args.is_empty(),
-        Obj::Thunk(t) => match &t.state {
-            ThunkState::Code { upvalues, .. } => upvalues.spilled(),
-            ThunkState::Failed(_) => true,
-            ThunkState::Apply { .. } | ThunkState::ApplyNamed { .. } | ThunkState::Select { .. } | ThunkState::Done(_) => false,
-        },
+        Obj::Thunk(t) => thunk_owns_memory(&t.state),
+    }
+}
+
+/// [`owns_memory`] for a thunk in state `state`.
+fn thunk_owns_memory(state: &ThunkState) -> bool {
+    match state {
+        ThunkState::Code { upvalues, .. } => upvalues.spilled(),
+        ThunkState::Failed(_) => true,
+        ThunkState::Apply { .. } | ThunkState::ApplyNamed { .. } | ThunkState::Select { .. } | ThunkState::Done(_) => false,
     }
 }
 
@@ -272,11 +277,7 @@ impl Heap {
             ThunkState::Code { upvalues, .. } => upvalues.len() * std::mem::size_of::<Value>(),
             _ => 0,
         };
-        let owns = match &state {
-            ThunkState::Code { upvalues, .. } => upvalues.spilled(),
-            ThunkState::Failed(_) => true,
-            _ => false,
-        };
+        let owns = thunk_owns_memory(&state);
         self.alloc_sized(Obj::Thunk(Thunk { state }), std::mem::size_of::<Obj>() + owned, owns)
     }
 
