@@ -700,17 +700,24 @@ impl Vm {
     /// Calls builtin `id` with the arguments on the stack above `at` (they stay there, rooted).
     #[inline(never)]
     fn call_builtin_on_stack(&mut self, id: u32, at: usize) -> EvalResult<Value> {
-        let args: smallvec::SmallVec<[Value; 4]> = self.stack[at + 1..].iter().copied().collect();
-        self.call_builtin(id, &args)
+        let args = smallvec::SmallVec::<[Value; 4]>::from_slice(&self.stack[at + 1..]);
+        self.run_builtin(id, &args)
     }
 
+    /// Calls builtin `id` with `args`, which are rooted for the call.
     fn call_builtin(&mut self, id: u32, args: &[Value]) -> EvalResult<Value> {
-        self.stats.builtin_calls += 1;
         let mark = self.roots.len();
         self.roots.extend_from_slice(args);
+        let r = self.run_builtin(id, args);
+        self.roots.truncate(mark);
+        r
+    }
+
+    /// Calls builtin `id` with `args`, which the caller keeps rooted.
+    fn run_builtin(&mut self, id: u32, args: &[Value]) -> EvalResult<Value> {
+        self.stats.builtin_calls += 1;
         let def = &self.builtins[id as usize];
         let r = (def.f)(self, args).and_then(|v| self.force(v));
-        self.roots.truncate(mark);
         r.map_err(|mut e| {
             e.trace.push(TraceEntry { message: format!("while calling the '{}' builtin", def.name), pos: None });
             e
