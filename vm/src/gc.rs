@@ -123,11 +123,13 @@ fn nursery(old_bytes: usize) -> usize {
 }
 
 /// The bytes a string owns.
+#[inline(always)]
 fn str_size(s: &NixStr) -> usize {
     s.bytes.len() + s.context.iter().map(|c| c.len() + 16).sum::<usize>()
 }
 
 /// Whether dropping `obj` may free memory outside its slot, or must update the heap's counts.
+#[inline(always)]
 fn owns_memory(obj: &Obj) -> bool {
     match obj {
         Obj::Free => false,
@@ -141,6 +143,7 @@ fn owns_memory(obj: &Obj) -> bool {
 }
 
 /// [`owns_memory`] for a thunk in state `state`.
+#[inline(always)]
 fn thunk_owns_memory(state: &ThunkState) -> bool {
     match state {
         ThunkState::Code { upvalues, .. } => upvalues.spilled(),
@@ -150,6 +153,7 @@ fn thunk_owns_memory(state: &ThunkState) -> bool {
 }
 
 /// The bytes an object occupies, counting what it owns.
+#[inline(always)]
 fn obj_size(obj: &Obj) -> usize {
     const V: usize = std::mem::size_of::<Value>();
     std::mem::size_of::<Obj>()
@@ -194,8 +198,9 @@ impl Default for Heap {
 }
 
 impl Heap {
-    /// Allocates `obj`.
-    #[inline]
+    /// Allocates `obj`. (Always inlined: where the kind of object is known, what it owns is
+    /// worked out without matching on it.)
+    #[inline(always)]
     pub fn alloc(&mut self, obj: Obj) -> Gc {
         if let Obj::Str(s) = &obj {
             self.str_bytes += str_size(s);
@@ -204,8 +209,8 @@ impl Heap {
         self.alloc_sized(obj, size, owns)
     }
 
-    /// Allocates `obj`, which owns `size` bytes in all ([`obj_size`]); for callers that know
-    /// the size without matching on the object.
+    /// Allocates `obj`, which occupies `size` bytes in all ([`obj_size`]) and may own memory
+    /// outside its slot if `owns` ([`owns_memory`]).
     #[inline(always)]
     fn alloc_sized(&mut self, obj: Obj, size: usize, owns: bool) -> Gc {
         self.since += size;
@@ -213,7 +218,9 @@ impl Heap {
         self.stats.allocations += 1;
         let i = if let Some(i) = self.free.pop() {
             let i = i as usize;
-            self.old[i / 64] &= !(1 << (i % 64));
+            // (A free slot is never old: sweeps free young objects, and a full collection
+            // leaves only survivors old.)
+            debug_assert!(self.old[i / 64] & (1 << (i % 64)) == 0, "free slot {i} is old");
             self.forcing[i / 64] &= !(1 << (i % 64));
             i
         } else {
@@ -273,19 +280,12 @@ impl Heap {
     /// Allocates a thunk.
     pub fn alloc_thunk(&mut self, state: ThunkState) -> Gc {
         self.stats.thunks += 1;
-        let owned = match &state {
-            ThunkState::Code { upvalues, .. } => upvalues.len() * std::mem::size_of::<Value>(),
-            _ => 0,
-        };
-        let owns = thunk_owns_memory(&state);
-        self.alloc_sized(Obj::Thunk(Thunk { state }), std::mem::size_of::<Obj>() + owned, owns)
+        self.alloc(Obj::Thunk(Thunk { state }))
     }
 
     /// Allocates a closure.
     pub fn alloc_closure(&mut self, closure: Closure) -> Gc {
-        let owned = closure.upvalues.len() * std::mem::size_of::<Value>();
-        let owns = closure.upvalues.spilled();
-        self.alloc_sized(Obj::Closure(closure), std::mem::size_of::<Obj>() + owned, owns)
+        self.alloc(Obj::Closure(closure))
     }
 
     /// Whether a safe point should collect now.
