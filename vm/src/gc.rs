@@ -9,9 +9,10 @@
 //!
 //! Collection only happens at the VM's safe points, where every live value is reachable from
 //! the roots; native code that runs Nix code while holding values roots them first
-//! ([`crate::Vm::root`]). A freed slot is poisoned: reading it through a stale handle panics
-//! instead of returning another object's data, so a missing root is found by the stress mode
-//! (`LIXC_GC_STRESS=1`, a collection at every safe point).
+//! ([`crate::Vm::root`]). In the stress mode (`LIXC_GC_STRESS=1`, a collection at every safe
+//! point) every freed slot is poisoned: reading it through a stale handle panics instead of
+//! returning another object's data, so a missing root is found there. (Otherwise only objects
+//! that owned memory are replaced when freed; the others are left unread, see `owns`.)
 
 use std::time::{Duration, Instant};
 
