@@ -919,19 +919,7 @@ impl Vm {
                     },
                     Op::WithLookup(n) => {
                         let v = tri!(ip, self.with_lookup(proto.file, n, base, env));
-                        match v {
-                            Value::Thunk(t) => match tri!(ip, self.begin_force(t)) {
-                                Some(x) => self.stack.push(x),
-                                None => {
-                                    self.frames[fi].ip = ip as u32;
-                                    continue 'frames;
-                                }
-                            },
-                            v => {
-                                let v = self.forced(v);
-                                self.stack.push(v)
-                            }
-                        }
+                        push_forced!(ip, v);
                     }
                     Op::LoadForce(slot) | Op::LoadFn(slot) => {
                         let v = match slot {
@@ -988,22 +976,12 @@ impl Vm {
                             }
                         }
                     }
-                    Op::Force => match self.stack.last() {
-                        Some(&Value::Thunk(t)) => {
+                    Op::Force => {
+                        if let Some(&v @ (Value::Thunk(_) | Value::Lambda(_))) = self.stack.last() {
                             self.stack.pop();
-                            match tri!(ip, self.begin_force(t)) {
-                                Some(x) => self.stack.push(x),
-                                None => {
-                                    self.frames[fi].ip = ip as u32;
-                                    continue 'frames;
-                                }
-                            }
+                            push_forced!(ip, v);
                         }
-                        Some(&v @ Value::Lambda(_)) => {
-                            self.forced(v);
-                        }
-                        _ => {}
-                    },
+                    }
                     Op::Thunk(p) => {
                         let code = CodeRef(proto.file_base + p);
                         let upvalues = self.capture(&self.protos[code.0 as usize].captures, base, env);
@@ -1131,10 +1109,6 @@ impl Vm {
                         let b = self.pop();
                         let a = self.pop();
                         let want = matches!(op, Op::Eq);
-                        if let (Value::Int(x), Value::Int(y)) = (a, b) {
-                            self.stack.push(Value::Bool((x == y) == want));
-                            continue;
-                        }
                         if let Some(Value::Bool(eq)) = speculate(self, SpecOp::Eq, a, b) {
                             self.stack.push(Value::Bool(eq == want));
                             continue;
@@ -1701,10 +1675,6 @@ fn speculate(vm: &Vm, op: SpecOp, a: Value, b: Value) -> Option<Value> {
 fn speculate_other(vm: &Vm, op: SpecOp, a: Value, b: Value) -> Option<Value> {
     use Value::{Bool, Float, Int, Null};
     match (op, a, b) {
-        (SpecOp::Add, Int(x), Int(y)) => x.checked_add(y).map(Int),
-        (SpecOp::Sub, Int(x), Int(y)) => x.checked_sub(y).map(Int),
-        (SpecOp::Mul, Int(x), Int(y)) => x.checked_mul(y).map(Int),
-        (SpecOp::Less, Int(x), Int(y)) => Some(Bool(x < y)),
         (SpecOp::Add, Float(x), Float(y)) => Some(Float(x + y)),
         (SpecOp::Sub, Float(x), Float(y)) => Some(Float(x - y)),
         (SpecOp::Mul, Float(x), Float(y)) => Some(Float(x * y)),
