@@ -109,6 +109,38 @@ impl std::ops::Deref for ProtoRef {
     }
 }
 
+/// The upvalues of a frame, by address: found once when the frame is pushed instead of
+/// through its closure or thunk at every read.
+///
+/// Sound while the frame is on the stack: the frame roots its closure or thunk, whose slot
+/// never moves and is not freed while reachable; the upvalues are in that slot or in an
+/// allocation the closure or thunk owns, and nothing replaces them while the frame exists
+/// (late captures fill a closure or thunk before anything can call or force it; a thunk's
+/// value replaces them only when its frame returns).
+#[derive(Clone, Copy)]
+struct UpvalueView {
+    ptr: *const Value,
+    len: usize,
+}
+
+impl UpvalueView {
+    #[inline(always)]
+    fn new(values: &[Value]) -> UpvalueView {
+        UpvalueView { ptr: values.as_ptr(), len: values.len() }
+    }
+
+    /// Upvalue `n` (`null` past the end, which compiled code never reads).
+    #[inline(always)]
+    fn get(self, n: u32) -> Value {
+        if (n as usize) < self.len {
+            // SAFETY: in bounds, and valid while the frame exists (see the type's documentation).
+            unsafe { *self.ptr.add(n as usize) }
+        } else {
+            Value::Null
+        }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum OnReturn {
     Nothing,
@@ -121,6 +153,8 @@ struct Frame {
     base: u32,
     /// The closure or thunk whose upvalues the code reads.
     env: Option<Gc>,
+    /// Its upvalues.
+    up: UpvalueView,
     on_return: OnReturn,
 }
 
@@ -616,7 +650,8 @@ impl Vm {
         }
         let base = self.stack.len() as u32;
         self.stack.resize(base as usize + proto.slots as usize, Value::Null);
-        self.frames.push(Frame { proto, ip: 0, base, env, on_return });
+        let up = UpvalueView::new(self.upvalues(env));
+        self.frames.push(Frame { proto, ip: 0, base, env, up, on_return });
         if self.frames.len() > self.stats.max_depth {
             self.stats.max_depth = self.frames.len();
         }
@@ -729,7 +764,7 @@ impl Vm {
     }
 
     /// The upvalues of the closure or thunk `env` (none for a frame without one).
-    #[inline]
+    #[inline(always)]
     fn upvalues(&self, env: Option<Gc>) -> &[Value] {
         let Some(env) = env else { return &[] };
         match self.heap.get(env) {
@@ -742,11 +777,11 @@ impl Vm {
         }
     }
 
-    fn capture(&self, captures: &[Slot], base: usize, env: Option<Gc>) -> Upvalues {
-        let (locals, upvalues) = (&self.stack[base..], self.upvalues(env));
+    fn capture(&self, captures: &[Slot], base: usize, up: UpvalueView) -> Upvalues {
+        let locals = &self.stack[base..];
         collect_upvalues(captures, |s| match s {
             Slot::Local(n) => locals.get(n as usize).copied().unwrap_or(Value::Null),
-            Slot::Upvalue(n) => upvalues.get(n as usize).copied().unwrap_or(Value::Null),
+            Slot::Upvalue(n) => up.get(n),
         })
     }
 
@@ -872,6 +907,7 @@ impl Vm {
             let proto = self.frames[fi].proto;
             let base = self.frames[fi].base as usize;
             let env = self.frames[fi].env;
+            let up = self.frames[fi].up;
             let mut ip = self.frames[fi].ip as usize;
             let code = &proto.code;
             loop {
@@ -891,7 +927,7 @@ impl Vm {
                         self.stack.push(Value::Path(g));
                     }
                     Op::Load(Slot::Local(n)) => self.stack.push(self.stack[base + n as usize]),
-                    Op::Load(Slot::Upvalue(n)) => self.stack.push(self.upvalue(env, n)),
+                    Op::Load(Slot::Upvalue(n)) => self.stack.push(up.get(n)),
                     Op::Store(n) => {
                         let v = self.pop();
                         self.stack[base + n as usize] = v;
@@ -913,7 +949,7 @@ impl Vm {
                     Op::WithLookupLazy { lookup, proto: p } => match self.with_peek(proto.file, lookup, base, env) {
                         Some(v) => self.stack.push(v),
                         None => {
-                            let t = self.code_thunk(CodeRef(proto.file_base + p), base, env);
+                            let t = self.code_thunk(CodeRef(proto.file_base + p), base, up);
                             self.stack.push(t);
                         }
                     },
@@ -924,7 +960,7 @@ impl Vm {
                     Op::LoadForce(slot) | Op::LoadFn(slot) => {
                         let v = match slot {
                             Slot::Local(n) => self.stack[base + n as usize],
-                            Slot::Upvalue(n) => self.upvalue(env, n),
+                            Slot::Upvalue(n) => up.get(n),
                         };
                         match v {
                             Value::Thunk(t) => {
@@ -957,7 +993,7 @@ impl Vm {
                         match shortcut {
                             Some(v) => self.stack.push(v),
                             None => {
-                                let t = self.code_thunk(CodeRef(proto.file_base + p), base, env);
+                                let t = self.code_thunk(CodeRef(proto.file_base + p), base, up);
                                 self.stack.push(t);
                             }
                         }
@@ -971,7 +1007,7 @@ impl Vm {
                                 self.stack.push(v);
                             }
                             _ => {
-                                let t = self.code_thunk(CodeRef(proto.file_base + p), base, env);
+                                let t = self.code_thunk(CodeRef(proto.file_base + p), base, up);
                                 self.stack.push(t);
                             }
                         }
@@ -984,13 +1020,13 @@ impl Vm {
                     }
                     Op::Thunk(p) => {
                         let code = CodeRef(proto.file_base + p);
-                        let upvalues = self.capture(&self.protos[code.0 as usize].captures, base, env);
+                        let upvalues = self.capture(&self.protos[code.0 as usize].captures, base, up);
                         let g = self.heap.alloc_thunk(ThunkState::Code { code, upvalues });
                         self.stack.push(Value::Thunk(g));
                     }
                     Op::Closure(p) => {
                         let code = CodeRef(proto.file_base + p);
-                        let upvalues = self.capture(&self.protos[code.0 as usize].captures, base, env);
+                        let upvalues = self.capture(&self.protos[code.0 as usize].captures, base, up);
                         let (forced, keeps_arg) = (Cell::new(false), self.protos[code.0 as usize].keeps_arg);
                         let g = self.heap.alloc_closure(Closure { code, upvalues, forced, keeps_arg });
                         self.stack.push(Value::Lambda(g));
@@ -1009,11 +1045,11 @@ impl Vm {
                     }
                     Op::Capture(n) | Op::CaptureDefault(n) => {
                         let v = self.stack[base + n as usize];
-                        self.capture_late(v, base, env, false);
+                        self.capture_late(v, base, up, false);
                     }
                     Op::Recapture(n) => {
                         let v = self.stack[base + n as usize];
-                        self.capture_late(v, base, env, true);
+                        self.capture_late(v, base, up, true);
                     }
                     Op::Call => {
                         if self.heap.wants_collection() {
@@ -1331,8 +1367,8 @@ impl Vm {
 
     /// A thunk of `code`, its upvalues captured from the frame at `base` now: the fallback of
     /// the ops that compute a value at once when they can.
-    fn code_thunk(&mut self, code: CodeRef, base: usize, env: Option<Gc>) -> Value {
-        let upvalues = self.capture(&self.protos[code.0 as usize].captures, base, env);
+    fn code_thunk(&mut self, code: CodeRef, base: usize, up: UpvalueView) -> Value {
+        let upvalues = self.capture(&self.protos[code.0 as usize].captures, base, up);
         Value::Thunk(self.heap.alloc_thunk(ThunkState::Code { code, upvalues }))
     }
 
@@ -1363,7 +1399,7 @@ impl Vm {
     }
 
     #[inline(never)]
-    fn capture_late(&mut self, v: Value, base: usize, env: Option<Gc>, again: bool) {
+    fn capture_late(&mut self, v: Value, base: usize, up: UpvalueView, again: bool) {
         let code = match v {
             Value::Thunk(t) => match &self.heap.thunk(t).state {
                 ThunkState::Code { code, upvalues } if again || upvalues.is_empty() => *code,
@@ -1382,16 +1418,16 @@ impl Vm {
         if proto.captures.is_empty() {
             return;
         }
-        let captured = self.capture(&proto.captures, base, env);
+        let captured = self.capture(&proto.captures, base, up);
         match v {
             Value::Thunk(t) => {
                 if let ThunkState::Code { upvalues, .. } = &mut self.heap.thunk_mut(t).state {
-                    *upvalues = captured;
+                    refill(upvalues, captured);
                 }
             }
             Value::Lambda(c) => {
                 if let Obj::Closure(c) = self.heap.get_mut(c) {
-                    c.upvalues = captured;
+                    refill(&mut c.upvalues, captured);
                 }
             }
             _ => {}
@@ -1644,6 +1680,17 @@ impl Vm {
 
 /// The values of `captures`, read by `read`. Most closures and thunks capture none or one
 /// value: those skip `SmallVec`'s general (growing) `extend`.
+/// Sets captured upvalues. Captured ones are overwritten where they are, never moved or
+/// freed: a frame of that closure or thunk may be running (a value `__overrides` put in the
+/// scope can be anything), and its [`UpvalueView`] reads them by address.
+fn refill(upvalues: &mut Upvalues, captured: Upvalues) {
+    if upvalues.len() == captured.len() {
+        upvalues.copy_from_slice(&captured);
+    } else {
+        *upvalues = captured;
+    }
+}
+
 #[inline]
 fn collect_upvalues(captures: &[Slot], mut read: impl FnMut(Slot) -> Value) -> Upvalues {
     match *captures {
