@@ -92,8 +92,6 @@ pub enum Op {
     ClosureLate(ProtoId),
     /// captures the upvalues of the late thunk or closure in local slot `n`
     Capture(u32),
-    /// captures them again, after `__overrides` replaced values they captured
-    Recapture(u32),
     /// f a → f(a), forced
     Call,
     /// f a1 .. an → f(a1)..(an), forced; for builtins of arity n, one native call with no
@@ -298,6 +296,10 @@ pub struct OverrideInfo {
     pub source: u32,
     /// Each attribute of the set: name index and the local slot of its value.
     pub targets: Vec<(u32, u32)>,
+    /// The slots of the scope's closures and thunks that captured late ([`Op::Capture`]): they
+    /// copied values that the overrides may replace, so they capture again, except those
+    /// whose own slot was replaced (the value there is no longer theirs to change).
+    pub late: Vec<u32>,
 }
 
 /// An `assert a == b`: what the reference's message shows.

@@ -505,13 +505,9 @@ impl Compiler<'_> {
                 targets.push((name, slot));
             }
         }
-        self.out.overrides.push(OverrideInfo { source, targets });
+        self.out.overrides.push(OverrideInfo { source, targets, late: late.to_vec() });
         let n = (self.out.overrides.len() - 1) as u32;
         self.emit(Op::Overrides(n), e);
-        // Closures and thunks of the scope copied the old values: copy the new ones.
-        for &slot in late {
-            self.emit(Op::Recapture(slot), e);
-        }
         Some(n)
     }
 

@@ -1047,10 +1047,6 @@ impl Vm {
                         let v = self.stack[base + n as usize];
                         self.capture_late(v, base, up, false);
                     }
-                    Op::Recapture(n) => {
-                        let v = self.stack[base + n as usize];
-                        self.capture_late(v, base, up, true);
-                    }
                     Op::Call => {
                         if self.heap.wants_collection() {
                             self.frames[fi].ip = (ip - 1) as u32;
@@ -1285,7 +1281,7 @@ impl Vm {
                     }
                     Op::Overrides(n) => {
                         self.frames[fi].ip = ip as u32;
-                        tri!(ip, self.apply_overrides(proto.file, n, base));
+                        tri!(ip, self.apply_overrides(proto.file, n, base, up));
                     }
                     Op::AddOverrides(n) => {
                         let set = self.pop();
@@ -1496,15 +1492,24 @@ impl Vm {
     }
 
     #[inline(never)]
-    fn apply_overrides(&mut self, file: u32, n: u32, base: usize) -> EvalResult<()> {
+    /// Applies `__overrides` (`overrides[n]` of `file`) to the scope of the frame at `base`
+    /// (its upvalues `up`): the values they name replace the scope's own, and the scope's late
+    /// closures and thunks capture the new ones.
+    fn apply_overrides(&mut self, file: u32, n: u32, base: usize, up: UpvalueView) -> EvalResult<()> {
         let info = self.files[file as usize].compiled.overrides[n as usize].clone();
         let ov = self.force(self.stack[base + info.source as usize])?;
         let Value::Attrs(g) = ov else { return Err(self.expected(&ov, "a set")) };
-        for (name, slot) in info.targets {
+        let mut replaced = Vec::new();
+        for &(name, slot) in &info.targets {
             let sym = self.files[file as usize].names[name as usize];
             if let Some(v) = self.heap.attrs(g).get(sym) {
                 self.stack[base + slot as usize] = v;
+                replaced.push(slot);
             }
+        }
+        for &slot in info.late.iter().filter(|s| !replaced.contains(s)) {
+            let v = self.stack[base + slot as usize];
+            self.capture_late(v, base, up, true);
         }
         Ok(())
     }

@@ -253,3 +253,19 @@ fn error_context_is_in_the_trace() {
     assert_eq!(e.message, "boom");
     assert!(e.trace.iter().any(|t| t.message == "while testing"), "{:?}", e.trace);
 }
+
+/// `__overrides` replace a `rec` set's values in the set and in its scope; closures and thunks
+/// of the scope see the new values, and a value put there from outside (here the running
+/// function itself) is left as it is (expected values from CppNix 2.8).
+#[test]
+fn rec_overrides() {
+    check(&[
+        ("rec { __overrides = { a = 2; }; a = 1; b = a; f = x: a + x; c = f 1; }.c", "3"),
+        ("(rec { __overrides = { a = 2; }; a = 1; b = a; }).b", "2"),
+        (
+            "let f = n: let s = rec { __overrides = { a = f; }; a = x: b; b = n; c = a; }; in \
+             if n == 0 then s.b else [ n (s.c (n - 1)) ]; in f 2",
+            "[ 2 [ 1 0 ] ]",
+        ),
+    ]);
+}
