@@ -1685,9 +1685,8 @@ impl Vm {
 
 /// The values of `captures`, read by `read`. Most closures and thunks capture none or one
 /// value: those skip `SmallVec`'s general (growing) `extend`.
-/// Sets captured upvalues. Captured ones are overwritten where they are, never moved or
-/// freed: a frame of that closure or thunk may be running (a value `__overrides` put in the
-/// scope can be anything), and its [`UpvalueView`] reads them by address.
+/// Sets captured upvalues. Ones already captured are overwritten where they are, never moved
+/// or freed, so that an [`UpvalueView`] of them stays valid whatever frame holds one.
 fn refill(upvalues: &mut Upvalues, captured: Upvalues) {
     if upvalues.len() == captured.len() {
         upvalues.copy_from_slice(&captured);
