@@ -123,6 +123,13 @@ fn nursery(old_bytes: usize) -> usize {
     old_bytes.clamp(MIN_THRESHOLD, MAX_THRESHOLD)
 }
 
+/// The size of an object's slot.
+const OBJ: usize = std::mem::size_of::<Obj>();
+/// The size of a value.
+const VALUE: usize = std::mem::size_of::<Value>();
+/// The size of a set's entry.
+const ENTRY: usize = std::mem::size_of::<(crate::symbol::Symbol, Value)>();
+
 /// The bytes a string owns.
 #[inline(always)]
 fn str_size(s: &NixStr) -> usize {
@@ -156,20 +163,18 @@ fn thunk_owns_memory(state: &ThunkState) -> bool {
 /// The bytes an object occupies, counting what it owns.
 #[inline(always)]
 fn obj_size(obj: &Obj) -> usize {
-    const V: usize = std::mem::size_of::<Value>();
-    std::mem::size_of::<Obj>()
-        + match obj {
-            Obj::Free => 0,
-            Obj::Str(s) => str_size(s),
-            Obj::List(items) => items.len() * V,
-            Obj::Attrs(a) => a.entries.capacity() * std::mem::size_of::<(crate::symbol::Symbol, Value)>(),
-            Obj::Closure(c) => c.upvalues.len() * V,
-            Obj::PrimApp(p) => p.args.len() * V,
-            Obj::Thunk(t) => match &t.state {
-                ThunkState::Code { upvalues, .. } => upvalues.len() * V,
-                _ => 0,
-            },
-        }
+    OBJ + match obj {
+        Obj::Free => 0,
+        Obj::Str(s) => str_size(s),
+        Obj::List(items) => items.len() * VALUE,
+        Obj::Attrs(a) => a.entries.capacity() * ENTRY,
+        Obj::Closure(c) => c.upvalues.len() * VALUE,
+        Obj::PrimApp(p) => p.args.len() * VALUE,
+        Obj::Thunk(t) => match &t.state {
+            ThunkState::Code { upvalues, .. } => upvalues.len() * VALUE,
+            _ => 0,
+        },
+    }
 }
 
 impl Default for Heap {
@@ -265,28 +270,41 @@ impl Heap {
 
     /// Allocates a string.
     pub fn alloc_str(&mut self, s: NixStr) -> Gc {
-        self.alloc(Obj::Str(s))
+        let bytes = str_size(&s);
+        self.str_bytes += bytes;
+        self.alloc_sized(Obj::Str(s), OBJ + bytes, true)
     }
 
     /// Allocates a list.
     pub fn alloc_list(&mut self, items: Box<[Value]>) -> Gc {
-        self.alloc(Obj::List(items))
+        let (size, owns) = (OBJ + items.len() * VALUE, !items.is_empty());
+        self.alloc_sized(Obj::List(items), size, owns)
     }
 
     /// Allocates an attribute set.
     pub fn alloc_attrs(&mut self, attrs: Attrs) -> Gc {
-        self.alloc(Obj::Attrs(attrs))
+        let cap = attrs.entries.capacity();
+        let (size, owns) = (OBJ + cap * ENTRY, cap > 0 || attrs.positions.is_some());
+        self.alloc_sized(Obj::Attrs(attrs), size, owns)
     }
 
     /// Allocates a thunk.
+    #[inline]
     pub fn alloc_thunk(&mut self, state: ThunkState) -> Gc {
         self.stats.thunks += 1;
-        self.alloc(Obj::Thunk(Thunk { state }))
+        let size = match &state {
+            ThunkState::Code { upvalues, .. } => OBJ + upvalues.len() * VALUE,
+            _ => OBJ,
+        };
+        let owns = thunk_owns_memory(&state);
+        self.alloc_sized(Obj::Thunk(Thunk { state }), size, owns)
     }
 
     /// Allocates a closure.
+    #[inline]
     pub fn alloc_closure(&mut self, closure: Closure) -> Gc {
-        self.alloc(Obj::Closure(closure))
+        let (size, owns) = (OBJ + closure.upvalues.len() * VALUE, closure.upvalues.spilled());
+        self.alloc_sized(Obj::Closure(closure), size, owns)
     }
 
     /// Whether a safe point should collect now.
