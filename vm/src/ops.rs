@@ -468,6 +468,20 @@ impl Vm {
         }
         let mut out: Vec<(Symbol, Value)> = Vec::with_capacity(ax.len() + ay.len());
         let (mut i, mut j) = (0, 0);
+        if ay.len() * 8 < ax.len() {
+            // A few names into a large set (`acc // { x = ...; }`): the entries between them
+            // are found by binary search and copied at once.
+            while i < ax.len() && j < ay.len() {
+                let run = ax[i..].partition_point(|e| e.0 < ay[j].0);
+                out.extend_from_slice(&ax[i..i + run]);
+                i += run;
+                if i < ax.len() && ax[i].0 == ay[j].0 {
+                    i += 1;
+                }
+                out.push(ay[j]);
+                j += 1;
+            }
+        }
         while i < ax.len() && j < ay.len() {
             match ax[i].0.cmp(&ay[j].0) {
                 Ordering::Less => {

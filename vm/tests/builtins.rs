@@ -269,3 +269,19 @@ fn rec_overrides() {
         ),
     ]);
 }
+
+/// `//` against its definition (the right side wins, every name of both), for sets of many
+/// sizes whose names interleave in different ways.
+#[test]
+fn update_agrees_with_its_definition() {
+    let program = r#"
+      let
+        mk = n: k: builtins.listToAttrs (builtins.genList (i: { name = "a${toString (i * k)}"; value = i * k + n; }) n);
+        naive = a: b: builtins.listToAttrs (map (name: { inherit name; value = if b ? ${name} then b.${name} else a.${name}; })
+          (builtins.attrNames a ++ builtins.attrNames b));
+        check = a: b: a // b == naive a b;
+        sizes = builtins.genList (n: n) 14 ++ [ 20 33 41 ];
+      in builtins.all (n: builtins.all (m: check (mk n 2) (mk m 3) && check (mk n 5) (mk m 1)) sizes) sizes
+    "#;
+    check(&[(program, "true")]);
+}
