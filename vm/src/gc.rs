@@ -120,7 +120,7 @@ const MAX_THRESHOLD: usize = 256 << 20;
 /// same growing structures in collection after collection that free little; one with a
 /// small live heap keeps a small nursery that stays in the cache.
 fn nursery(old_bytes: usize) -> usize {
-    old_bytes.clamp(MIN_THRESHOLD, MAX_THRESHOLD)
+    (old_bytes / 2).clamp(MIN_THRESHOLD, MAX_THRESHOLD)
 }
 
 /// The size of an object's slot.
