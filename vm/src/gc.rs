@@ -96,6 +96,8 @@ pub struct Heap {
     str_bytes: usize,
     /// Collect when `since` exceeds this.
     threshold: usize,
+    /// The nursery size that the survival rate of minor collections asks for ([`young_target`]).
+    young_target: usize,
     /// Collect at every safe point.
     pub stress: bool,
     /// Returns seen in the stress mode.
@@ -114,14 +116,32 @@ const MIN_THRESHOLD: usize = 32 << 20;
 /// Most bytes allocated between collections.
 const MAX_THRESHOLD: usize = 256 << 20;
 
-/// Bytes to allocate before the next collection, given the bytes of the old generation: as
-/// many again (within bounds), so the heap at most doubles between collections. A program
-/// whose objects live long (an overlay fixpoint keeps every layer) would otherwise trace the
-/// same growing structures in collection after collection that free little; one with a
-/// small live heap keeps a small nursery that stays in the cache.
-fn nursery(old_bytes: usize) -> usize {
-    (old_bytes / 2).clamp(MIN_THRESHOLD, MAX_THRESHOLD)
+/// Bytes to allocate before the next collection, given the bytes of the old generation and the
+/// nursery size that survival has asked for ([`young_target`]): at least half the old
+/// generation (within bounds), so a program whose objects live long (an overlay fixpoint keeps
+/// every layer) does not trace the same growing structures in collection after collection that
+/// free little, while one with a small live heap keeps a small nursery that stays in the cache.
+fn nursery(old_bytes: usize, young_target: usize) -> usize {
+    (old_bytes / 2).max(young_target).clamp(MIN_THRESHOLD, MAX_THRESHOLD)
 }
+
+/// The nursery size asked for after a minor collection in which `promoted` of `young` objects
+/// survived, from the size `current` asked for before. Objects that survive a minor collection
+/// are traced now and again in every full collection, and take their changes through the write
+/// barrier; when many do (a quarter or more of the nursery, and enough to take milliseconds to
+/// trace), the nursery was too small for them to die young, so it doubles. Otherwise it halves
+/// back: a small nursery is reused while it is still in the cache, without touching new memory,
+/// and its cost, sweeping, is the same for every size when nearly everything dies.
+fn young_target(current: usize, promoted: usize, young: usize) -> usize {
+    if promoted * 4 >= young && promoted >= MANY_SURVIVORS {
+        (current * 2).min(MAX_THRESHOLD)
+    } else {
+        (current / 2).max(MIN_THRESHOLD)
+    }
+}
+
+/// Survivors of a minor collection that make it worth a larger nursery (about 5 ms of tracing).
+const MANY_SURVIVORS: usize = 1 << 16;
 
 /// The size of an object's slot.
 const OBJ: usize = std::mem::size_of::<Obj>();
@@ -196,6 +216,7 @@ impl Default for Heap {
             since: 0,
             str_bytes: 0,
             threshold: MIN_THRESHOLD,
+            young_target: MIN_THRESHOLD,
             stress: false,
             stress_returns: 0,
             stats: GcStats::default(),
@@ -601,7 +622,8 @@ impl Heap {
         self.forget_remembered();
         self.live -= freed;
         self.stats.freed += freed as u64;
-        self.threshold = nursery(self.old_bytes);
+        self.young_target = young_target(self.young_target, promoted, promoted + freed);
+        self.threshold = nursery(self.old_bytes, self.young_target);
     }
 
     fn collect_major(&mut self, roots: impl IntoIterator<Item = Value>, extra: impl IntoIterator<Item = Gc>) {
@@ -648,7 +670,7 @@ impl Heap {
         self.stats.freed += freed as u64;
         self.old_bytes = live_bytes;
         self.major_threshold = MIN_THRESHOLD.max(live_bytes * 2);
-        self.threshold = nursery(live_bytes);
+        self.threshold = nursery(live_bytes, self.young_target);
     }
 }
 
@@ -780,6 +802,38 @@ mod tests {
         // Freed slots are reused.
         let again = heap.alloc_thunk(ThunkState::Done(Value::Null));
         assert!(again.0 < 3);
+    }
+
+    #[test]
+    fn the_nursery_grows_while_many_survive_and_shrinks_back() {
+        let many = MANY_SURVIVORS;
+        // Half of a large nursery survived: it doubles, up to the maximum.
+        assert_eq!(young_target(MIN_THRESHOLD, many, 2 * many), 2 * MIN_THRESHOLD);
+        assert_eq!(young_target(MAX_THRESHOLD, many, 2 * many), MAX_THRESHOLD);
+        // A high share of few survivors, or a low share of many: it halves, down to the minimum.
+        assert_eq!(young_target(4 * MIN_THRESHOLD, 10, 20), 2 * MIN_THRESHOLD);
+        assert_eq!(young_target(4 * MIN_THRESHOLD, many, 10 * many), 2 * MIN_THRESHOLD);
+        assert_eq!(young_target(MIN_THRESHOLD, 0, many), MIN_THRESHOLD);
+        // The old generation's half still sets the least size.
+        assert_eq!(nursery(200 << 20, MIN_THRESHOLD), 100 << 20);
+        assert_eq!(nursery(0, 128 << 20), 128 << 20);
+    }
+
+    #[test]
+    fn a_collection_where_many_survive_doubles_the_next_nursery() {
+        let mut heap = Heap::default();
+        let items: Vec<Value> = (0..MANY_SURVIVORS)
+            .map(|_| Value::Thunk(heap.alloc_thunk(ThunkState::Done(Value::Null))))
+            .collect();
+        let kept = heap.alloc_list(items.into());
+        heap.collect([Value::List(kept)], [], false);
+        assert_eq!(heap.threshold, 2 * MIN_THRESHOLD);
+        // Then everything dies young: back to the minimum.
+        for _ in 0..MANY_SURVIVORS {
+            heap.alloc_thunk(ThunkState::Done(Value::Null));
+        }
+        heap.collect([Value::List(kept)], [], false);
+        assert_eq!(heap.threshold, MIN_THRESHOLD);
     }
 
     #[test]
