@@ -1683,8 +1683,6 @@ impl Vm {
     }
 }
 
-/// The values of `captures`, read by `read`. Most closures and thunks capture none or one
-/// value: those skip `SmallVec`'s general (growing) `extend`.
 /// Sets captured upvalues. Ones already captured are overwritten where they are, never moved
 /// or freed, so that an [`UpvalueView`] of them stays valid whatever frame holds one.
 fn refill(upvalues: &mut Upvalues, captured: Upvalues) {
@@ -1695,6 +1693,8 @@ fn refill(upvalues: &mut Upvalues, captured: Upvalues) {
     }
 }
 
+/// The values of `captures`, read by `read`. Most closures and thunks capture none or one
+/// value: those skip `SmallVec`'s general (growing) `extend`.
 #[inline]
 fn collect_upvalues(captures: &[Slot], mut read: impl FnMut(Slot) -> Value) -> Upvalues {
     match *captures {
