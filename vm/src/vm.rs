@@ -909,7 +909,7 @@ impl Vm {
             let env = self.frames[fi].env;
             let up = self.frames[fi].up;
             let mut ip = self.frames[fi].ip as usize;
-            let code = &proto.code;
+            let code: &[Op] = &proto.code;
             loop {
                 let op = code[ip];
                 ip += 1;
