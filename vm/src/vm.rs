@@ -640,13 +640,10 @@ impl Vm {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn push_frame(&mut self, proto: ProtoRef, env: Option<Gc>, on_return: OnReturn) -> EvalResult<()> {
         if self.frames.len() + self.extra_depth >= self.config.max_call_depth {
-            return Err(EvalError::new(
-                ErrorKind::StackOverflow,
-                "stack overflow; max-call-depth exceeded",
-            ));
+            return Err(too_deep());
         }
         let base = self.stack.len() as u32;
         self.stack.resize(base as usize + proto.slots as usize, Value::Null);
@@ -1702,6 +1699,13 @@ fn collect_upvalues(captures: &[Slot], mut read: impl FnMut(Slot) -> Value) -> U
         [s] => Upvalues::from_buf([read(s)]),
         _ => Upvalues::from_vec(captures.iter().map(|&s| read(s)).collect()),
     }
+}
+
+/// The error of a call past the maximum depth.
+#[cold]
+#[inline(never)]
+fn too_deep() -> EvalError {
+    EvalError::new(ErrorKind::StackOverflow, "stack overflow; max-call-depth exceeded")
 }
 
 /// `a OP b` when it can be computed without forcing anything and without failing.
