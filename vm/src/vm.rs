@@ -1105,9 +1105,7 @@ impl Vm {
                         self.stack.push(v);
                     }
                     Op::Add | Op::Sub | Op::Mul | Op::Div => {
-                        let b = self.pop();
-                        let a = self.pop();
-                        if let (Value::Int(x), Value::Int(y)) = (a, b) {
+                        if let Some((x, y)) = self.top_ints() {
                             let r = match op {
                                 Op::Add => x.checked_add(y),
                                 Op::Sub => x.checked_sub(y),
@@ -1115,29 +1113,35 @@ impl Vm {
                                 _ => None,
                             };
                             if let Some(r) = r {
-                                self.stack.push(Value::Int(r));
+                                self.replace_top_two(Value::Int(r));
                                 continue;
                             }
                         }
+                        let b = self.pop();
+                        let a = self.pop();
                         self.frames[fi].ip = ip as u32;
                         let v = tri!(ip, self.arith(op, a, b));
                         self.stack.push(v);
                     }
                     Op::Less => {
-                        let b = self.pop();
-                        let a = self.pop();
-                        if let (Value::Int(x), Value::Int(y)) = (a, b) {
-                            self.stack.push(Value::Bool(x < y));
+                        if let Some((x, y)) = self.top_ints() {
+                            self.replace_top_two(Value::Bool(x < y));
                             continue;
                         }
+                        let b = self.pop();
+                        let a = self.pop();
                         self.frames[fi].ip = ip as u32;
                         let v = tri!(ip, self.less_than(a, b));
                         self.stack.push(Value::Bool(v));
                     }
                     Op::Eq | Op::NotEq => {
+                        let want = matches!(op, Op::Eq);
+                        if let Some((x, y)) = self.top_ints() {
+                            self.replace_top_two(Value::Bool((x == y) == want));
+                            continue;
+                        }
                         let b = self.pop();
                         let a = self.pop();
-                        let want = matches!(op, Op::Eq);
                         if let Some(Value::Bool(eq)) = speculate(self, SpecOp::Eq, a, b) {
                             self.stack.push(Value::Bool(eq == want));
                             continue;
@@ -1384,6 +1388,25 @@ impl Vm {
             self.heap.closure(c).forced.set(true);
         }
         v
+    }
+
+    /// The two values on top of the stack, when both are integers (the operands of most
+    /// arithmetic and comparisons, which then need no pops and push).
+    #[inline(always)]
+    fn top_ints(&self) -> Option<(i64, i64)> {
+        match *self.stack.as_slice() {
+            [.., Value::Int(x), Value::Int(y)] => Some((x, y)),
+            _ => None,
+        }
+    }
+
+    /// Replaces the two values on top of the stack with `v`.
+    #[inline(always)]
+    fn replace_top_two(&mut self, v: Value) {
+        self.stack.pop();
+        if let Some(top) = self.stack.last_mut() {
+            *top = v;
+        }
     }
 
     #[inline]
