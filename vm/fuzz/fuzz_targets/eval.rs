@@ -1,6 +1,7 @@
 //! Any bytes, read as a Nix file under either edition and evaluated deeply, end in a value or
 //! an evaluation error, never a panic. The program sees no file system, no environment and no
-//! store, and calls nest at most 2 000 deep, so inputs stay small and fast.
+//! store, and calls nest at most 2 000 deep, so inputs stay small and fast. Half the inputs run
+//! with the collector's stress mode on.
 #![no_main]
 
 use std::io;
@@ -36,12 +37,15 @@ impl EvalIO for NoIO {
 }
 
 fuzz_target!(|data: &[u8]| {
-    // The first byte picks the edition; the rest is the program.
+    // The first byte picks the edition (bit 0) and the collector's stress mode (bit 1: a
+    // collection at every safe point, freed slots poisoned, so a value that native code did
+    // not root panics when it is read); the rest is the program.
     let Some((&first, rest)) = data.split_first() else { return };
     let edition = if first & 1 == 0 { Edition::E2024 } else { Edition::E2026 };
     let text = lix_syntax_text(rest);
     let config = EvalConfig { max_call_depth: 2_000, default_edition: edition, ..EvalConfig::default() };
     let mut vm = Vm::new(Box::new(NoIO), config);
+    vm.heap.stress = first & 2 != 0;
     if let Ok(v) = vm.eval_source("/fuzz/input.nix", &text, "/fuzz") {
         if let Ok(v) = vm.force_deep(v) {
             let _ = vm.print_value(v);
