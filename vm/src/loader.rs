@@ -169,6 +169,7 @@ impl Vm {
                 comparator: comparator(&compiled.protos, p),
                 keeps_arg: p.keeps_arg,
                 contexts: p.contexts.clone().into_boxed_slice(),
+                hints: p.code.iter().map(|_| std::cell::Cell::new(0)).collect(),
             }));
         }
         let names: Vec<Symbol> = compiled.names.iter().map(|n| self.symbols.intern(n.as_bytes())).collect();

@@ -82,6 +82,9 @@ pub(crate) struct RtProto {
     pub keeps_arg: bool,
     /// [`lix_compiler::Proto::contexts`].
     pub contexts: Box<[lix_compiler::ContextRegion]>,
+    /// One per op: where the attribute that the op at that index selects by a constant name
+    /// was found last time ([`Attrs::get_hinted`]). A site mostly sees sets of one shape.
+    pub hints: Box<[Cell<u32>]>,
 }
 
 /// A prototype of [`Vm::protos`], by address: frames hold these instead of counted
@@ -998,11 +1001,12 @@ impl Vm {
                     Op::SpeculateSelect { name, proto: p, arg } => {
                         let set = self.pop();
                         let sym = self.files[proto.file as usize].names[name as usize];
-                        match self.peek(set) {
-                            Value::Attrs(g) if self.heap.attrs(g).get(sym).is_some() && !(arg && self.callee_keeps_arg()) => {
-                                let v = self.heap.attrs(g).get(sym).unwrap_or(Value::Null);
-                                self.stack.push(v);
-                            }
+                        let found = match self.peek(set) {
+                            Value::Attrs(g) => self.heap.attrs(g).get_hinted(sym, &proto.hints[ip - 1]),
+                            _ => None,
+                        };
+                        match found {
+                            Some(v) if !(arg && self.callee_keeps_arg()) => self.stack.push(v),
                             _ => {
                                 let t = self.code_thunk(CodeRef(proto.file_base + p), base, up);
                                 self.stack.push(t);
@@ -1223,20 +1227,24 @@ impl Vm {
                     Op::Select(n) => {
                         let set = self.pop();
                         let sym = self.files[proto.file as usize].names[n as usize];
-                        let v = tri!(ip, self.select(set, sym));
+                        let v = tri!(ip, self.select(set, sym, &proto.hints[ip - 1]));
                         push_forced!(ip, v);
                     }
                     Op::SelectDyn => {
                         let name = self.pop();
                         let set = self.pop();
                         let sym = tri!(ip, self.attr_name(name));
-                        let v = tri!(ip, self.select(set, sym));
+                        let found = self.try_select_next(set, sym, &proto.hints[ip - 1]);
+                        let v = match found {
+                            Some(v) => v,
+                            None => tri!(ip, self.select(set, sym, &proto.hints[ip - 1])),
+                        };
                         push_forced!(ip, v);
                     }
                     Op::SelectOr { name, target } => {
                         let set = self.pop();
                         let sym = self.files[proto.file as usize].names[name as usize];
-                        match self.try_select(set, sym) {
+                        match self.try_select(set, sym, &proto.hints[ip - 1]) {
                             Some(v) => push_forced!(ip, v),
                             None => ip = target as usize,
                         }
@@ -1245,7 +1253,7 @@ impl Vm {
                         let name = self.pop();
                         let set = self.pop();
                         let sym = tri!(ip, self.attr_name(name));
-                        match self.try_select(set, sym) {
+                        match self.try_select_next(set, sym, &proto.hints[ip - 1]) {
                             Some(v) => push_forced!(ip, v),
                             None => ip = target as usize,
                         }
@@ -1253,14 +1261,14 @@ impl Vm {
                     Op::HasAttr(n) => {
                         let set = self.pop();
                         let sym = self.files[proto.file as usize].names[n as usize];
-                        let has = self.try_select(set, sym).is_some();
+                        let has = self.try_select(set, sym, &proto.hints[ip - 1]).is_some();
                         self.stack.push(Value::Bool(has));
                     }
                     Op::HasAttrDyn => {
                         let name = self.pop();
                         let set = self.pop();
                         let sym = tri!(ip, self.attr_name(name));
-                        let has = self.try_select(set, sym).is_some();
+                        let has = self.try_select_next(set, sym, &proto.hints[ip - 1]).is_some();
                         self.stack.push(Value::Bool(has));
                     }
                     Op::Interpolate { parts, path, spans } => {
@@ -1278,7 +1286,7 @@ impl Vm {
                         tri!(ip, self.check_pattern(&proto, n, base));
                     }
                     Op::PatField { pattern, field, slot } => {
-                        tri!(ip, self.bind_field(&proto, pattern, field, slot, base));
+                        tri!(ip, self.bind_field(&proto, pattern, field, slot, base, &proto.hints[ip - 1]));
                     }
                     Op::Overrides(n) => {
                         self.frames[fi].ip = ip as u32;
@@ -1600,9 +1608,9 @@ impl Vm {
     }
 
     #[inline(never)]
-    fn select(&mut self, set: Value, sym: Symbol) -> EvalResult<Value> {
+    fn select(&mut self, set: Value, sym: Symbol, hint: &Cell<u32>) -> EvalResult<Value> {
         match set {
-            Value::Attrs(g) => match self.heap.attrs(g).get(sym) {
+            Value::Attrs(g) => match self.heap.attrs(g).get_hinted(sym, hint) {
                 Some(v) => Ok(v),
                 None => {
                     // As the reference shows it: the selection is a frame (the unwinding puts
@@ -1619,9 +1627,17 @@ impl Vm {
         }
     }
 
-    fn try_select(&self, set: Value, sym: Symbol) -> Option<Value> {
+    /// [`Vm::try_select`] by a computed name ([`Attrs::get_hinted_next`]).
+    fn try_select_next(&self, set: Value, sym: Symbol, hint: &Cell<u32>) -> Option<Value> {
         match set {
-            Value::Attrs(g) => self.heap.attrs(g).get(sym),
+            Value::Attrs(g) => self.heap.attrs(g).get_hinted_next(sym, hint),
+            _ => None,
+        }
+    }
+
+    fn try_select(&self, set: Value, sym: Symbol, hint: &Cell<u32>) -> Option<Value> {
+        match set {
+            Value::Attrs(g) => self.heap.attrs(g).get_hinted(sym, hint),
             _ => None,
         }
     }
@@ -1677,12 +1693,20 @@ impl Vm {
     }
 
     #[inline(never)]
-    fn bind_field(&mut self, proto: &RtProto, pattern: u32, field: u32, slot: u32, base: usize) -> EvalResult<()> {
+    fn bind_field(
+        &mut self,
+        proto: &RtProto,
+        pattern: u32,
+        field: u32,
+        slot: u32,
+        base: usize,
+        hint: &Cell<u32>,
+    ) -> EvalResult<()> {
         let Value::Attrs(g) = self.stack[base] else { return Ok(()) };
         let f = &self.files[proto.file as usize];
         let (name, default) = f.compiled.patterns[pattern as usize].fields[field as usize];
         let sym = f.names[name as usize];
-        let v = match self.heap.attrs(g).get(sym) {
+        let v = match self.heap.attrs(g).get_hinted(sym, hint) {
             Some(v) => v,
             None => match default {
                 Some(p) => {
