@@ -224,6 +224,46 @@ impl Default for Heap {
     }
 }
 
+/// A chunk of free slots. Its pages are made present in one request to the kernel before they
+/// are written: on the VMs we measure on, taking a page fault for each of a new chunk's 640
+/// pages one at a time costs several times more.
+#[cold]
+#[inline(never)]
+fn new_chunk() -> Box<[Obj; CHUNK]> {
+    let layout = std::alloc::Layout::new::<[Obj; CHUNK]>();
+    // SAFETY: the layout has a non-zero size; every slot is written before the memory is
+    // owned by the `Box`, whose layout is the one allocated with.
+    unsafe {
+        let p = std::alloc::alloc(layout).cast::<Obj>();
+        if p.is_null() {
+            std::alloc::handle_alloc_error(layout);
+        }
+        prefault(p.cast(), layout.size());
+        for i in 0..CHUNK {
+            p.add(i).write(Obj::Free);
+        }
+        Box::from_raw(p.cast::<[Obj; CHUNK]>())
+    }
+}
+
+/// Asks the kernel to make the whole pages within `len` bytes at `p` present and writable now
+/// (a hint: kernels without `MADV_POPULATE_WRITE` refuse it, and the pages fault in later).
+fn prefault(p: *mut u8, len: usize) {
+    #[cfg(target_os = "linux")]
+    {
+        const PAGE: usize = 4096;
+        let start = (p as usize).next_multiple_of(PAGE);
+        let end = (p as usize + len) / PAGE * PAGE;
+        if end > start {
+            // SAFETY: the range lies within one allocation of ours; populating changes no
+            // contents (the pages are fresh, or keep what they hold).
+            unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_POPULATE_WRITE) };
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (p, len);
+}
+
 impl Heap {
     /// Allocates `obj`. (Always inlined: where the kind of object is known, what it owns is
     /// worked out without matching on it.)
@@ -253,9 +293,7 @@ impl Heap {
         } else {
             let i = self.len;
             if i >> CHUNK_BITS == self.chunks.len() {
-                let chunk: Box<[Obj]> = (0..CHUNK).map(|_| Obj::Free).collect();
-                let Ok(chunk) = chunk.try_into() else { unreachable!("a chunk has CHUNK slots") };
-                self.chunks.push(chunk);
+                self.chunks.push(new_chunk());
                 let words = self.chunks.len() * CHUNK / 64;
                 self.marks.resize(words, 0);
                 self.old.resize(words, 0);
