@@ -68,9 +68,9 @@ pub enum Op {
         op: SpecOp,
         /// The thunk made when the shortcut does not apply.
         proto: ProtoId,
-        /// An argument of the function below `a` on the stack: take the shortcut only when
-        /// that function does not keep its argument ([`Proto::keeps_arg`]).
-        arg: bool,
+        /// For an argument: which function on the stack must not keep its argument
+        /// ([`Proto::keeps_arg`]) for the shortcut to be taken.
+        arg: ArgCheck,
     },
     /// set → set.name when `set` is an evaluated set that has `name`; otherwise a thunk of
     /// `proto` (which selects lazily)
@@ -80,7 +80,7 @@ pub enum Op {
         /// The fallback thunk.
         proto: ProtoId,
         /// As for [`Op::Speculate`].
-        arg: bool,
+        arg: ArgCheck,
     },
     /// → thunk of prototype `p`, its upvalues captured now
     Thunk(ProtoId),
@@ -97,6 +97,13 @@ pub enum Op {
     /// f a1 .. an → f(a1)..(an), forced; for builtins of arity n, one native call with no
     /// partial applications in between
     CallN(u32),
+    /// f a b → f(a)(b), forced, for `f a b` with any `f`; always followed by
+    /// [`Op::CallBelow`]. A curried lambda `a: b: body` runs its inner body at once, without
+    /// making the inner closure, and a builtin of arity 2 is called at once; both skip the
+    /// `CallBelow`. Any other function is left as `b f(a)`, for the `CallBelow` to call.
+    Call2,
+    /// b f → f(b), forced (the function above its argument; see [`Op::Call2`])
+    CallBelow,
     /// a b → a + b (numbers, strings, paths)
     Add,
     /// a b → a - b
@@ -190,6 +197,30 @@ pub enum Op {
     Return,
     /// errors with `errors[n]` (code that a syntax error left out)
     Error(u32),
+}
+
+/// Which function an argument's speculation ([`Op::Speculate`], [`Op::SpeculateSelect`])
+/// asks whether it keeps its argument unforced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ArgCheck {
+    /// None: not an argument, or an argument of a builtin.
+    None,
+    /// The function right below the argument on the stack.
+    Callee,
+    /// For the second argument of `f a b` ([`Op::Call2`]): the inner lambda of `f`, which is
+    /// two below on the stack (with the first argument between). A function that is not a
+    /// curried lambda counts as keeping it.
+    CurriedCallee,
+}
+
+impl ArgCheck {
+    fn text(self) -> &'static str {
+        match self {
+            ArgCheck::None => "",
+            ArgCheck::Callee => " (arg)",
+            ArgCheck::CurriedCallee => " (arg2)",
+        }
+    }
 }
 
 /// Operations that [`Op::Speculate`] can do eagerly.
@@ -394,9 +425,9 @@ impl CompiledFile {
             Op::LoadForce(s) => format!("LoadForce {}", slot_text(&s)),
             Op::LoadFn(s) => format!("LoadFn {}", slot_text(&s)),
             Op::SpeculateSelect { name, proto, arg } => {
-                format!("SpeculateSelect {} else proto#{proto}{}", self.name(name), if arg { " (arg)" } else { "" })
+                format!("SpeculateSelect {} else proto#{proto}{}", self.name(name), arg.text())
             }
-            Op::Speculate { op, proto, arg } => format!("Speculate {op:?} else proto#{proto}{}", if arg { " (arg)" } else { "" }),
+            Op::Speculate { op, proto, arg } => format!("Speculate {op:?} else proto#{proto}{}", arg.text()),
             Op::WithLookup(n) => match self.with_lookups.get(n as usize) {
                 Some(w) => format!(
                     "WithLookup {} in [{}]",

@@ -13,7 +13,7 @@ use lix_syntax::TextRange;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::bytecode::{
-    AssertEqInfo, CompiledFile, ContextRegion, Op, OverrideInfo, PatternInfo, SpecOp, Proto, ProtoId, ProtoKind, Slot, WithLookup,
+    ArgCheck, AssertEqInfo, CompiledFile, ContextRegion, Op, OverrideInfo, PatternInfo, SpecOp, Proto, ProtoId, ProtoKind, Slot, WithLookup,
 };
 
 /// Compiles a lowered file. `assert_text` renders an assertion's condition for its message.
@@ -337,7 +337,7 @@ impl Compiler<'_> {
                 }
                 if args.len() > 1 && self.is_global_function(*fun) {
                     for &a in args {
-                        self.argument(a, false);
+                        self.argument(a, ArgCheck::None);
                     }
                     self.emit(Op::CallN(args.len() as u32), e);
                     return;
@@ -350,6 +350,9 @@ impl Compiler<'_> {
                     },
                     _ => None,
                 };
+                // The first two arguments in one `Call2` (which fuses the calls of a curried
+                // lambda), any others one `Call` each.
+                let paired = if args.len() >= 2 { 2 } else { 0 };
                 for (i, &a) in args.iter().enumerate() {
                     let param = params.as_ref().and_then(|p| p.get(i).copied().flatten());
                     match (param, body.expr(a)) {
@@ -359,9 +362,19 @@ impl Compiler<'_> {
                             }
                             self.operand(a);
                         }
-                        _ => self.argument(a, true),
+                        _ if i == 1 && paired == 2 => self.argument(a, ArgCheck::CurriedCallee),
+                        _ => self.argument(a, ArgCheck::Callee),
                     }
-                    self.emit(Op::Call, e);
+                    match i {
+                        0 if paired == 2 => {}
+                        1 if paired == 2 => {
+                            self.emit(Op::Call2, e);
+                            self.emit(Op::CallBelow, e);
+                        }
+                        _ => {
+                            self.emit(Op::Call, e);
+                        }
+                    }
                 }
             }
             Expr::Select { expr, path, default } => {
@@ -667,11 +680,10 @@ impl Compiler<'_> {
     }
 
     /// Compiles a function argument: [`Self::lazy`], but cheap arithmetic and selections may be
-    /// computed at once ([`Self::speculate`]). With `checked`, the function is on the stack
-    /// below the argument and the VM speculates only for a callee that cannot keep its
-    /// argument unforced ([`lix_compiler::Proto::keeps_arg`]).
-    fn argument(&mut self, e: ExprId, checked: bool) {
-        self.lazy_as(e, Some(checked));
+    /// computed at once ([`Self::speculate`]). `check` says which function on the stack the VM
+    /// asks first whether it keeps its argument unforced ([`lix_compiler::Proto::keeps_arg`]).
+    fn argument(&mut self, e: ExprId, check: ArgCheck) {
+        self.lazy_as(e, Some(check));
     }
 
     /// [`Self::lazy`]; `speculate` as [`Self::argument`] takes it, `None` for no speculation.
@@ -680,7 +692,7 @@ impl Compiler<'_> {
     /// `«thunk»` in `trace`) where the reference would show a thunk. So list elements and
     /// attribute values are never speculated, and an argument only when the callee's body
     /// forces its parameter before it could be stored.
-    fn lazy_as(&mut self, e: ExprId, speculate: Option<bool>) {
+    fn lazy_as(&mut self, e: ExprId, speculate: Option<ArgCheck>) {
         let body = self.body;
         match body.expr(e) {
             Expr::Int(i) => {
@@ -733,7 +745,7 @@ impl Compiler<'_> {
                 self.emit(Op::WithLookupLazy { lookup, proto }, e);
             }
             _ => {
-                if speculate.is_some_and(|checked| self.speculate(e, checked)) {
+                if speculate.is_some_and(|check| self.speculate(e, check)) {
                     return;
                 }
                 let p = self.thunk(e);
@@ -753,7 +765,7 @@ impl Compiler<'_> {
 
     /// Lazy arithmetic, comparison or selection on atoms: computed at once when the operands
     /// are already values, a thunk otherwise ([`Op::Speculate`]).
-    fn speculate(&mut self, e: ExprId, arg: bool) -> bool {
+    fn speculate(&mut self, e: ExprId, arg: ArgCheck) -> bool {
         let body = self.body;
         let (op, a, b) = match body.expr(e) {
             Expr::BinOp { op, lhs, rhs } => match op {

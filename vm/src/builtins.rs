@@ -500,16 +500,7 @@ fn foldl(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     let mark = vm.root(acc);
     for i in 0..n {
         let x = vm.heap.list(l)[i];
-        let partial = vm.call(f, acc);
-        let partial = match partial {
-            Ok(p) => p,
-            Err(e) => {
-                vm.unroot(mark);
-                return Err(e);
-            }
-        };
-        vm.roots[mark] = partial;
-        match vm.call(partial, x) {
+        match vm.call2(f, acc, x) {
             Ok(v) => {
                 acc = v;
                 vm.roots[mark] = acc;

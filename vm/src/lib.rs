@@ -14,6 +14,7 @@ mod loader;
 pub mod ops;
 pub mod print;
 pub mod symbol;
+mod upvalue_stack;
 pub mod value;
 pub mod vm;
 

@@ -8,7 +8,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use lix_compiler::{Op, ProtoKind, Slot, SpecOp};
+use lix_compiler::{ArgCheck, Op, ProtoKind, Slot, SpecOp};
 use lix_syntax::TextRange;
 use rustc_hash::FxHashMap;
 
@@ -148,13 +148,16 @@ impl UpvalueView {
 enum OnReturn {
     Nothing,
     Update(Gc),
+    /// A fused call's frame: gives its upvalues back to [`Vm::fused`] down to this mark.
+    Release(u32),
 }
 
 struct Frame {
     proto: ProtoRef,
     ip: u32,
     base: u32,
-    /// The closure or thunk whose upvalues the code reads.
+    /// The closure or thunk whose upvalues the code reads (none for a fused call, whose
+    /// upvalues are in [`Vm::fused`]).
     env: Option<Gc>,
     /// Its upvalues.
     up: UpvalueView,
@@ -222,6 +225,8 @@ pub struct Vm {
     /// The thunk whose re-entry raised the "infinite recursion" error being unwound: its
     /// frame is where the recursion was entered.
     recursion_entry: Option<Gc>,
+    /// The upvalues of fused calls' frames ([`Vm::call_fused`]).
+    fused: crate::upvalue_stack::UpvalueStack,
 }
 
 /// How many dynamic attribute positions are kept (duplicates are found among recent ones).
@@ -273,6 +278,7 @@ impl Vm {
             extra_depth: 0,
             dynamic_attr_pos: std::collections::VecDeque::new(),
             recursion_entry: None,
+            fused: Default::default(),
             edition_by_dir: FxHashMap::default(),
         };
         builtins::install(&mut vm);
@@ -416,7 +422,7 @@ impl Vm {
         extra.extend(self.frames.iter().filter_map(|f| f.env));
         extra.extend(self.frames.iter().filter_map(|f| match f.on_return {
             OnReturn::Update(t) => Some(t),
-            OnReturn::Nothing => None,
+            OnReturn::Nothing | OnReturn::Release(_) => None,
         }));
         let roots = self
             .stack
@@ -426,6 +432,7 @@ impl Vm {
             .chain(self.globals_2026.values())
             .chain(self.import_cache.values())
             .copied()
+            .chain(self.fused.live())
             .collect::<Vec<_>>();
         self.heap.collect(roots, extra, full);
     }
@@ -645,12 +652,18 @@ impl Vm {
 
     #[inline(always)]
     fn push_frame(&mut self, proto: ProtoRef, env: Option<Gc>, on_return: OnReturn) -> EvalResult<()> {
+        let up = UpvalueView::new(self.upvalues(env));
+        self.push_frame_with(proto, env, up, on_return)
+    }
+
+    /// Pushes a frame that reads its upvalues through `up`.
+    #[inline(always)]
+    fn push_frame_with(&mut self, proto: ProtoRef, env: Option<Gc>, up: UpvalueView, on_return: OnReturn) -> EvalResult<()> {
         if self.frames.len() + self.extra_depth >= self.config.max_call_depth {
             return Err(too_deep());
         }
         let base = self.stack.len() as u32;
         self.stack.resize(base as usize + proto.slots as usize, Value::Null);
-        let up = UpvalueView::new(self.upvalues(env));
         self.frames.push(Frame { proto, ip: 0, base, env, up, on_return });
         if self.frames.len() > self.stats.max_depth {
             self.stats.max_depth = self.frames.len();
@@ -683,6 +696,65 @@ impl Vm {
         self.push_frame(proto, Some(c), on_return)?;
         self.stack[base] = arg;
         Ok(None)
+    }
+
+    /// For `f a b` where `f` is a curried lambda `a: b: body` whose inner lambda is not curried
+    /// too: `f` and the inner prototype's index. Such a call can be fused ([`Vm::enter_fused`]).
+    #[inline]
+    fn fusable(&self, f: Value) -> Option<(Gc, u32)> {
+        let Value::Lambda(c) = f else { return None };
+        let inner = self.protos[self.heap.closure(c).code.0 as usize].curried?;
+        let p = &self.protos[inner as usize];
+        (p.curried.is_none() && p.captures.len() <= crate::upvalue_stack::BLOCK).then_some((c, inner))
+    }
+
+    /// Calls the curried lambda `c` (from [`Vm::fusable`]) with `a` and its inner lambda with
+    /// `b` in one step: the inner lambda's frame gets its upvalues copied to [`Vm::fused`]
+    /// instead of a closure made for it. Nothing is allocated on the heap, so nothing needs
+    /// rooting meanwhile. The calls are counted as two, as made separately.
+    #[inline(always)]
+    fn enter_fused(&mut self, c: Gc, inner: u32, a: Value, b: Value) -> EvalResult<()> {
+        self.stats.calls += 2;
+        let outer = self.heap.closure(c);
+        outer.forced.set(true);
+        let proto = &self.protos[inner as usize];
+        let mark = self.fused.mark();
+        let up = {
+            let upvalues = self.fused.push(proto.captures.len());
+            for (v, &s) in upvalues.iter_mut().zip(proto.captures.iter()) {
+                *v = match s {
+                    Slot::Local(_) => a,
+                    Slot::Upvalue(n) => outer.upvalues.get(n as usize).copied().unwrap_or(Value::Null),
+                };
+            }
+            UpvalueView::new(upvalues)
+        };
+        let proto = ProtoRef::new(proto);
+        let base = self.stack.len();
+        if let Err(e) = self.push_frame_with(proto, None, up, OnReturn::Release(mark)) {
+            self.fused.release(mark);
+            return Err(e);
+        }
+        self.stack[base] = b;
+        Ok(())
+    }
+
+    /// `f a b`, with the two calls fused when `f` allows it ([`Vm::enter_fused`]).
+    pub fn call2(&mut self, f: Value, a: Value, b: Value) -> EvalResult<Value> {
+        if let Some((c, inner)) = self.fusable(f) {
+            return stacker::maybe_grow(256 * 1024, 8 * 1024 * 1024, || {
+                let stop = self.frames.len();
+                self.enter_fused(c, inner, a, b)?;
+                self.run(stop)
+            });
+        }
+        let mark = self.root(b);
+        let r = self.call(f, a).and_then(|g| {
+            self.root(g);
+            self.call(g, b)
+        });
+        self.unroot(mark);
+        r
     }
 
     /// Calls anything that is not a lambda: builtins, partial applications, functors.
@@ -759,10 +831,6 @@ impl Vm {
         })
     }
 
-    fn upvalue(&self, env: Option<Gc>, i: u32) -> Value {
-        self.upvalues(env).get(i as usize).copied().unwrap_or(Value::Null)
-    }
-
     /// The upvalues of the closure or thunk `env` (none for a frame without one).
     #[inline(always)]
     fn upvalues(&self, env: Option<Gc>) -> &[Value] {
@@ -827,11 +895,15 @@ impl Vm {
                 err.trace.push(TraceEntry { message: "entering the infinite recursion".to_string(), pos: None });
             }
             innermost = false;
-            if let OnReturn::Update(t) = frame.on_return {
-                self.heap.set_forcing(t, false);
-                if let Obj::Thunk(th) = self.heap.get_mut(t) {
-                    th.state = ThunkState::Failed(Box::new(err.memo()));
+            match frame.on_return {
+                OnReturn::Update(t) => {
+                    self.heap.set_forcing(t, false);
+                    if let Obj::Thunk(th) = self.heap.get_mut(t) {
+                        th.state = ThunkState::Failed(Box::new(err.memo()));
+                    }
                 }
+                OnReturn::Release(mark) => self.fused.release(mark),
+                OnReturn::Nothing => {}
             }
             if let ProtoKind::Lambda { name, .. } = &frame.proto.kind {
                 // An argument that does not fit the pattern fails the call before the function
@@ -904,9 +976,26 @@ impl Vm {
                     }
                 };
             }
+            // Calls `f` with `arg` (neither on the stack any more; the frame's `ip` saved): a
+            // lambda's frame runs next, anything else is called at once.
+            macro_rules! apply {
+                ($ip:ident, $f:expr, $arg:expr) => {{
+                    let (f, arg) = ($f, $arg);
+                    if let Value::Lambda(c) = f {
+                        match tri!($ip, self.enter_lambda(c, arg, OnReturn::Nothing)) {
+                            Some(v) => {
+                                self.stack.push(v);
+                                continue;
+                            }
+                            None => continue 'frames,
+                        }
+                    }
+                    let v = tri!($ip, self.call_slow(f, arg));
+                    self.stack.push(v);
+                }};
+            }
             let proto = self.frames[fi].proto;
             let base = self.frames[fi].base as usize;
-            let env = self.frames[fi].env;
             let up = self.frames[fi].up;
             let mut ip = self.frames[fi].ip as usize;
             let code: &[Op] = &proto.code;
@@ -946,7 +1035,7 @@ impl Vm {
                             None => fail!(ip, self.unimplemented_global(sym)),
                         }
                     }
-                    Op::WithLookupLazy { lookup, proto: p } => match self.with_peek(proto.file, lookup, base, env) {
+                    Op::WithLookupLazy { lookup, proto: p } => match self.with_peek(proto.file, lookup, base, up) {
                         Some(v) => self.stack.push(v),
                         None => {
                             let t = self.code_thunk(CodeRef(proto.file_base + p), base, up);
@@ -954,7 +1043,7 @@ impl Vm {
                         }
                     },
                     Op::WithLookup(n) => {
-                        let v = tri!(ip, self.with_lookup(proto.file, n, base, env));
+                        let v = tri!(ip, self.with_lookup(proto.file, n, base, up));
                         push_forced!(ip, v);
                     }
                     Op::LoadForce(slot) | Op::LoadFn(slot) => {
@@ -989,7 +1078,7 @@ impl Vm {
                         let b = self.pop();
                         let a = self.pop();
                         let (a2, b2) = (self.peek(a), self.peek(b));
-                        let shortcut = if arg && self.callee_keeps_arg() { None } else { speculate(self, op, a2, b2) };
+                        let shortcut = if self.callee_keeps(arg) { None } else { speculate(self, op, a2, b2) };
                         match shortcut {
                             Some(v) => self.stack.push(v),
                             None => {
@@ -1006,7 +1095,7 @@ impl Vm {
                             _ => None,
                         };
                         match found {
-                            Some(v) if !(arg && self.callee_keeps_arg()) => self.stack.push(v),
+                            Some(v) if !self.callee_keeps(arg) => self.stack.push(v),
                             _ => {
                                 let t = self.code_thunk(CodeRef(proto.file_base + p), base, up);
                                 self.stack.push(t);
@@ -1069,6 +1158,52 @@ impl Vm {
                         let v = tri!(ip, self.call_slow(f, arg));
                         self.stack.push(v);
                     }
+                    Op::Call2 => {
+                        if self.heap.wants_collection() {
+                            self.frames[fi].ip = (ip - 1) as u32;
+                            self.collect_at_safe_point();
+                        }
+                        let at = self.stack.len() - 3;
+                        let f = self.stack[at];
+                        if let Value::Builtin(id) = f {
+                            if self.builtins[id as usize].arity == 2 {
+                                // Past the `CallBelow`.
+                                ip += 1;
+                                self.frames[fi].ip = ip as u32;
+                                let v = tri!(ip, self.call_builtin_on_stack(id, at));
+                                self.stack.truncate(at);
+                                self.stack.push(v);
+                                continue;
+                            }
+                        }
+                        if let Some((c, inner)) = self.fusable(f) {
+                            ip += 1;
+                            self.frames[fi].ip = ip as u32;
+                            let (a, b) = (self.stack[at + 1], self.stack[at + 2]);
+                            self.stack.truncate(at);
+                            tri!(ip, self.enter_fused(c, inner, a, b));
+                            continue 'frames;
+                        }
+                        // `b f a`, then a call of `f` with `a` (as `Call` does); the `CallBelow`
+                        // calls the result with `b`.
+                        self.stack[at..].rotate_right(1);
+                        let arg = self.pop();
+                        let f = self.pop();
+                        self.frames[fi].ip = ip as u32;
+                        apply!(ip, f, arg);
+                    }
+                    Op::CallBelow => {
+                        let n = self.stack.len();
+                        self.stack.swap(n - 2, n - 1);
+                        if self.heap.wants_collection() {
+                            self.frames[fi].ip = (ip - 1) as u32;
+                            self.collect_at_safe_point();
+                        }
+                        let arg = self.pop();
+                        let f = self.pop();
+                        self.frames[fi].ip = ip as u32;
+                        apply!(ip, f, arg);
+                    }
                     Op::CallN(n) => {
                         if self.heap.wants_collection() {
                             self.frames[fi].ip = (ip - 1) as u32;
@@ -1086,6 +1221,14 @@ impl Vm {
                                 continue;
                             }
                         }
+                        if n == 2 {
+                            if let Some((c, inner)) = self.fusable(f) {
+                                let (a, b) = (self.stack[at + 1], self.stack[at + 2]);
+                                self.stack.truncate(at);
+                                tri!(ip, self.enter_fused(c, inner, a, b));
+                                continue 'frames;
+                            }
+                        }
                         // Anything else: all but the last argument through nested calls (a
                         // partial application returns at once), the last one as a frame.
                         let mut f = f;
@@ -1096,17 +1239,7 @@ impl Vm {
                         }
                         let arg = self.stack[at + n];
                         self.stack.truncate(at);
-                        if let Value::Lambda(c) = f {
-                            match tri!(ip, self.enter_lambda(c, arg, OnReturn::Nothing)) {
-                                Some(v) => {
-                                    self.stack.push(v);
-                                    continue;
-                                }
-                                None => continue 'frames,
-                            }
-                        }
-                        let v = tri!(ip, self.call_slow(f, arg));
-                        self.stack.push(v);
+                        apply!(ip, f, arg);
                     }
                     Op::Add | Op::Sub | Op::Mul | Op::Div => {
                         if let Some((x, y)) = self.top_ints() {
@@ -1311,9 +1444,13 @@ impl Vm {
                         let v = self.pop();
                         let Some(frame) = self.frames.pop() else { unreachable!("a frame is running") };
                         self.stack.truncate(frame.base as usize);
-                        if let OnReturn::Update(t) = frame.on_return {
-                            self.heap.set_done(t, v);
-                            self.heap.set_forcing(t, false);
+                        match frame.on_return {
+                            OnReturn::Update(t) => {
+                                self.heap.set_done(t, v);
+                                self.heap.set_forcing(t, false);
+                            }
+                            OnReturn::Release(mark) => self.fused.release(mark),
+                            OnReturn::Nothing => {}
                         }
                         if self.frames.len() == stop {
                             return Ok(v);
@@ -1384,6 +1521,32 @@ impl Vm {
     fn callee_keeps_arg(&self) -> bool {
         match self.stack.last() {
             Some(Value::Lambda(c)) => self.heap.closure(*c).keeps_arg,
+            Some(Value::Builtin(_) | Value::PrimApp(_)) => false,
+            _ => true,
+        }
+    }
+
+    /// Whether the function that `check` names may keep the argument being computed unforced
+    /// (so that it must not be speculated).
+    #[inline(always)]
+    fn callee_keeps(&self, check: ArgCheck) -> bool {
+        match check {
+            ArgCheck::None => false,
+            ArgCheck::Callee => self.callee_keeps_arg(),
+            ArgCheck::CurriedCallee => self.curried_callee_keeps_arg(),
+        }
+    }
+
+    /// [`ArgCheck::CurriedCallee`]: whether the inner lambda of the function two below the
+    /// top of the stack may keep its argument.
+    #[inline(never)]
+    fn curried_callee_keeps_arg(&self) -> bool {
+        let f = self.stack.len().checked_sub(2).map(|i| self.stack[i]);
+        match f {
+            Some(Value::Lambda(c)) => match self.protos[self.heap.closure(c).code.0 as usize].curried {
+                Some(inner) => self.protos[inner as usize].keeps_arg,
+                None => true,
+            },
             Some(Value::Builtin(_) | Value::PrimApp(_)) => false,
             _ => true,
         }
@@ -1471,14 +1634,14 @@ impl Vm {
     #[inline(never)]
     /// The value `with_lookups[n]` finds without forcing anything: `None` when a `with` scope
     /// that must be searched is not yet an evaluated set, or none has the name.
-    fn with_peek(&self, file: u32, n: u32, base: usize, env: Option<Gc>) -> Option<Value> {
+    fn with_peek(&self, file: u32, n: u32, base: usize, up: UpvalueView) -> Option<Value> {
         let f = &self.files[file as usize];
         let lookup = &f.compiled.with_lookups[n as usize];
         let sym = f.names[lookup.name as usize];
         for &s in &lookup.scopes {
             let scope = match s {
                 Slot::Local(n) => self.stack[base + n as usize],
-                Slot::Upvalue(n) => self.upvalue(env, n),
+                Slot::Upvalue(n) => up.get(n),
             };
             let Value::Attrs(g) = self.peek(scope) else { return None };
             if let Some(v) = self.heap.attrs(g).get(sym) {
@@ -1489,13 +1652,13 @@ impl Vm {
     }
 
     #[inline(never)]
-    fn with_lookup(&mut self, file: u32, n: u32, base: usize, env: Option<Gc>) -> EvalResult<Value> {
+    fn with_lookup(&mut self, file: u32, n: u32, base: usize, up: UpvalueView) -> EvalResult<Value> {
         let f = &self.files[file as usize];
         let lookup = &f.compiled.with_lookups[n as usize];
         let sym = f.names[lookup.name as usize];
         let read = |vm: &Self, s: Slot| match s {
             Slot::Local(n) => vm.stack[base + n as usize],
-            Slot::Upvalue(n) => vm.upvalue(env, n),
+            Slot::Upvalue(n) => up.get(n),
         };
         let scoped = lookup.scoped.map(|s| read(self, s));
         let scopes: Vec<Value> = lookup.scopes.iter().map(|&s| read(self, s)).collect();

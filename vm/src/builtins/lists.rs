@@ -9,15 +9,6 @@ use crate::symbol::Symbol;
 use crate::value::{Attrs, Value};
 use crate::Vm;
 
-/// Calls the two-argument function `f` with `a` and `b`, rooting the partial application.
-fn call2(vm: &mut Vm, f: Value, a: Value, b: Value) -> EvalResult<Value> {
-    let partial = vm.call(f, a)?;
-    let mark = vm.root(partial);
-    let r = vm.call(partial, b);
-    vm.unroot(mark);
-    r
-}
-
 /// Calls predicate `f` on `x` and demands a Boolean, naming `what` on failure.
 fn call_pred(vm: &mut Vm, f: Value, x: Value, what: &str) -> EvalResult<bool> {
     let r = vm.call(f, x)?;
@@ -62,7 +53,7 @@ pub(super) fn sort(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
             }
             None => {}
         }
-        let r = call2(vm, f, x, y)?;
+        let r = vm.call2(f, x, y)?;
         vm.expect_bool(r)
             .trace(|| "while evaluating the return value of the sorting function passed to builtins.sort".into())
     };

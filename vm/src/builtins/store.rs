@@ -83,10 +83,7 @@ fn rejected(vm: &mut Vm, root: &str, filter: Value) -> EvalResult<HashSet<String
             let ty = vm.io.file_type(&path).unwrap_or(FileType::Unknown);
             let p = vm.new_string(path.clone().into_bytes());
             let t = vm.new_string(ty.name().as_bytes());
-            let mark = vm.root(t);
-            let partial = vm.call(filter, p);
-            let r = partial.and_then(|f| vm.call(f, t));
-            vm.unroot(mark);
+            let r = vm.call2(filter, p, t);
             let keep = match r? {
                 Value::Bool(b) => b,
                 other => {
