@@ -150,6 +150,8 @@ enum OnReturn {
     Update(Gc),
     /// A fused call's frame: gives its upvalues back to [`Vm::fused`] down to this mark.
     Release(u32),
+    /// Both: a fused call that computes a thunk's value (`mapAttrs`'s `f name value`).
+    UpdateRelease(Gc, u32),
 }
 
 struct Frame {
@@ -421,7 +423,7 @@ impl Vm {
         let mut extra: Vec<Gc> = self.permanent.clone();
         extra.extend(self.frames.iter().filter_map(|f| f.env));
         extra.extend(self.frames.iter().filter_map(|f| match f.on_return {
-            OnReturn::Update(t) => Some(t),
+            OnReturn::Update(t) | OnReturn::UpdateRelease(t, _) => Some(t),
             OnReturn::Nothing | OnReturn::Release(_) => None,
         }));
         let roots = self
@@ -621,6 +623,10 @@ impl Vm {
             let f = match name {
                 Some(name) => {
                     let name = self.symbol_string(name);
+                    if let Some((c, inner)) = self.fusable(f) {
+                        self.enter_fused(c, inner, name, arg, Some(t))?;
+                        return Ok(None);
+                    }
                     let partial = self.call(f, name)?;
                     self.force(partial)?
                 }
@@ -712,8 +718,9 @@ impl Vm {
     /// `b` in one step: the inner lambda's frame gets its upvalues copied to [`Vm::fused`]
     /// instead of a closure made for it. Nothing is allocated on the heap, so nothing needs
     /// rooting meanwhile. The calls are counted as two, as made separately.
+    /// With `update`, the frame's value becomes that thunk's (as for [`OnReturn::Update`]).
     #[inline(always)]
-    fn enter_fused(&mut self, c: Gc, inner: u32, a: Value, b: Value) -> EvalResult<()> {
+    fn enter_fused(&mut self, c: Gc, inner: u32, a: Value, b: Value, update: Option<Gc>) -> EvalResult<()> {
         self.stats.calls += 2;
         let outer = self.heap.closure(c);
         outer.forced.set(true);
@@ -731,7 +738,11 @@ impl Vm {
         };
         let proto = ProtoRef::new(proto);
         let base = self.stack.len();
-        if let Err(e) = self.push_frame_with(proto, None, up, OnReturn::Release(mark)) {
+        let on_return = match update {
+            Some(t) => OnReturn::UpdateRelease(t, mark),
+            None => OnReturn::Release(mark),
+        };
+        if let Err(e) = self.push_frame_with(proto, None, up, on_return) {
             self.fused.release(mark);
             return Err(e);
         }
@@ -744,7 +755,7 @@ impl Vm {
         if let Some((c, inner)) = self.fusable(f) {
             return stacker::maybe_grow(256 * 1024, 8 * 1024 * 1024, || {
                 let stop = self.frames.len();
-                self.enter_fused(c, inner, a, b)?;
+                self.enter_fused(c, inner, a, b, None)?;
                 self.run(stop)
             });
         }
@@ -882,7 +893,7 @@ impl Vm {
             }
             // The frame of the thunk whose re-entry was the infinite recursion: the error is
             // shown where that thunk's code went on to recurse, as the reference shows it.
-            let entry = matches!(frame.on_return, OnReturn::Update(t) if Some(t) == self.recursion_entry);
+            let entry = matches!(frame.on_return, OnReturn::Update(t) | OnReturn::UpdateRelease(t, _) if Some(t) == self.recursion_entry);
             if entry {
                 err.pos = pos;
             }
@@ -895,15 +906,14 @@ impl Vm {
                 err.trace.push(TraceEntry { message: "entering the infinite recursion".to_string(), pos: None });
             }
             innermost = false;
-            match frame.on_return {
-                OnReturn::Update(t) => {
-                    self.heap.set_forcing(t, false);
-                    if let Obj::Thunk(th) = self.heap.get_mut(t) {
-                        th.state = ThunkState::Failed(Box::new(err.memo()));
-                    }
+            if let OnReturn::Release(mark) | OnReturn::UpdateRelease(_, mark) = frame.on_return {
+                self.fused.release(mark);
+            }
+            if let OnReturn::Update(t) | OnReturn::UpdateRelease(t, _) = frame.on_return {
+                self.heap.set_forcing(t, false);
+                if let Obj::Thunk(th) = self.heap.get_mut(t) {
+                    th.state = ThunkState::Failed(Box::new(err.memo()));
                 }
-                OnReturn::Release(mark) => self.fused.release(mark),
-                OnReturn::Nothing => {}
             }
             if let ProtoKind::Lambda { name, .. } = &frame.proto.kind {
                 // An argument that does not fit the pattern fails the call before the function
@@ -1181,7 +1191,7 @@ impl Vm {
                             self.frames[fi].ip = ip as u32;
                             let (a, b) = (self.stack[at + 1], self.stack[at + 2]);
                             self.stack.truncate(at);
-                            tri!(ip, self.enter_fused(c, inner, a, b));
+                            tri!(ip, self.enter_fused(c, inner, a, b, None));
                             continue 'frames;
                         }
                         // `b f a`, then a call of `f` with `a` (as `Call` does); the `CallBelow`
@@ -1225,7 +1235,7 @@ impl Vm {
                             if let Some((c, inner)) = self.fusable(f) {
                                 let (a, b) = (self.stack[at + 1], self.stack[at + 2]);
                                 self.stack.truncate(at);
-                                tri!(ip, self.enter_fused(c, inner, a, b));
+                                tri!(ip, self.enter_fused(c, inner, a, b, None));
                                 continue 'frames;
                             }
                         }
@@ -1450,6 +1460,11 @@ impl Vm {
                                 self.heap.set_forcing(t, false);
                             }
                             OnReturn::Release(mark) => self.fused.release(mark),
+                            OnReturn::UpdateRelease(t, mark) => {
+                                self.fused.release(mark);
+                                self.heap.set_done(t, v);
+                                self.heap.set_forcing(t, false);
+                            }
                             OnReturn::Nothing => {}
                         }
                         if self.frames.len() == stop {

@@ -40,6 +40,10 @@ fn two_argument_calls_give_what_two_calls_give() {
         ("let compose = f: g: x: f (g x); inc = x: x + 1; in compose inc inc 1", "3"),
         ("let f = a: b: a; in f 1 (throw \"never\")", "1"),
         ("builtins.foldl' (acc: x: acc // { ${x} = builtins.length (builtins.attrNames acc); }) { } [ \"a\" \"b\" \"c\" ]", "{ a = 0; b = 1; c = 2; }"),
+        // `mapAttrs` applies `f name value` in the thunk of each attribute.
+        ("let k = 3; in builtins.mapAttrs (n: v: { inherit n; x = v * k; }) { a = 1; b = 2; }", "{ a = { n = \"a\"; x = 3; }; b = { n = \"b\"; x = 6; }; }"),
+        ("builtins.mapAttrs (n: { y ? 2, ... }: y) { a = { }; b = { y = 5; }; }", "{ a = 2; b = 5; }"),
+        ("builtins.attrValues (builtins.mapAttrs (n: v: builtins.foldl' (a: b: a + b) v [ 1 2 ]) { a = 1; b = 2; })", "[ 4 5 ]"),
         // After its first collection, the list is held only by the running call (a full
         // collection comes every few under stress).
         (
@@ -81,6 +85,16 @@ fn an_error_in_a_fused_call_is_traced_as_a_call_of_the_function() {
     assert_eq!(e.message, "boom 2");
     let trace: Vec<&str> = e.trace.iter().map(|t| t.message.as_str()).collect();
     assert!(trace.contains(&"while calling 'f'"), "trace: {trace:?}");
+}
+
+#[test]
+fn a_mapattrs_value_that_needs_itself_is_infinite_recursion() {
+    let mut vm = vm(10_000);
+    let r = vm.eval_source("(string)", "let s = builtins.mapAttrs (n: v: s.${n}) { a = 1; }; in s.a", "/");
+    let e = r.and_then(|v| vm.force_deep(v)).expect_err("recurses");
+    assert_eq!(e.kind, ErrorKind::InfiniteRecursion);
+    // The thunk failed and stays failed; the VM goes on.
+    assert_eq!(eval_in(&mut vm, "builtins.mapAttrs (n: v: n) { b = 1; }"), "{ b = \"b\"; }");
 }
 
 #[test]
