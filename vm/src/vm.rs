@@ -659,16 +659,28 @@ impl Vm {
     #[inline(always)]
     fn push_frame(&mut self, proto: ProtoRef, env: Option<Gc>, on_return: OnReturn) -> EvalResult<()> {
         let up = UpvalueView::new(self.upvalues(env));
-        self.push_frame_with(proto, env, up, on_return)
+        self.push_frame_with(proto, env, up, on_return, None)
     }
 
-    /// Pushes a frame that reads its upvalues through `up`.
+    /// Pushes a frame that reads its upvalues through `up`, with `arg` (a lambda's argument)
+    /// in its first slot.
     #[inline(always)]
-    fn push_frame_with(&mut self, proto: ProtoRef, env: Option<Gc>, up: UpvalueView, on_return: OnReturn) -> EvalResult<()> {
+    fn push_frame_with(
+        &mut self,
+        proto: ProtoRef,
+        env: Option<Gc>,
+        up: UpvalueView,
+        on_return: OnReturn,
+        arg: Option<Value>,
+    ) -> EvalResult<()> {
         if self.frames.len() + self.extra_depth >= self.config.max_call_depth {
             return Err(too_deep());
         }
         let base = self.stack.len() as u32;
+        if let Some(arg) = arg {
+            // (A lambda has a slot for its argument.)
+            self.stack.push(arg);
+        }
         self.stack.resize(base as usize + proto.slots as usize, Value::Null);
         self.frames.push(Frame { proto, ip: 0, base, env, up, on_return });
         if self.frames.len() > self.stats.max_depth {
@@ -698,9 +710,8 @@ impl Vm {
             return Ok(Some(Value::Lambda(g)));
         }
         let proto = ProtoRef::new(proto);
-        let base = self.stack.len();
-        self.push_frame(proto, Some(c), on_return)?;
-        self.stack[base] = arg;
+        let up = UpvalueView::new(&closure.upvalues);
+        self.push_frame_with(proto, Some(c), up, on_return, Some(arg))?;
         Ok(None)
     }
 
@@ -737,16 +748,14 @@ impl Vm {
             UpvalueView::new(upvalues)
         };
         let proto = ProtoRef::new(proto);
-        let base = self.stack.len();
         let on_return = match update {
             Some(t) => OnReturn::UpdateRelease(t, mark),
             None => OnReturn::Release(mark),
         };
-        if let Err(e) = self.push_frame_with(proto, None, up, on_return) {
+        if let Err(e) = self.push_frame_with(proto, None, up, on_return, Some(b)) {
             self.fused.release(mark);
             return Err(e);
         }
-        self.stack[base] = b;
         Ok(())
     }
 
