@@ -591,10 +591,11 @@ impl Vm {
         match self.heap.thunk(t).state {
             ThunkState::Done(v) => Ok(Some(v)),
             ThunkState::Failed(ref e) => Err((**e).clone()),
-            ThunkState::Code { code, .. } => {
-                self.heap.set_forcing(t, true);
+            ThunkState::Code { code, ref upvalues } => {
+                let up = UpvalueView::new(upvalues);
                 let proto = ProtoRef::new(&self.protos[code.0 as usize]);
-                self.push_frame(proto, Some(t), OnReturn::Update(t))?;
+                self.heap.set_forcing(t, true);
+                self.push_frame_with(proto, Some(t), up, OnReturn::Update(t), None)?;
                 Ok(None)
             }
             ThunkState::Apply { f, arg } => self.force_application(t, f, None, arg),
