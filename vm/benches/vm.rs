@@ -24,6 +24,12 @@ const PROGRAMS: &[(&str, &str)] = &[
     ("load", "let unused = n: if n < 2 then n else unused (n - 1) + unused (n - 2); in 0"),
     // About 22 000 lambda calls, each with a comparison and arithmetic.
     ("calls/fib-20", "let fib = n: if n < 2 then n else fib (n - 1) + fib (n - 2); in fib 20"),
+    // About 46 000 calls of a curried two-argument lambda (`f a b`), each fused into one frame.
+    (
+        "calls/ackermann-2-arg",
+        "let ack = m: n: if m == 0 then n + 1 else if n == 0 then ack (m - 1) 1 else ack (m - 1) (ack m (n - 1)); \
+         in ack 2 150",
+    ),
     // Three lazy applications (thunks) per step, forced in a chain.
     (
         "thunks/create-force",
