@@ -1992,3 +1992,16 @@ fn not_callable(vm: &Vm, v: &Value) -> EvalError {
         vm.show(*v)
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_stay_small() {
+        // One per call level: deep recursion keeps tens of thousands of them. (56 since
+        // `OnReturn::UpdateRelease`; making `env` a plain handle with a reserved value for none
+        // brings it to 48 bytes, but costs 0.4 % more instructions on fib and deeprec.)
+        assert!(std::mem::size_of::<Frame>() <= 56, "Frame is {} bytes", std::mem::size_of::<Frame>());
+    }
+}
