@@ -795,12 +795,13 @@ impl Vm {
             Value::PrimApp(g) => {
                 let p = self.heap.prim_app(g);
                 let id = p.builtin;
-                let mut args: Vec<Value> = p.args.to_vec();
+                // (Builtins take at most three arguments: they stay inline.)
+                let mut args = smallvec::SmallVec::<[Value; 4]>::from_slice(&p.args);
                 args.push(arg);
                 if args.len() == self.builtins[id as usize].arity as usize {
                     self.call_builtin(id, &args)
                 } else {
-                    let g = self.heap.alloc(Obj::PrimApp(PrimApp { builtin: id, args: args.into() }));
+                    let g = self.heap.alloc(Obj::PrimApp(PrimApp { builtin: id, args: args.into_vec().into() }));
                     Ok(Value::PrimApp(g))
                 }
             }
