@@ -352,7 +352,7 @@ impl Compiler<'_> {
                 };
                 // The first two arguments in one `Call2` (which fuses the calls of a curried
                 // lambda), any others one `Call` each.
-                let paired = if args.len() >= 2 { 2 } else { 0 };
+                let paired = args.len() >= 2;
                 for (i, &a) in args.iter().enumerate() {
                     let param = params.as_ref().and_then(|p| p.get(i).copied().flatten());
                     match (param, body.expr(a)) {
@@ -362,12 +362,12 @@ impl Compiler<'_> {
                             }
                             self.operand(a);
                         }
-                        _ if i == 1 && paired == 2 => self.argument(a, ArgCheck::CurriedCallee),
+                        _ if i == 1 && paired => self.argument(a, ArgCheck::CurriedCallee),
                         _ => self.argument(a, ArgCheck::Callee),
                     }
                     match i {
-                        0 if paired == 2 => {}
-                        1 if paired == 2 => {
+                        0 if paired => {}
+                        1 if paired => {
                             self.emit(Op::Call2, e);
                             self.emit(Op::CallBelow, e);
                         }
