@@ -673,9 +673,12 @@ fn function_args(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
 /// O(size of the result).
 fn to_string(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     let v = vm.force(a[0]).trace(|| nth_arg(0, "toString"))?;
-    // Strings never change: a string is its own `toString`.
-    if let Value::String(_) = v {
-        return Ok(v);
+    match v {
+        // Strings never change: a string is its own `toString`.
+        Value::String(_) => return Ok(v),
+        // The usual other case, without the general coercion's vectors.
+        Value::Int(i) => return Ok(vm.new_string(itoa::Buffer::new().format(i).as_bytes())),
+        _ => {}
     }
     let (s, ctx) = vm.coerce_to_string(v, Coercion::ToString, false).trace(|| nth_arg(0, "toString"))?;
     Ok(vm.new_string_ctx(s, ctx))

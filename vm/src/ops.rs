@@ -191,13 +191,47 @@ impl Vm {
 
     /// Nix's `==`: deep, numbers across int and float, derivations by `outPath`, functions
     /// never equal (unless the very same value inside a container).
-    #[inline(never)]
+    #[inline]
     pub fn equal(&mut self, a: Value, b: Value) -> EvalResult<bool> {
+        // Evaluated scalars and strings (most comparisons) need neither roots nor a stack
+        // check.
+        if let Some(eq) = self.shallow_equal(self.peek(a), self.peek(b)) {
+            return Ok(eq);
+        }
+        self.equal_deep(a, b, true)
+    }
+
+    /// [`Self::equal`] for values that must be forced or are containers or functions. With
+    /// `top` false, `a` and `b` compare as values stored in the heap, as list elements do:
+    /// the very same function is equal to itself (so `elem f [ f ]` holds, as in CppNix,
+    /// while `f == f` does not).
+    #[inline(never)]
+    pub(crate) fn equal_deep(&mut self, a: Value, b: Value, top: bool) -> EvalResult<bool> {
         let mark = self.root(a);
         self.root(b);
-        let r = stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || self.equal_inner(a, b, true));
+        let r = stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || self.equal_inner(a, b, top));
         self.unroot(mark);
         r
+    }
+
+    /// `a == b` when both are scalars, strings or paths (not thunks): nothing to force, no
+    /// recursion. `None` for any other pair.
+    #[inline(always)]
+    pub(crate) fn shallow_equal(&self, a: Value, b: Value) -> Option<bool> {
+        use Value::*;
+        Some(match (a, b) {
+            (Int(x), Int(y)) => x == y,
+            (Float(x), Float(y)) => x == y,
+            (Int(x), Float(y)) | (Float(y), Int(x)) => x as f64 == y,
+            (Bool(x), Bool(y)) => x == y,
+            (Null, Null) => true,
+            (String(x), String(y)) | (Path(x), Path(y)) => self.heap.str(x).bytes == self.heap.str(y).bytes,
+            (
+                Null | Bool(_) | Int(_) | Float(_) | String(_) | Path(_),
+                Null | Bool(_) | Int(_) | Float(_) | String(_) | Path(_),
+            ) => false,
+            _ => return None,
+        })
     }
 
     fn equal_inner(&mut self, a: Value, b: Value, top: bool) -> EvalResult<bool> {

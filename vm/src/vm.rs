@@ -1349,8 +1349,13 @@ impl Vm {
                     }
                     Op::List(n) => {
                         let at = self.stack.len() - n as usize;
-                        let items: Vec<Value> = self.stack.drain(at..).collect();
-                        let v = self.new_list(items);
+                        // Boxed straight from the stack; `[ ]` is the shared empty list.
+                        let v = if n == 0 {
+                            Value::List(self.empty_list)
+                        } else {
+                            Value::List(self.heap.alloc_list(Box::from(&self.stack[at..])))
+                        };
+                        self.stack.truncate(at);
                         self.stack.push(v);
                     }
                     Op::Attrs(n) => {
@@ -1960,24 +1965,12 @@ fn speculate(vm: &Vm, op: SpecOp, a: Value, b: Value) -> Option<Value> {
 /// [`speculate`] for operands that are not both integers.
 #[inline(never)]
 fn speculate_other(vm: &Vm, op: SpecOp, a: Value, b: Value) -> Option<Value> {
-    use Value::{Bool, Float, Int, Null};
+    use Value::{Bool, Float};
     match (op, a, b) {
         (SpecOp::Add, Float(x), Float(y)) => Some(Float(x + y)),
         (SpecOp::Sub, Float(x), Float(y)) => Some(Float(x - y)),
         (SpecOp::Mul, Float(x), Float(y)) => Some(Float(x * y)),
-        (SpecOp::Eq | SpecOp::NotEq, _, _) => {
-            let eq = match (a, b) {
-                (Int(x), Int(y)) => x == y,
-                (Float(x), Float(y)) => x == y,
-                (Int(x), Float(y)) | (Float(y), Int(x)) => x as f64 == y,
-                (Bool(x), Bool(y)) => x == y,
-                (Null, Null) => true,
-                (Value::String(x), Value::String(y)) => vm.heap.str(x).bytes == vm.heap.str(y).bytes,
-                (Null | Bool(_) | Int(_) | Float(_) | Value::String(_), Null | Bool(_) | Int(_) | Float(_) | Value::String(_)) => false,
-                _ => return None,
-            };
-            Some(Bool(eq == (op == SpecOp::Eq)))
-        }
+        (SpecOp::Eq | SpecOp::NotEq, _, _) => vm.shallow_equal(a, b).map(|eq| Bool(eq == (op == SpecOp::Eq))),
         _ => None,
     }
 }

@@ -38,6 +38,20 @@ fn lists() {
         ("builtins.sort (_: _: 1) [ 1 2 ]", "error: expected a Boolean but found an integer: 1"),
         ("builtins.concatMap (x: [ x x ]) [ 1 2 ]", "[ 1 1 2 2 ]"),
         ("builtins.elem 2 [ 1 2 3 ]", "true"),
+        // Numbers across int and float, paths apart from strings, elements forced as
+        // reached, the needle not at all when the list is empty.
+        ("builtins.elem 1 [ \"a\" 1.0 ]", "true"),
+        ("builtins.elem ./a [ \"/a\" ]", "false"),
+        ("builtins.elem 2 [ (1 + 1) ]", "true"),
+        ("builtins.elem (throw \"no\") [ ]", "false"),
+        ("builtins.elem 3 [ 1 (throw \"boom\") 3 ]", "error: boom"),
+        ("builtins.elem 1 [ 1 (throw \"boom\") ]", "true"),
+        ("builtins.elem null [ false null ]", "true"),
+        ("builtins.elem { x = [ 1 ]; } [ 1 { x = [ 1 ]; } ]", "true"),
+        // A function is an element of a list that holds that very function; `f == f` is false.
+        ("let f = x: x; in builtins.elem f [ 1 f ]", "true"),
+        ("builtins.elem (x: x) [ (x: x) ]", "false"),
+        ("let f = x: x; in [ (builtins.elem f [ f ]) (f == f) ]", "[ true false ]"),
         ("builtins.elem 4 [ 1 2 3 ]", "false"),
         ("builtins.all (x: x > 0) [ 1 2 ]", "true"),
         ("builtins.any (x: x > 1) [ 1 2 ]", "true"),

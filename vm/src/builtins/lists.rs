@@ -133,9 +133,25 @@ pub(super) fn concat_map(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
 pub(super) fn elem(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     let l = vm.expect_list(a[1]).trace(|| nth_arg(1, "elem"))?;
     let n = vm.heap.list(l).len();
+    if n == 0 {
+        return Ok(Value::Bool(false));
+    }
+    // `==` forces the needle first at every step: once is the same. A scalar or string
+    // needle is then compared with each evaluated element directly; a set, list or function
+    // goes through the deep comparison, as a value in the heap (a function is an element of
+    // a list that holds that very function).
+    let needle = vm.force(a[0])?;
+    let leaf = vm.shallow_equal(needle, needle).is_some();
     for i in 0..n {
         let x = vm.heap.list(l)[i];
-        if vm.equal(a[0], x)? {
+        let eq = match leaf {
+            true => match vm.shallow_equal(needle, vm.peek(x)) {
+                Some(eq) => eq,
+                None => vm.equal(needle, x)?,
+            },
+            false => vm.equal_deep(needle, x, false)?,
+        };
+        if eq {
             return Ok(Value::Bool(true));
         }
     }
