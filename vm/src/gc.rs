@@ -129,14 +129,18 @@ fn nursery(old_bytes: usize, young_target: usize) -> usize {
 /// survived, from the size `current` asked for before. Objects that survive a minor collection
 /// are traced now and again in every full collection, and take their changes through the write
 /// barrier; when many do (a quarter or more of the nursery, and enough to take milliseconds to
-/// trace), the nursery was too small for them to die young, so it doubles. Otherwise it halves
-/// back: a small nursery is reused while it is still in the cache, without touching new memory,
-/// and its cost, sweeping, is the same for every size when nearly everything dies.
+/// trace), the nursery was too small for them to die young, so it doubles, and when most do
+/// (half or more: a program building a large structure it keeps, such as a package set), it
+/// grows four times. Otherwise it halves back: a small nursery is reused while it is still in
+/// the cache, without touching new memory, and its cost, sweeping, is the same for every size
+/// when nearly everything dies.
 fn young_target(current: usize, promoted: usize, young: usize) -> usize {
-    if promoted * 4 >= young && promoted >= MANY_SURVIVORS {
-        (current * 2).min(MAX_THRESHOLD)
-    } else {
+    if promoted < MANY_SURVIVORS || promoted * 4 < young {
         (current / 2).max(MIN_THRESHOLD)
+    } else if promoted * 2 >= young {
+        (current * 4).min(MAX_THRESHOLD)
+    } else {
+        (current * 2).min(MAX_THRESHOLD)
     }
 }
 
@@ -845,8 +849,12 @@ mod tests {
     #[test]
     fn the_nursery_grows_while_many_survive_and_shrinks_back() {
         let many = MANY_SURVIVORS;
-        // Half of a large nursery survived: it doubles, up to the maximum.
-        assert_eq!(young_target(MIN_THRESHOLD, many, 2 * many), 2 * MIN_THRESHOLD);
+        // A third of a large nursery survived: it doubles; half or more: it grows four times;
+        // up to the maximum.
+        assert_eq!(young_target(MIN_THRESHOLD, many, 3 * many), 2 * MIN_THRESHOLD);
+        assert_eq!(young_target(MIN_THRESHOLD, many, 2 * many), 4 * MIN_THRESHOLD);
+        assert_eq!(young_target(MIN_THRESHOLD, 2 * many, 2 * many), 4 * MIN_THRESHOLD);
+        assert_eq!(young_target(MAX_THRESHOLD / 2, many, 3 * many), MAX_THRESHOLD);
         assert_eq!(young_target(MAX_THRESHOLD, many, 2 * many), MAX_THRESHOLD);
         // A high share of few survivors, or a low share of many: it halves, down to the minimum.
         assert_eq!(young_target(4 * MIN_THRESHOLD, 10, 20), 2 * MIN_THRESHOLD);
@@ -858,20 +866,26 @@ mod tests {
     }
 
     #[test]
-    fn a_collection_where_many_survive_doubles_the_next_nursery() {
+    fn a_collection_where_many_survive_grows_the_next_nursery() {
         let mut heap = Heap::default();
-        let items: Vec<Value> = (0..MANY_SURVIVORS)
-            .map(|_| Value::Thunk(heap.alloc_thunk(ThunkState::Done(Value::Null))))
-            .collect();
+        let keep = |heap: &mut Heap, n: usize| -> Vec<Value> {
+            (0..n).map(|_| Value::Thunk(heap.alloc_thunk(ThunkState::Done(Value::Null)))).collect()
+        };
+        // A third survives: the nursery doubles.
+        let items = keep(&mut heap, MANY_SURVIVORS);
+        keep(&mut heap, 2 * MANY_SURVIVORS);
         let kept = heap.alloc_list(items.into());
         heap.collect([Value::List(kept)], [], false);
         assert_eq!(heap.threshold, 2 * MIN_THRESHOLD);
-        // Then everything dies young: back to the minimum.
-        for _ in 0..MANY_SURVIVORS {
-            heap.alloc_thunk(ThunkState::Done(Value::Null));
-        }
-        heap.collect([Value::List(kept)], [], false);
-        assert_eq!(heap.threshold, MIN_THRESHOLD);
+        // All of it survives: four times that.
+        let items = keep(&mut heap, MANY_SURVIVORS);
+        let kept2 = heap.alloc_list(items.into());
+        heap.collect([Value::List(kept), Value::List(kept2)], [], false);
+        assert_eq!(heap.threshold, 8 * MIN_THRESHOLD);
+        // Then everything dies young: it halves back.
+        keep(&mut heap, MANY_SURVIVORS);
+        heap.collect([Value::List(kept), Value::List(kept2)], [], false);
+        assert_eq!(heap.threshold, 4 * MIN_THRESHOLD);
     }
 
     #[test]
