@@ -144,6 +144,14 @@ pub enum Op {
     DynAttr,
     /// set → set.name, forced; errors when missing or not a set
     Select(u32),
+    /// → `builtins.name`, forced: the global named `global` (the set `builtins`) and its
+    /// attribute `name` in one op ([`Op::Global`], [`Op::Force`], [`Op::Select`] otherwise)
+    SelectGlobal {
+        /// The global's name.
+        global: u32,
+        /// The attribute's name.
+        name: u32,
+    },
     /// set name → set.name, forced
     SelectDyn,
     /// set → set.name, forced, or jumps to `target` (popping the set) when missing or not a set
@@ -419,6 +427,7 @@ impl CompiledFile {
             Op::Path(n) => format!("Path {}", self.paths.get(n as usize).map_or("?", |s| s)),
             Op::Global(n) => format!("Global {}", self.name(n)),
             Op::Select(n) => format!("Select {}", self.name(n)),
+            Op::SelectGlobal { global, name } => format!("SelectGlobal {}.{}", self.name(global), self.name(name)),
             Op::HasAttr(n) => format!("HasAttr {}", self.name(n)),
             Op::SelectOr { name, target } => format!("SelectOr {} ->{target}", self.name(name)),
             Op::Load(s) => format!("Load {}", slot_text(&s)),

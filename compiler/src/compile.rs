@@ -379,7 +379,18 @@ impl Compiler<'_> {
             }
             Expr::Select { expr, path, default } => {
                 let expr = *expr;
-                self.region("while selecting an attribute".to_string(), e, false, |c| c.strict(expr));
+                let mut path = &path[..];
+                match (self.builtins_attr(expr, path), default) {
+                    // `builtins.name`: one op instead of three (loading `builtins`, which is
+                    // a set already, cannot fail).
+                    (Some(name), None) => {
+                        let global = self.name("builtins");
+                        let name = self.name(name);
+                        self.emit(Op::SelectGlobal { global, name }, e);
+                        path = &path[1..];
+                    }
+                    _ => self.region("while selecting an attribute".to_string(), e, false, |c| c.strict(expr)),
+                }
                 let mut jumps = Vec::new();
                 for key in path {
                     match (key, default.is_some()) {
@@ -526,13 +537,25 @@ impl Compiler<'_> {
 
     /// Whether `fun` names a global (`map`, `__foo`) or `builtins.foo`: most likely a builtin.
     fn is_global_function(&self, fun: ExprId) -> bool {
-        let global = |e: ExprId| matches!(self.body.expr(e), Expr::Var(v) if v.resolution == Resolution::Global && !self.scoped);
         match self.body.expr(fun) {
-            Expr::Var(_) => global(fun),
-            Expr::Select { expr, path, default: None } => {
-                path.len() == 1 && global(*expr) && matches!(self.body.expr(*expr), Expr::Var(v) if &*v.name == "builtins")
-            }
+            Expr::Var(_) => self.is_global(fun),
+            Expr::Select { expr, path, default: None } => path.len() == 1 && self.builtins_attr(*expr, path).is_some(),
             _ => false,
+        }
+    }
+
+    /// Whether `e` is a variable that names a global (not shadowed, not in `scopedImport`).
+    fn is_global(&self, e: ExprId) -> bool {
+        matches!(self.body.expr(e), Expr::Var(v) if v.resolution == Resolution::Global && !self.scoped)
+    }
+
+    /// The first name of `path` when `set` is the global `builtins` and that name is static:
+    /// `builtins.name`.
+    fn builtins_attr<'p>(&self, set: ExprId, path: &'p [AttrKey]) -> Option<&'p str> {
+        let builtins = self.is_global(set) && matches!(self.body.expr(set), Expr::Var(v) if &*v.name == "builtins");
+        match path.first() {
+            Some(AttrKey::Static(name)) if builtins => Some(name),
+            _ => None,
         }
     }
 

@@ -1037,18 +1037,18 @@ impl Vm {
                         self.stack[base + n as usize] = v;
                     }
                     Op::Global(n) => {
-                        if let Some(v) = self.files[proto.file as usize].global_cache[n as usize] {
-                            self.stack.push(v);
-                            continue;
+                        let v = tri!(ip, self.global_of(proto.file, n));
+                        self.stack.push(v);
+                    }
+                    Op::SelectGlobal { global, name } => {
+                        let mut set = tri!(ip, self.global_of(proto.file, global));
+                        if let Value::Thunk(_) = set {
+                            self.frames[fi].ip = ip as u32;
+                            set = tri!(ip, self.force(set));
                         }
-                        let sym = self.files[proto.file as usize].names[n as usize];
-                        match self.global(proto.file, sym) {
-                            Some(v) => {
-                                self.files[proto.file as usize].global_cache[n as usize] = Some(v);
-                                self.stack.push(v)
-                            }
-                            None => fail!(ip, self.unimplemented_global(sym)),
-                        }
+                        let sym = self.files[proto.file as usize].names[name as usize];
+                        let v = tri!(ip, self.select(set, sym, &proto.hints[ip - 1]));
+                        push_forced!(ip, v);
                     }
                     Op::WithLookupLazy { lookup, proto: p } => match self.with_peek(proto.file, lookup, base, up) {
                         Some(v) => self.stack.push(v),
@@ -1478,6 +1478,22 @@ impl Vm {
                     Op::Error(n) => fail!(ip, self.compiled_error(ErrorKind::Other, proto.file, n)),
                 }
             }
+        }
+    }
+
+    /// The global named by name `n` of `file` (not forced), remembered per file.
+    #[inline(always)]
+    fn global_of(&mut self, file: u32, n: u32) -> EvalResult<Value> {
+        if let Some(v) = self.files[file as usize].global_cache[n as usize] {
+            return Ok(v);
+        }
+        let sym = self.files[file as usize].names[n as usize];
+        match self.global(file, sym) {
+            Some(v) => {
+                self.files[file as usize].global_cache[n as usize] = Some(v);
+                Ok(v)
+            }
+            None => Err(self.unimplemented_global(sym)),
         }
     }
 
