@@ -732,13 +732,16 @@ impl Vm {
 
     /// The string of `v` (forced), or an error naming what was expected.
     pub fn expect_string(&mut self, v: Value) -> EvalResult<(Vec<u8>, Context)> {
-        let v = self.force(v)?;
-        match v {
-            Value::String(g) => {
-                let s = self.heap.str(g);
-                Ok((s.bytes.to_vec(), s.context.to_vec()))
-            }
-            _ => Err(self.expected(&v, "a string")),
+        let g = self.expect_str(v)?;
+        let s = self.heap.str(g);
+        Ok((s.bytes.to_vec(), s.context.to_vec()))
+    }
+
+    /// The string behind `v` (forced), to read in place (`heap.str`) instead of copying it.
+    pub fn expect_str(&mut self, v: Value) -> EvalResult<crate::value::Gc> {
+        match self.force(v)? {
+            Value::String(g) => Ok(g),
+            other => Err(self.expected(&other, "a string")),
         }
     }
 

@@ -137,8 +137,10 @@ pub fn parse_hash(text: &str, algo: Option<HashAlgo>) -> EvalResult<(HashAlgo, V
 pub(super) fn hash_string(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     let name = expect_string_no_ctx(vm, a[0]).trace(|| nth_arg(0, "hashString"))?;
     let algo = HashAlgo::parse_or_err(&lossy(&name))?;
-    let (s, _) = vm.expect_string(a[1]).trace(|| nth_arg(1, "hashString"))?;
-    Ok(vm.new_string(base16(&algo.digest(&s)).into_bytes()))
+    // Hashed where it is (derivation-like code hashes long strings).
+    let s = vm.expect_str(a[1]).trace(|| nth_arg(1, "hashString"))?;
+    let digest = algo.digest(&vm.heap.str(s).bytes);
+    Ok(vm.new_string(base16(&digest).into_bytes()))
 }
 
 /// O(n) for a file of n bytes, read through `EvalIO`.

@@ -53,8 +53,13 @@ pub(super) fn substring(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
 
 /// O(n) for the coercion; the length in bytes.
 pub(super) fn string_length(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
+    let forced = vm.force(a[0]).trace(|| "while evaluating the argument passed to builtins.stringLength".into())?;
+    // A string's length is read where it is; anything else is coerced first.
+    if let Value::String(g) = forced {
+        return Ok(Value::Int(vm.heap.str(g).bytes.len() as i64));
+    }
     let (s, _) = vm
-        .coerce_to_string(a[0], Coercion::Interpolation, true)
+        .coerce_to_string(forced, Coercion::Interpolation, true)
         .trace(|| "while evaluating the argument passed to builtins.stringLength".into())?;
     Ok(Value::Int(s.len() as i64))
 }
