@@ -640,6 +640,10 @@ fn function_args(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     match f {
         Value::Lambda(c) => {
             let code = vm.heap.closure(c).code;
+            if let Some(attrs) = vm.function_args.get(&code.0) {
+                let attrs = attrs.clone();
+                return Ok(vm.new_attrs(attrs));
+            }
             let proto = vm.protos[code.0 as usize].clone();
             let lix_compiler::ProtoKind::Lambda { pattern: Some(p), .. } = proto.kind else {
                 return Ok(vm.new_attrs(Attrs::default()));
@@ -661,6 +665,7 @@ fn function_args(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
             positions.sort_by_key(|e| e.0);
             let mut attrs = Attrs::from_unsorted(fields);
             attrs.positions = Some(std::rc::Rc::new(positions.into_boxed_slice()));
+            vm.function_args.insert(code.0, attrs.clone());
             Ok(vm.new_attrs(attrs))
         }
         Value::Builtin(_) | Value::PrimApp(_) => Ok(vm.new_attrs(Attrs::default())),

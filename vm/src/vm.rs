@@ -209,6 +209,11 @@ pub struct Vm {
     /// Each symbol's name as a string value, made on first use and kept (in `permanent`):
     /// `attrNames`, `mapAttrs` and the like hand out names without copying them.
     symbol_strings: Vec<Option<Gc>>,
+    /// The attributes of `builtins.functionArgs` of each lambda prototype with a pattern, by
+    /// code index, worked out on first use (`callPackage` asks once per package). Only
+    /// Booleans: no roots. Each call still makes a set of its own, since printing tells shared
+    /// sets apart (`«repeated»`).
+    pub(crate) function_args: FxHashMap<u32, Attrs>,
     /// I/O.
     pub io: Box<dyn EvalIO>,
     /// Settings.
@@ -273,6 +278,7 @@ impl Vm {
             empty_list,
             empty_attrs,
             symbol_strings: Vec::new(),
+            function_args: FxHashMap::default(),
             io,
             config,
             stats: VmStats::default(),

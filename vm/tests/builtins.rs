@@ -80,6 +80,12 @@ fn attrs() {
         ("builtins.zipAttrsWith (n: v: v) [ { a = 1; } { a = 2; b = 3; } ]", "{ a = [ 1 2 ]; b = [ 3 ]; }"),
         (r#"builtins.zipAttrsWith (n: v: n) [ { a = 1; } ]"#, r#"{ a = "a"; }"#),
         (r#"builtins.unsafeGetAttrPos "abort" builtins"#, "null"),
+        // The attributes are worked out once per lambda, but each call makes a set of its own
+        // (printing tells shared sets apart), positions included.
+        (
+            r#"let mk = x: { a, b ? x }: a; f = mk 1; g = mk 2; in [ (builtins.functionArgs f) (builtins.functionArgs g) ((builtins.unsafeGetAttrPos "b" (builtins.functionArgs g)).column) (builtins.functionArgs ({ ... }: 1)) (builtins.functionArgs (x: x)) ]"#,
+            "[ { a = false; b = true; } { a = false; b = true; } 18 { } { } ]",
+        ),
     ]);
 }
 
