@@ -558,21 +558,22 @@ fn attr_values(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
 
 /// O(log n).
 fn get_attr(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
-    let name = expect_string_no_ctx(vm, a[0]).trace(|| nth_arg(0, "getAttr"))?;
+    let name = expect_str_no_ctx(vm, a[0]).trace(|| nth_arg(0, "getAttr"))?;
     let g = vm.expect_attrs(a[1]).trace(|| nth_arg(1, "getAttr"))?;
-    let sym = vm.intern(&name);
-    match vm.heap.attrs(g).get(sym) {
+    // A name never interned is in no set.
+    let bytes = &vm.heap.str(name).bytes;
+    match vm.symbols.lookup(bytes).and_then(|sym| vm.heap.attrs(g).get(sym)) {
         Some(v) => Ok(v),
-        None => Err(EvalError::type_error(format!("attribute '{}' missing", String::from_utf8_lossy(&name))))
+        None => Err(EvalError::type_error(format!("attribute '{}' missing", String::from_utf8_lossy(bytes))))
             .trace(|| "in the attribute set under consideration".into()),
     }
 }
 
 /// O(log n).
 fn has_attr(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
-    let name = expect_string_no_ctx(vm, a[0]).trace(|| nth_arg(0, "hasAttr"))?;
+    let name = expect_str_no_ctx(vm, a[0]).trace(|| nth_arg(0, "hasAttr"))?;
     let g = vm.expect_attrs(a[1]).trace(|| nth_arg(1, "hasAttr"))?;
-    let has = vm.symbols.lookup(&name).is_some_and(|s| vm.heap.attrs(g).get(s).is_some());
+    let has = vm.symbols.lookup(&vm.heap.str(name).bytes).is_some_and(|s| vm.heap.attrs(g).get(s).is_some());
     Ok(Value::Bool(has))
 }
 
@@ -584,9 +585,9 @@ fn remove_attrs(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     let mut remove = Vec::with_capacity(n);
     for i in 0..n {
         let x = vm.heap.list(l)[i];
-        let name = expect_string_no_ctx(vm, x)
+        let name = expect_str_no_ctx(vm, x)
             .trace(|| "while evaluating the values of the second argument passed to builtins.removeAttrs".into())?;
-        if let Some(s) = vm.symbols.lookup(&name) {
+        if let Some(s) = vm.symbols.lookup(&vm.heap.str(name).bytes) {
             remove.push(s);
         }
     }
@@ -608,12 +609,12 @@ fn list_to_attrs(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
             .expect_attrs(x)
             .trace(|| "while evaluating an element of the list passed to builtins.listToAttrs".into())?;
         let name_v = vm.heap.attrs(item).get(vm.syms.name).ok_or_else(|| EvalError::type_error("attribute 'name' missing"));
-        let name = expect_string_no_ctx(vm, name_v.trace(in_pair)?).trace(|| {
+        let name = expect_str_no_ctx(vm, name_v.trace(in_pair)?).trace(|| {
             "while evaluating the `name` attribute of an element of the list passed to builtins.listToAttrs".into()
         })?;
         let value = vm.heap.attrs(item).get(vm.syms.value).ok_or_else(|| EvalError::type_error("attribute 'value' missing"));
         let value = value.trace(in_pair)?;
-        let sym = vm.intern(&name);
+        let sym = vm.intern_str(name);
         entries.push((sym, value));
     }
     // Stable sort keeps the first of equal names in front; dedup keeps it.
@@ -811,15 +812,22 @@ fn nth_arg(n: usize, name: &str) -> String {
 
 /// The bytes of string `v` (forced), which must have no context (CppNix's `forceStringNoCtx`).
 fn expect_string_no_ctx(vm: &mut Vm, v: Value) -> EvalResult<Vec<u8>> {
-    let (s, ctx) = vm.expect_string(v)?;
-    if let Some(first) = ctx.first() {
+    let g = expect_str_no_ctx(vm, v)?;
+    Ok(vm.heap.str(g).bytes.to_vec())
+}
+
+/// [`expect_string_no_ctx`], the string left in place (`heap.str`).
+fn expect_str_no_ctx(vm: &mut Vm, v: Value) -> EvalResult<crate::value::Gc> {
+    let g = vm.expect_str(v)?;
+    let s = vm.heap.str(g);
+    if let Some(first) = s.context.first() {
         let path = first.rsplit('!').next().unwrap_or(first).trim_start_matches('=');
         return Err(EvalError::type_error(format!(
             "the string '{}' is not allowed to refer to a store path (such as '{path}')",
-            String::from_utf8_lossy(&s)
+            String::from_utf8_lossy(&s.bytes)
         )));
     }
-    Ok(s)
+    Ok(g)
 }
 
 /// Bytes as text for messages and file names.

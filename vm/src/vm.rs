@@ -352,6 +352,11 @@ impl Vm {
         self.symbols.intern(name)
     }
 
+    /// The symbol of string `g`'s bytes (interned straight from the heap, without a copy).
+    pub fn intern_str(&mut self, g: Gc) -> Symbol {
+        self.symbols.intern(&self.heap.str(g).bytes)
+    }
+
     /// Roots `v` until [`Vm::unroot`] to the returned mark (for native code that calls back
     /// into the VM while holding values).
     pub fn root(&mut self, v: Value) -> usize {
@@ -1804,7 +1809,7 @@ impl Vm {
     pub(crate) fn attr_name(&mut self, name: Value) -> EvalResult<Symbol> {
         match name {
             // Interned straight from the heap (no copy of the name: `self.${name}` is common).
-            Value::String(g) => Ok(self.symbols.intern(&self.heap.str(g).bytes)),
+            Value::String(g) => Ok(self.intern_str(g)),
             v => Err(self.expected(&v, "a string")),
         }
     }

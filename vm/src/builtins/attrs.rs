@@ -1,6 +1,6 @@
 //! Set builtins: `catAttrs`, `intersectAttrs`, `zipAttrsWith` and `unsafeGetAttrPos`.
 
-use super::{expect_string_no_ctx, nth_arg, TraceExt};
+use super::{expect_str_no_ctx, expect_string_no_ctx, nth_arg, TraceExt};
 use crate::error::EvalResult;
 use crate::symbol::Symbol;
 use crate::value::{Attrs, ThunkState, Value};
@@ -8,9 +8,9 @@ use crate::Vm;
 
 /// O(n log m): the values of attribute `name` in the sets of the list that have it.
 pub(super) fn cat_attrs(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
-    let name = expect_string_no_ctx(vm, a[0]).trace(|| nth_arg(0, "catAttrs"))?;
+    let name = expect_str_no_ctx(vm, a[0]).trace(|| nth_arg(0, "catAttrs"))?;
     let l = vm.expect_list(a[1]).trace(|| nth_arg(1, "catAttrs"))?;
-    let sym = vm.intern(&name);
+    let sym = vm.intern_str(name);
     let n = vm.heap.list(l).len();
     let mut out = Vec::new();
     for i in 0..n {
