@@ -285,7 +285,8 @@ impl Compiler<'_> {
                 self.emit(Op::List(items.len() as u32), e);
             }
             Expr::Attrs(attrs) => {
-                let late = self.group_bindings(&attrs.scope, e);
+                let overridable = attrs.recursive && attrs.entries.iter().any(|en| &*en.name == "__overrides");
+                let late = self.group_bindings(&attrs.scope, e, overridable);
                 let overrides = if attrs.recursive { self.overrides(attrs, &late, e) } else { None };
                 let mut entries: Vec<_> = attrs.entries.iter().collect();
                 entries.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
@@ -316,7 +317,7 @@ impl Compiler<'_> {
                         self.let_lambdas.insert(b.id, params);
                     }
                 }
-                let _ = self.group_bindings(bindings, e);
+                let _ = self.group_bindings(bindings, e, false);
                 self.strict(*inner);
             }
             Expr::Apply { fun, args } => {
@@ -942,26 +943,31 @@ impl Compiler<'_> {
     }
 
     /// Binds a recursive group: every binding's slot first, then values (late thunks and
-    /// closures for anything that may read the group), then the late captures.
-    fn group_bindings(&mut self, bindings: &[Binding], at: ExprId) -> Vec<u32> {
+    /// closures for anything that may read a binding not yet stored), then the late captures.
+    /// With `overridable` (a `rec` set with `__overrides`, whose values its `Overrides` op
+    /// captures again) every value that reads the group is late.
+    fn group_bindings(&mut self, bindings: &[Binding], at: ExprId, overridable: bool) -> Vec<u32> {
         if bindings.is_empty() {
             return Vec::new();
         }
         let slots: Vec<u32> = bindings.iter().map(|b| self.new_slot(Key::Binding(b.id))).collect();
         let saved = std::mem::replace(&mut self.group, bindings.iter().map(|b| b.id).collect());
         let mut late = Vec::new();
-        // A value that captures no binding of the group is made complete at once; the others
-        // are made empty and capture once every binding of the group has its slot filled.
+        // Values are stored in order. One that captures only bindings stored before it (or
+        // none of the group) is made complete at once: what it captures is there, if only as
+        // another value still waiting for its own captures. The others (reading themselves or
+        // a later binding) are made empty and capture once every slot of the group is filled.
         // (The group's slots are consecutive: they were just allocated together.)
         let group = slots[0]..slots[0] + slots.len() as u32;
-        let reads_group = |c: &Self, p: ProtoId| {
-            c.out.protos[p as usize].captures.iter().any(|s| matches!(s, Slot::Local(n) if group.contains(n)))
+        let reads_unstored = |c: &Self, p: ProtoId, slot: u32| {
+            let unstored = if overridable { group.start } else { slot };
+            c.out.protos[p as usize].captures.iter().any(|s| matches!(s, Slot::Local(n) if group.contains(n) && *n >= unstored))
         };
         for (b, &slot) in bindings.iter().zip(&slots) {
             if self.is_value(b.value) {
                 if let Expr::Lambda(l) = self.body.expr(b.value) {
                     let p = self.lambda(l, b.value);
-                    if reads_group(self, p) {
+                    if reads_unstored(self, p, slot) {
                         self.emit(Op::ClosureLate(p), b.value);
                         late.push(slot);
                     } else {
@@ -972,7 +978,7 @@ impl Compiler<'_> {
                 }
             } else {
                 let p = self.thunk(b.value);
-                if reads_group(self, p) {
+                if reads_unstored(self, p, slot) {
                     self.emit(Op::ThunkLate(p), b.value);
                     late.push(slot);
                 } else {
