@@ -920,8 +920,12 @@ impl Compiler<'_> {
                 for (i, &slot) in slots.iter().enumerate() {
                     self.emit(Op::PatField { pattern: pi, field: i as u32, slot }, e);
                 }
-                for (f, &slot) in pat.fields.iter().zip(&slots) {
-                    if f.default.is_some() {
+                // (A default that captures nothing, such as a literal, has nothing to wait for.)
+                let captures = |c: &Self, field: usize| {
+                    c.out.patterns[pi as usize].fields[field].1.is_some_and(|p| !c.out.protos[p as usize].captures.is_empty())
+                };
+                for (i, &slot) in slots.iter().enumerate() {
+                    if captures(self, i) {
                         self.emit(Op::CaptureDefault(slot), e);
                     }
                 }
