@@ -1918,7 +1918,18 @@ impl Vm {
             None => match default {
                 Some(p) => {
                     let code = CodeRef(proto.file_base + p);
-                    Value::Thunk(self.heap.alloc_thunk(ThunkState::Code { code, upvalues: Upvalues::new() }))
+                    // A literal default is its value, as in the reference (which makes no
+                    // thunk for a constant): no thunk to allocate, and it prints as a value.
+                    let file = &self.files[proto.file as usize];
+                    match *self.protos[code.0 as usize].code {
+                        [Op::Int(i), Op::Return] => Value::Int(i),
+                        [Op::Float(x), Op::Return] => Value::Float(x),
+                        [Op::Bool(b), Op::Return] | [Op::Bool(b), Op::Force, Op::Return] => Value::Bool(b),
+                        [Op::Null, Op::Return] | [Op::Null, Op::Force, Op::Return] => Value::Null,
+                        [Op::Str(n), Op::Return] => Value::String(file.strings[n as usize]),
+                        [Op::Path(n), Op::Return] => Value::Path(file.paths[n as usize]),
+                        _ => Value::Thunk(self.heap.alloc_thunk(ThunkState::Code { code, upvalues: Upvalues::new() })),
+                    }
                 }
                 None => {
                     return Err(EvalError::type_error(format!(
