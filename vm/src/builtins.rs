@@ -485,6 +485,11 @@ fn filter(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
             }
         }
     }
+    // Everything kept: the list itself, as in the reference (which shows it as the same
+    // list, `«repeated»`, where both are printed).
+    if out.len() == n {
+        return Ok(Value::List(l));
+    }
     Ok(vm.new_list(out))
 }
 

@@ -38,6 +38,11 @@ fn lists() {
         ("builtins.sort (_: _: 1) [ 1 2 ]", "error: expected a Boolean but found an integer: 1"),
         ("builtins.concatMap (x: [ x x ]) [ 1 2 ]", "[ 1 1 2 2 ]"),
         ("builtins.elem 2 [ 1 2 3 ]", "true"),
+        // A filter that keeps everything gives the list itself, which prints as the same list.
+        (
+            "let l = [ 1 2 3 ]; in [ l (builtins.filter (x: true) l) (builtins.filter (x: x > 1) l) ]",
+            "[ [ 1 2 3 ] «repeated» [ 2 3 ] ]",
+        ),
         // Numbers across int and float, paths apart from strings, elements forced as
         // reached, the needle not at all when the list is empty.
         ("builtins.elem 1 [ \"a\" 1.0 ]", "true"),
