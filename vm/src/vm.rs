@@ -1442,7 +1442,7 @@ impl Vm {
                         tri!(ip, self.check_pattern(&proto, n, base));
                     }
                     Op::PatField { pattern, field, slot } => {
-                        tri!(ip, self.bind_field(&proto, pattern, field, slot, base, &proto.hints[ip - 1]));
+                        tri!(ip, self.bind_field(&proto, pattern, field, slot, base, up, &proto.hints[ip - 1]));
                     }
                     Op::Overrides(n) => {
                         self.frames[fi].ip = ip as u32;
@@ -1907,6 +1907,7 @@ impl Vm {
         field: u32,
         slot: u32,
         base: usize,
+        up: UpvalueView,
         hint: &Cell<u32>,
     ) -> EvalResult<()> {
         let Value::Attrs(g) = self.stack[base] else { return Ok(()) };
@@ -1920,15 +1921,26 @@ impl Vm {
                     let code = CodeRef(proto.file_base + p);
                     // A literal default is its value, as in the reference (which makes no
                     // thunk for a constant): no thunk to allocate, and it prints as a value.
+                    // So is a variable from outside the function: the variable's value as it
+                    // is, evaluated or not.
                     let file = &self.files[proto.file as usize];
-                    match *self.protos[code.0 as usize].code {
-                        [Op::Int(i), Op::Return] => Value::Int(i),
-                        [Op::Float(x), Op::Return] => Value::Float(x),
-                        [Op::Bool(b), Op::Return] | [Op::Bool(b), Op::Force, Op::Return] => Value::Bool(b),
-                        [Op::Null, Op::Return] | [Op::Null, Op::Force, Op::Return] => Value::Null,
-                        [Op::Str(n), Op::Return] => Value::String(file.strings[n as usize]),
-                        [Op::Path(n), Op::Return] => Value::Path(file.paths[n as usize]),
-                        _ => Value::Thunk(self.heap.alloc_thunk(ThunkState::Code { code, upvalues: Upvalues::new() })),
+                    let default = &self.protos[code.0 as usize];
+                    let immediate = match *default.code {
+                        [Op::LoadForce(Slot::Upvalue(n)), Op::Return] => match default.captures.get(n as usize) {
+                            Some(&Slot::Upvalue(k)) => Some(up.get(k)),
+                            _ => None,
+                        },
+                        [Op::Int(i), Op::Return] => Some(Value::Int(i)),
+                        [Op::Float(x), Op::Return] => Some(Value::Float(x)),
+                        [Op::Bool(b), Op::Return] | [Op::Bool(b), Op::Force, Op::Return] => Some(Value::Bool(b)),
+                        [Op::Null, Op::Return] | [Op::Null, Op::Force, Op::Return] => Some(Value::Null),
+                        [Op::Str(n), Op::Return] => Some(Value::String(file.strings[n as usize])),
+                        [Op::Path(n), Op::Return] => Some(Value::Path(file.paths[n as usize])),
+                        _ => None,
+                    };
+                    match immediate {
+                        Some(v) => v,
+                        None => Value::Thunk(self.heap.alloc_thunk(ThunkState::Code { code, upvalues: Upvalues::new() })),
                     }
                 }
                 None => {
