@@ -226,10 +226,7 @@ impl Vm {
             (Bool(x), Bool(y)) => x == y,
             (Null, Null) => true,
             (String(x), String(y)) | (Path(x), Path(y)) => self.heap.str(x).bytes == self.heap.str(y).bytes,
-            (
-                Null | Bool(_) | Int(_) | Float(_) | String(_) | Path(_),
-                Null | Bool(_) | Int(_) | Float(_) | String(_) | Path(_),
-            ) => false,
+            _ if a.is_leaf() && b.is_leaf() => false,
             _ => return None,
         })
     }
@@ -245,12 +242,10 @@ impl Vm {
         }
         let a = self.force(a)?;
         let b = self.force(b)?;
+        if let Some(eq) = self.shallow_equal(a, b) {
+            return Ok(eq);
+        }
         Ok(match (a, b) {
-            (Null, Null) => true,
-            (Bool(x), Bool(y)) => x == y,
-            (Int(x), Int(y)) => x == y,
-            (Int(_) | Float(_), Int(_) | Float(_)) => as_float(a) == as_float(b),
-            (String(x), String(y)) | (Path(x), Path(y)) => self.heap.str(x).bytes == self.heap.str(y).bytes,
             (List(x), List(y)) => {
                 if x == y {
                     return Ok(true);

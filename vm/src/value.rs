@@ -76,6 +76,16 @@ impl Value {
     pub fn is_function(&self) -> bool {
         matches!(self, Value::Lambda(_) | Value::Builtin(_) | Value::PrimApp(_))
     }
+
+    /// Whether this is a scalar, a string or a path: a value compared by what it holds, with
+    /// nothing to force or recurse into.
+    #[inline(always)]
+    pub fn is_leaf(&self) -> bool {
+        matches!(
+            self,
+            Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::String(_) | Value::Path(_)
+        )
+    }
 }
 
 /// A string: bytes (Nix strings need not be UTF-8) and the store paths it depends on.

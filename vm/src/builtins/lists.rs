@@ -141,7 +141,7 @@ pub(super) fn elem(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     // goes through the deep comparison, as a value in the heap (a function is an element of
     // a list that holds that very function).
     let needle = vm.force(a[0])?;
-    let leaf = vm.shallow_equal(needle, needle).is_some();
+    let leaf = needle.is_leaf();
     for i in 0..n {
         let x = vm.heap.list(l)[i];
         let eq = match leaf {
