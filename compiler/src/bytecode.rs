@@ -118,8 +118,9 @@ pub enum Op {
     Eq,
     /// a b → a != b (deep)
     NotEq,
-    /// a b → a ++ b
-    Concat,
+    /// a b → a ++ b (`Concat(0)`); a x1 … xn → a ++ [ x1 … xn ] (`Concat(n)`: a list literal
+    /// on the right, whose list is never made)
+    Concat(u32),
     /// a b → a // b
     Update,
     /// b → !b

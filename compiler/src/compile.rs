@@ -613,7 +613,7 @@ impl Compiler<'_> {
             BinOp::Add => Some(Op::Add),
             BinOp::Mul => Some(Op::Mul),
             BinOp::Div => Some(Op::Div),
-            BinOp::Concat => Some(Op::Concat),
+            BinOp::Concat => Some(Op::Concat(0)),
             BinOp::Update => Some(Op::Update),
             BinOp::Eq => Some(Op::Eq),
             BinOp::NotEq => Some(Op::NotEq),
@@ -633,6 +633,21 @@ impl Compiler<'_> {
             (Some(code), BinOp::Concat) => {
                 // A value that is not a list fails at the operator, in the reference's frame.
                 self.operand_of(op, "left", lhs);
+                // `xs ++ [ x ]`: the literal's items go straight into the result (building a
+                // list literal cannot fail, so the right operand needs no frame of its own).
+                if let Expr::List(items) = self.body.expr(rhs) {
+                    if !items.is_empty() {
+                        let items = items.clone();
+                        for &i in &items {
+                            self.lazy(i);
+                        }
+                        let frame = "while evaluating one of the elements to concatenate".to_string();
+                        self.region(frame, e, true, |c| {
+                            c.emit(Op::Concat(items.len() as u32), e);
+                        });
+                        return;
+                    }
+                }
                 self.operand_of(op, "right", rhs);
                 let frame = "while evaluating one of the elements to concatenate".to_string();
                 self.region(frame, e, true, |c| {

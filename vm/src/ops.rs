@@ -484,6 +484,20 @@ impl Vm {
         Ok(self.new_list(items))
     }
 
+    /// `a ++ [ … ]` for the `n` items on top of the stack, with `a` below them; pops all.
+    #[inline(never)]
+    pub(crate) fn append(&mut self, n: usize) -> EvalResult<Value> {
+        let at = self.stack.len() - n;
+        let a = self.stack[at - 1];
+        let Value::List(x) = a else { return Err(self.expected(&a, "a list")) };
+        let lx = self.heap.list(x);
+        let mut items = Vec::with_capacity(lx.len() + n);
+        items.extend_from_slice(lx);
+        items.extend_from_slice(&self.stack[at..]);
+        self.stack.truncate(at - 1);
+        Ok(self.new_list(items))
+    }
+
     #[inline(never)]
     pub(crate) fn update(&mut self, a: Value, b: Value) -> EvalResult<Value> {
         let Value::Attrs(x) = a else { return Err(self.expected(&a, "a set")) };

@@ -1323,10 +1323,14 @@ impl Vm {
                         self.stack.truncate(self.stack.len() - 2);
                         self.stack.push(Value::Bool(eq == want));
                     }
-                    Op::Concat => {
-                        let b = self.pop();
-                        let a = self.pop();
-                        let v = tri!(ip, self.concat_lists(a, b));
+                    Op::Concat(n) => {
+                        let v = if n == 0 {
+                            let b = self.pop();
+                            let a = self.pop();
+                            tri!(ip, self.concat_lists(a, b))
+                        } else {
+                            tri!(ip, self.append(n as usize))
+                        };
                         self.stack.push(v);
                     }
                     Op::Update => {

@@ -37,6 +37,15 @@ fn lists() {
         ("builtins.sort 1 [ ]", "[ ]"),
         ("builtins.sort (_: _: 1) [ 1 2 ]", "error: expected a Boolean but found an integer: 1"),
         ("builtins.concatMap (x: [ x x ]) [ 1 2 ]", "[ 1 1 2 2 ]"),
+        // `++` with a list literal on the right appends its items, unforced; the left operand
+        // must still be a list.
+        ("let xs = [ 1 2 ]; in builtins.length (xs ++ [ 3 (throw \"lazy\") ])", "4"),
+        ("let xs = [ 1 2 ]; in [ (xs ++ [ 3 ]) ([ ] ++ [ 4 5 ]) (xs ++ xs) xs ]", "[ [ 1 2 3 ] [ 4 5 ] [ 1 2 1 2 ] [ 1 2 ] ]"),
+        ("{ } ++ [ 1 ]", "error: expected a list but found a set: { }"),
+        (
+            "builtins.foldl' (acc: e: if builtins.elem e acc then acc else acc ++ [ e ]) [ ] [ 1 2 1 3 2 ]",
+            "[ 1 2 3 ]",
+        ),
         ("builtins.elem 2 [ 1 2 3 ]", "true"),
         // A filter that keeps everything gives the list itself, which prints as the same list.
         (
