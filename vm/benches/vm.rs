@@ -52,6 +52,13 @@ const PROGRAMS: &[(&str, &str)] = &[
         "lists/genList-map-foldl",
         "builtins.foldl' (a: b: a + b) 0 (map (x: x * 2) (builtins.genList (i: i) 100000))",
     ),
+    // nixpkgs' `lib.unique` on 20 000 five-element lists: `elem` on a short list and
+    // `acc ++ [ e ]` (an append that makes no list for the literal).
+    (
+        "lists/unique-small",
+        "let unique = builtins.foldl' (acc: e: if builtins.elem e acc then acc else acc ++ [ e ]) [ ]; in \
+         builtins.foldl' (acc: i: acc + builtins.length (unique [ i 1 2 i 3 ])) 0 (builtins.genList (i: i) 20000)",
+    ),
     // `+` on strings, 2 000 times on an accumulator that grows to 20 000 bytes.
     (
         "strings/concat",
