@@ -229,10 +229,6 @@ pub struct Vm {
     /// Each symbol's name as a string value, made on first use and kept (in `permanent`):
     /// `attrNames`, `mapAttrs` and the like hand out names without copying them.
     symbol_strings: Vec<Option<Gc>>,
-    /// The other way round: the symbol of each of those strings (they are never freed, so a
-    /// handle found here always names that string). `s.${name}` with a name from `attrNames`
-    /// finds its symbol here without reading or hashing the string.
-    string_symbols: rustc_hash::FxHashMap<u32, Symbol>,
     /// The attributes of `builtins.functionArgs` of each lambda prototype with a pattern, by
     /// code index, worked out on first use (`callPackage` asks once per package). Only
     /// Booleans: no roots. Each call still makes a set of its own, since printing tells shared
@@ -302,7 +298,6 @@ impl Vm {
             empty_list,
             empty_attrs,
             symbol_strings: Vec::new(),
-            string_symbols: Default::default(),
             function_args: FxHashMap::default(),
             io,
             config,
@@ -337,7 +332,6 @@ impl Vm {
             self.symbol_strings.resize(i + 1, None);
         }
         self.symbol_strings[i] = Some(g);
-        self.string_symbols.insert(g.0, s);
         self.permanent.push(g);
         Value::String(g)
     }
@@ -380,9 +374,6 @@ impl Vm {
 
     /// The symbol of string `g`'s bytes (interned straight from the heap, without a copy).
     pub fn intern_str(&mut self, g: Gc) -> Symbol {
-        if let Some(&s) = self.string_symbols.get(&g.0) {
-            return s;
-        }
         self.symbols.intern(&self.heap.str(g).bytes)
     }
 
