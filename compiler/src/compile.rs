@@ -635,20 +635,19 @@ impl Compiler<'_> {
                 self.operand_of(op, "left", lhs);
                 // `xs ++ [ x ]`: the literal's items go straight into the result (building a
                 // list literal cannot fail, so the right operand needs no frame of its own).
-                if let Expr::List(items) = self.body.expr(rhs) {
-                    if !items.is_empty() {
+                let code = match self.body.expr(rhs) {
+                    Expr::List(items) if !items.is_empty() => {
                         let items = items.clone();
                         for &i in &items {
                             self.lazy(i);
                         }
-                        let frame = "while evaluating one of the elements to concatenate".to_string();
-                        self.region(frame, e, true, |c| {
-                            c.emit(Op::Concat(items.len() as u32), e);
-                        });
-                        return;
+                        Op::Concat(items.len() as u32)
                     }
-                }
-                self.operand_of(op, "right", rhs);
+                    _ => {
+                        self.operand_of(op, "right", rhs);
+                        code
+                    }
+                };
                 let frame = "while evaluating one of the elements to concatenate".to_string();
                 self.region(frame, e, true, |c| {
                     c.emit(code, e);
