@@ -3,13 +3,17 @@
 //! `lixc eval --strict` and with `nix-instantiate --eval --strict`; where the reference gives a
 //! value, lixc must print the same value, and where it fails, lixc must fail too. A second
 //! corpus (sharing shapes and `tests/oracle/lazy-corpus.txt`) is printed without `--strict`,
-//! where what is still a thunk prints as `<CODE>`.
+//! where what is still a thunk prints as `<CODE>`. A third corpus of random programs (a fixed
+//! seed) is printed both ways.
 //!
 //! Runs when `LIXC_NIX_INSTANTIATE` names the reference binary (CI installs CppNix and sets it);
 //! otherwise it says so and passes. The reference is CppNix 2.8, older than the conformance
 //! suites: where its behaviour changed since (and lixc follows the newer one), the expression is
 //! listed in `tests/oracle/eval-known-differences.txt` with the reason.
 
+mod common;
+
+use common::Rng;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
@@ -122,6 +126,62 @@ fn lazy_corpus() -> Vec<String> {
     text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).map(str::to_string).collect()
 }
 
+/// Leaves of the random programs: a value of each type, the `let`-bound names, a function, a
+/// builtin and a failure.
+const LEAVES: &[&str] = &[
+    "0", "1", "2", "-1", "1.5", "\"s\"", "null", "true", "false", "x", "y", "z", "[ ]", "{ }", "[ 1 2 ]",
+    "{ a = 1; b = \"c\"; }", "builtins.length", "(throw \"t\")", "(a: a)",
+];
+
+/// A random program of the given depth: operators (including `++` onto a list literal),
+/// binding forms, pattern defaults, selection, interpolation and the builtins whose laziness
+/// shows when printing.
+fn random_expr(rng: &mut Rng, depth: usize) -> String {
+    if depth == 0 || rng.below(4) == 0 {
+        return LEAVES[rng.below(LEAVES.len())].to_string();
+    }
+    const OPS: &[&str] = &["+", "-", "*", "==", "!=", "<", ">=", "&&", "||", "++", "//"];
+    let form = rng.below(26);
+    let mut e = || random_expr(rng, depth - 1);
+    match form {
+        0 => {
+            let (a, b) = (e(), e());
+            format!("({a} {} {b})", OPS[(a.len() + b.len()) % OPS.len()])
+        }
+        1 => format!("({} ++ [ {} {} ])", e(), e(), e()),
+        2 => format!("({} ++ [ {} ])", e(), e()),
+        3 => format!("(let x = {}; w = {}; in {})", e(), e(), e()),
+        4 => format!("(rec {{ x = {}; w = x; }})", e()),
+        5 => format!("((x: {}) {})", e(), e()),
+        6 => format!("(({{ x ? {}, w ? x, ... }}: [ x w ]) {{ }})", e()),
+        7 => format!("(if {} then {} else {})", e(), e(), e()),
+        8 => format!("({}.a or {})", e(), e()),
+        9 => format!("({} ? a)", e()),
+        10 => format!("[ {} {} ]", e(), e()),
+        11 => format!("{{ a = {}; b = {}; }}", e(), e()),
+        12 => format!("\"p${{{}}}q\"", e()),
+        13 => format!("(builtins.tryEval {})", e()),
+        14 => format!("(map (x: {}) [ {} 1 ])", e(), e()),
+        15 => format!("(builtins.filter (x: {}) [ 1 2 {} ])", e(), e()),
+        16 => format!("(builtins.foldl' (acc: x: {}) {} [ 1 2 ])", e(), e()),
+        17 => format!("(builtins.elem {} [ {} 1 ])", e(), e()),
+        18 => format!("(builtins.attrNames {})", e()),
+        19 => format!("(builtins.mapAttrs (n: v: {}) {{ a = {}; }})", e(), e()),
+        20 => format!("(builtins.seq {} {})", e(), e()),
+        21 => format!("(toString {})", e()),
+        22 => format!("(builtins.typeOf {})", e()),
+        23 => format!("(builtins.listToAttrs [ {{ name = \"a\"; value = {}; }} ])", e()),
+        24 => format!("(builtins.concatLists [ {} [ 1 ] ])", e()),
+        _ => format!("(builtins.removeAttrs {} [ \"a\" ])", e()),
+    }
+}
+
+/// Random programs (deterministic), each printed with and without `--strict`.
+fn random_corpus() -> Vec<String> {
+    let mut rng = Rng(0x0dd5_eed5_2026_1201);
+    (0..150).map(|_| format!("let x = 1; y = {{ a = 2; }}; z = [ 3 ]; in {}", random_expr(&mut rng, 5))).collect()
+}
+
 /// Runs an evaluator on `expr`: `Ok(stdout)` or `Err(())` when it fails.
 fn run(program: &str, prefix: &[&str], strict: bool, expr: &str) -> Result<String, ()> {
     let out = Command::new(program)
@@ -160,8 +220,8 @@ fn builtins_agree_with_the_reference() {
     let mut differences = Vec::new();
     let mut stale = Vec::new();
     // Strict printing of everything; then printing without forcing, where thunks show.
-    let strict = corpus().into_iter().chain(sharing_corpus()).map(|e| (true, e));
-    let lazy = sharing_corpus().into_iter().chain(lazy_corpus()).map(|e| (false, e));
+    let strict = corpus().into_iter().chain(sharing_corpus()).chain(random_corpus()).map(|e| (true, e));
+    let lazy = sharing_corpus().into_iter().chain(lazy_corpus()).chain(random_corpus()).map(|e| (false, e));
     let corpus: Vec<(bool, String)> = strict.chain(lazy).collect();
     let mut agreed = 0;
     for (strict, expr) in &corpus {

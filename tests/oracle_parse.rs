@@ -8,6 +8,9 @@
 //! otherwise it says so and passes. Known, explained differences are listed in
 //! `tests/oracle/parse-known-differences.txt`.
 
+mod common;
+
+use common::Rng;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -68,22 +71,6 @@ fn parenthesize(node: &SyntaxNode) -> String {
         }
     }
     out
-}
-
-/// A small deterministic generator (xorshift), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
 }
 
 /// Token fragments random inputs are made of: every token kind, and the spots where the
