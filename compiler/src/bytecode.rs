@@ -306,11 +306,31 @@ pub struct ContextRegion {
     pub builtin: bool,
 }
 
+/// A pattern default bound as it is when its field is missing, without a thunk, as the
+/// reference binds a constant or a variable: a literal, or a variable from outside the lambda
+/// (its value as it is, evaluated or not).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ImmediateDefault {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Null,
+    /// A string constant, by index into [`CompiledFile::strings`].
+    Str(u32),
+    /// A path constant, by index into [`CompiledFile::paths`].
+    Path(u32),
+    /// The lambda's upvalue with this index.
+    Upvalue(u32),
+}
+
 /// A lambda's pattern.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PatternInfo {
     /// The fields: name index and default thunk prototype.
     pub fields: Vec<(u32, Option<ProtoId>)>,
+    /// For each field, whether its default needs no thunk (its prototype is then unused,
+    /// except by `functionArgs`, which only asks whether there is a default).
+    pub immediate: Vec<Option<ImmediateDefault>>,
     /// Whether other attributes are allowed.
     pub ellipsis: bool,
     /// Where each field's name is written (for `unsafeGetAttrPos` on `functionArgs`).

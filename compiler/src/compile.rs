@@ -13,7 +13,7 @@ use lix_syntax::TextRange;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::bytecode::{
-    ArgCheck, AssertEqInfo, CompiledFile, ContextRegion, Op, OverrideInfo, PatternInfo, SpecOp, Proto, ProtoId, ProtoKind, Slot, WithLookup,
+    ArgCheck, AssertEqInfo, CompiledFile, ContextRegion, ImmediateDefault, Op, OverrideInfo, PatternInfo, SpecOp, Proto, ProtoId, ProtoKind, Slot, WithLookup,
 };
 
 /// Compiles a lowered file. `assert_text` renders an assertion's condition for its message.
@@ -918,14 +918,16 @@ impl Compiler<'_> {
                 let slots: Vec<u32> = pat.fields.iter().map(|f| self.new_slot(Key::Binding(f.id))).collect();
                 // Defaults see every field: their thunks are captured after all are bound.
                 let mut fields = Vec::with_capacity(pat.fields.len());
+                let mut immediate = Vec::with_capacity(pat.fields.len());
                 let mut spans = Vec::with_capacity(pat.fields.len());
                 for f in &pat.fields {
                     let name = self.name(&self.body.binding(f.id).name.clone());
                     let default = f.default.map(|d| self.thunk(d));
                     fields.push((name, default));
+                    immediate.push(default.and_then(|p| self.immediate_default(p)));
                     spans.push(self.body.binding(f.id).span);
                 }
-                self.out.patterns.push(PatternInfo { fields, ellipsis: pat.ellipsis, spans });
+                self.out.patterns.push(PatternInfo { fields, immediate, ellipsis: pat.ellipsis, spans });
                 let pi = (self.out.patterns.len() - 1) as u32;
                 if let ProtoKind::Lambda { pattern, .. } = &mut self.cur().proto.kind {
                     *pattern = Some(pi);
@@ -958,6 +960,25 @@ impl Compiler<'_> {
         let proto = self.finish();
         self.lambda_args.push((proto, arg));
         proto
+    }
+
+    /// Whether the default compiled to thunk prototype `p` needs no thunk: a literal, or a
+    /// variable from outside the lambda (read from the lambda's own upvalue).
+    fn immediate_default(&self, p: ProtoId) -> Option<ImmediateDefault> {
+        let proto = &self.out.protos[p as usize];
+        Some(match *proto.code {
+            [Op::LoadForce(Slot::Upvalue(n)), Op::Return] => match proto.captures.get(n as usize) {
+                Some(&Slot::Upvalue(k)) => ImmediateDefault::Upvalue(k),
+                _ => return None,
+            },
+            [Op::Int(i), Op::Return] => ImmediateDefault::Int(i),
+            [Op::Float(x), Op::Return] => ImmediateDefault::Float(x),
+            [Op::Bool(b), Op::Return] | [Op::Bool(b), Op::Force, Op::Return] => ImmediateDefault::Bool(b),
+            [Op::Null, Op::Return] | [Op::Null, Op::Force, Op::Return] => ImmediateDefault::Null,
+            [Op::Str(n), Op::Return] => ImmediateDefault::Str(n),
+            [Op::Path(n), Op::Return] => ImmediateDefault::Path(n),
+            _ => return None,
+        })
     }
 
     /// Binds a recursive group: every binding's slot first, then values (late thunks and

@@ -6,6 +6,6 @@ pub mod bytecode;
 mod compile;
 mod query;
 
-pub use bytecode::{ArgCheck, AssertEqInfo, CompiledFile, ContextRegion, Op, OverrideInfo, SpecOp, PatternInfo, Proto, ProtoId, ProtoKind, Slot, WithLookup};
+pub use bytecode::{ArgCheck, AssertEqInfo, CompiledFile, ContextRegion, ImmediateDefault, Op, OverrideInfo, SpecOp, PatternInfo, Proto, ProtoId, ProtoKind, Slot, WithLookup};
 pub use compile::{compile, compile_scoped};
 pub use query::compile_file;

@@ -8,7 +8,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use lix_compiler::{ArgCheck, Op, ProtoKind, Slot, SpecOp};
+use lix_compiler::{ArgCheck, ImmediateDefault, Op, ProtoKind, Slot, SpecOp};
 use lix_syntax::TextRange;
 use rustc_hash::FxHashMap;
 
@@ -1925,37 +1925,26 @@ impl Vm {
     ) -> EvalResult<()> {
         let Value::Attrs(g) = self.stack[base] else { return Ok(()) };
         let f = &self.files[proto.file as usize];
-        let (name, default) = f.compiled.patterns[pattern as usize].fields[field as usize];
+        let pattern = &f.compiled.patterns[pattern as usize];
+        let (name, default) = pattern.fields[field as usize];
         let sym = f.names[name as usize];
         let v = match self.heap.attrs(g).get_hinted(sym, hint) {
             Some(v) => v,
             None => match default {
-                Some(p) => {
-                    let code = CodeRef(proto.file_base + p);
-                    // A literal default is its value, as in the reference (which makes no
-                    // thunk for a constant): no thunk to allocate, and it prints as a value.
-                    // So is a variable from outside the function: the variable's value as it
-                    // is, evaluated or not.
-                    let file = &self.files[proto.file as usize];
-                    let default = &self.protos[code.0 as usize];
-                    let immediate = match *default.code {
-                        [Op::LoadForce(Slot::Upvalue(n)), Op::Return] => match default.captures.get(n as usize) {
-                            Some(&Slot::Upvalue(k)) => Some(up.get(k)),
-                            _ => None,
-                        },
-                        [Op::Int(i), Op::Return] => Some(Value::Int(i)),
-                        [Op::Float(x), Op::Return] => Some(Value::Float(x)),
-                        [Op::Bool(b), Op::Return] | [Op::Bool(b), Op::Force, Op::Return] => Some(Value::Bool(b)),
-                        [Op::Null, Op::Return] | [Op::Null, Op::Force, Op::Return] => Some(Value::Null),
-                        [Op::Str(n), Op::Return] => Some(Value::String(file.strings[n as usize])),
-                        [Op::Path(n), Op::Return] => Some(Value::Path(file.paths[n as usize])),
-                        _ => None,
-                    };
-                    match immediate {
-                        Some(v) => v,
-                        None => Value::Thunk(self.heap.alloc_thunk(ThunkState::Code { code, upvalues: Upvalues::new() })),
+                Some(p) => match pattern.immediate[field as usize] {
+                    // Bound as the reference binds it: the value itself, which prints as one.
+                    Some(ImmediateDefault::Int(i)) => Value::Int(i),
+                    Some(ImmediateDefault::Float(x)) => Value::Float(x),
+                    Some(ImmediateDefault::Bool(b)) => Value::Bool(b),
+                    Some(ImmediateDefault::Null) => Value::Null,
+                    Some(ImmediateDefault::Str(n)) => Value::String(f.strings[n as usize]),
+                    Some(ImmediateDefault::Path(n)) => Value::Path(f.paths[n as usize]),
+                    Some(ImmediateDefault::Upvalue(k)) => up.get(k),
+                    None => {
+                        let code = CodeRef(proto.file_base + p);
+                        Value::Thunk(self.heap.alloc_thunk(ThunkState::Code { code, upvalues: Upvalues::new() }))
                     }
-                }
+                },
                 None => {
                     return Err(EvalError::type_error(format!(
                         "{} called without required argument '{}'",
