@@ -936,9 +936,13 @@ impl Compiler<'_> {
                 for (i, &slot) in slots.iter().enumerate() {
                     self.emit(Op::PatField { pattern: pi, field: i as u32, slot }, e);
                 }
-                // (A default that captures nothing, such as a literal, has nothing to wait for.)
+                // (A default that captures nothing, such as a literal, has nothing to wait for;
+                // one bound without a thunk, such as a variable from outside the function, is
+                // not this function's to capture.)
                 let captures = |c: &Self, field: usize| {
-                    c.out.patterns[pi as usize].fields[field].1.is_some_and(|p| !c.out.protos[p as usize].captures.is_empty())
+                    let info = &c.out.patterns[pi as usize];
+                    info.immediate[field].is_none()
+                        && info.fields[field].1.is_some_and(|p| !c.out.protos[p as usize].captures.is_empty())
                 };
                 for (i, &slot) in slots.iter().enumerate() {
                     if captures(self, i) {
