@@ -282,8 +282,27 @@ impl Heap {
 
     /// Allocates `obj`, which occupies `size` bytes in all ([`obj_size`]) and may own memory
     /// outside its slot if `owns` ([`owns_memory`]).
+    ///
+    /// Inlined with the `alloc_*` functions into their callers, so that the object is written
+    /// into its slot from where the caller has it, and the bookkeeping (`claim`) is one call.
+    /// With all of it in one function called with the object, the object was built on the
+    /// stack and copied into the slot with 16-byte loads that straddled the 8-byte stores that
+    /// had just built it, and waited for them to reach the cache (a failed store forward).
     #[inline(always)]
     fn alloc_sized(&mut self, obj: Obj, size: usize, owns: bool) -> Gc {
+        let (g, slot) = self.claim(size, owns);
+        // SAFETY: `claim` gives a slot that holds `Obj::Free` or a dead object that owns
+        // nothing (see `owns`): overwriting it without dropping it loses nothing (and saves a
+        // call of `Obj`'s drop glue per allocation).
+        unsafe { slot.write(obj) };
+        g
+    }
+
+    /// The bookkeeping of an allocation of `size` bytes that may own memory if `owns`: takes
+    /// a free slot (or a new one), records it as young and counts it. The caller writes the
+    /// object into the slot before anything else reads the heap.
+    #[inline(never)]
+    fn claim(&mut self, size: usize, owns: bool) -> (Gc, *mut Obj) {
         self.since += size;
         self.live += 1;
         self.stats.allocations += 1;
@@ -308,9 +327,6 @@ impl Heap {
             self.len += 1;
             i
         };
-        // The slot holds `Obj::Free` or a dead object that owns nothing (see `owns`):
-        // replacing it without dropping it saves a call of `Obj`'s drop glue per allocation.
-        std::mem::forget(std::mem::replace(self.slot_mut(i), obj));
         let (word, bit) = (i / 64, 1u64 << (i % 64));
         if owns {
             self.owns[word] |= bit;
@@ -318,7 +334,7 @@ impl Heap {
             self.owns[word] &= !bit;
         }
         self.young.push(i as u32);
-        Gc(i as u32)
+        (Gc(i as u32), self.slot_mut(i))
     }
 
     #[inline]
@@ -332,6 +348,7 @@ impl Heap {
     }
 
     /// Allocates a string.
+    #[inline(always)]
     pub fn alloc_str(&mut self, s: NixStr) -> Gc {
         let bytes = str_size(&s);
         self.str_bytes += bytes;
@@ -339,12 +356,14 @@ impl Heap {
     }
 
     /// Allocates a list.
+    #[inline(always)]
     pub fn alloc_list(&mut self, items: Box<[Value]>) -> Gc {
         let (size, owns) = (OBJ + items.len() * VALUE, !items.is_empty());
         self.alloc_sized(Obj::List(items), size, owns)
     }
 
     /// Allocates an attribute set.
+    #[inline(always)]
     pub fn alloc_attrs(&mut self, attrs: Attrs) -> Gc {
         let cap = attrs.entries.capacity();
         let (size, owns) = (OBJ + cap * ENTRY, cap > 0 || attrs.positions.is_some());
@@ -352,7 +371,7 @@ impl Heap {
     }
 
     /// Allocates a thunk.
-    #[inline]
+    #[inline(always)]
     pub fn alloc_thunk(&mut self, state: ThunkState) -> Gc {
         self.stats.thunks += 1;
         let size = match &state {
@@ -364,7 +383,7 @@ impl Heap {
     }
 
     /// Allocates a closure.
-    #[inline]
+    #[inline(always)]
     pub fn alloc_closure(&mut self, closure: Closure) -> Gc {
         let (size, owns) = (OBJ + closure.upvalues.len() * VALUE, closure.upvalues.spilled());
         self.alloc_sized(Obj::Closure(closure), size, owns)

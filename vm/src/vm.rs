@@ -1782,8 +1782,9 @@ impl Vm {
         let shape = &self.files[file as usize].shapes[n as usize];
         let count = shape.len();
         let at = self.stack.len() - count;
-        let mut entries: Vec<(Symbol, Value)> = shape.iter().copied().zip(self.stack[at..].iter().copied()).collect();
+        let entries = entries_from(shape, &self.stack[at..]);
         self.stack.truncate(at);
+        let mut entries = entries;
         entries.sort_unstable_by_key(|e| e.0);
         let positions = Some(self.files[file as usize].shape_positions[n as usize].clone());
         // Even an empty set gets its own object: dynamic attributes may still be added.
@@ -1967,6 +1968,26 @@ fn inner_capture(outer: &[Value], arg: Value, slot: Slot) -> Value {
         Slot::Local(_) => arg,
         Slot::Upvalue(n) => outer.get(n as usize).copied().unwrap_or(Value::Null),
     }
+}
+
+/// A set's entries from its names and values, in that order. Each entry is written field by
+/// field: built whole and then copied, the copy's 16-byte load straddled the name's and the
+/// value's stores just made and waited for them to reach the cache (a failed store forward).
+fn entries_from(names: &[Symbol], values: &[Value]) -> Vec<(Symbol, Value)> {
+    let n = names.len().min(values.len());
+    let mut entries: Vec<(Symbol, Value)> = Vec::with_capacity(n);
+    let dst = entries.as_mut_ptr();
+    for i in 0..n {
+        // SAFETY: `i < n <= capacity`; both fields are written before `set_len` exposes them.
+        unsafe {
+            let e = dst.add(i);
+            std::ptr::addr_of_mut!((*e).0).write(names[i]);
+            std::ptr::addr_of_mut!((*e).1).write(values[i]);
+        }
+    }
+    // SAFETY: the first `n` entries were written above.
+    unsafe { entries.set_len(n) };
+    entries
 }
 
 /// Sets captured upvalues. Ones already captured are overwritten where they are, never moved
