@@ -334,7 +334,7 @@ impl Heap {
             self.owns[word] &= !bit;
         }
         self.young.push(i as u32);
-        (Gc(i as u32), self.slot_mut(i))
+        (Gc(i as u64), self.slot_mut(i))
     }
 
     #[inline]
@@ -656,7 +656,7 @@ impl Heap {
             mark_value(&mut self.marks, Some(&self.old), &mut work, v);
         }
         for g in extra {
-            mark(&mut self.marks, Some(&self.old), &mut work, g.0, true);
+            mark(&mut self.marks, Some(&self.old), &mut work, g.0 as u32, true);
         }
         // Changed old objects are traced like roots.
         work.extend_from_slice(&self.remembered);
@@ -693,7 +693,7 @@ impl Heap {
             mark_value(&mut self.marks, None, &mut work, v);
         }
         for g in extra {
-            mark(&mut self.marks, None, &mut work, g.0, true);
+            mark(&mut self.marks, None, &mut work, g.0 as u32, true);
         }
         // Live bytes: traced objects are measured as they are traced; strings are counted
         // exactly by `str_bytes`; each leaf adds its slot.
@@ -754,9 +754,9 @@ fn mark(marks: &mut [u64], old: Option<&[u64]>, work: &mut Vec<u32>, i: u32, has
 #[inline(always)]
 fn mark_value(marks: &mut [u64], old: Option<&[u64]>, work: &mut Vec<u32>, v: Value) {
     match v {
-        Value::String(g) | Value::Path(g) => mark(marks, old, work, g.0, false),
+        Value::String(g) | Value::Path(g) => mark(marks, old, work, g.0 as u32, false),
         Value::List(g) | Value::Attrs(g) | Value::Lambda(g) | Value::PrimApp(g) | Value::Thunk(g) => {
-            mark(marks, old, work, g.0, true)
+            mark(marks, old, work, g.0 as u32, true)
         }
         Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Builtin(_) => {}
     }

@@ -2063,8 +2063,9 @@ mod tests {
     #[test]
     fn frames_stay_small() {
         // One per call level: deep recursion keeps tens of thousands of them. (56 since
-        // `OnReturn::UpdateRelease`; making `env` a plain handle with a reserved value for none
-        // brings it to 48 bytes, but costs 0.4 % more instructions on fib and deeprec.)
-        assert!(std::mem::size_of::<Frame>() <= 56, "Frame is {} bytes", std::mem::size_of::<Frame>());
+        // `OnReturn::UpdateRelease`, 64, one cache line, since handles are 64 bits wide; making
+        // `env` a plain handle with a reserved value for none brought it from 56 to 48 bytes,
+        // but cost 0.4 % more instructions on fib and deeprec.)
+        assert!(std::mem::size_of::<Frame>() <= 64, "Frame is {} bytes", std::mem::size_of::<Frame>());
     }
 }
