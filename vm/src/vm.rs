@@ -1782,9 +1782,8 @@ impl Vm {
         let shape = &self.files[file as usize].shapes[n as usize];
         let count = shape.len();
         let at = self.stack.len() - count;
-        let entries = entries_from(shape, &self.stack[at..]);
+        let mut entries = entries_from(shape, &self.stack[at..]);
         self.stack.truncate(at);
-        let mut entries = entries;
         entries.sort_unstable_by_key(|e| e.0);
         let positions = Some(self.files[file as usize].shape_positions[n as usize].clone());
         // Even an empty set gets its own object: dynamic attributes may still be added.
@@ -1974,6 +1973,7 @@ fn inner_capture(outer: &[Value], arg: Value, slot: Slot) -> Value {
 /// field: built whole and then copied, the copy's 16-byte load straddled the name's and the
 /// value's stores just made and waited for them to reach the cache (a failed store forward).
 fn entries_from(names: &[Symbol], values: &[Value]) -> Vec<(Symbol, Value)> {
+    debug_assert_eq!(names.len(), values.len(), "a name for every value");
     let n = names.len().min(values.len());
     let mut entries: Vec<(Symbol, Value)> = Vec::with_capacity(n);
     let dst = entries.as_mut_ptr();
