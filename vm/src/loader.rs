@@ -24,7 +24,9 @@ pub(crate) struct LoadedFile {
     pub names: Vec<Symbol>,
     pub strings: Vec<Gc>,
     pub paths: Vec<Gc>,
-    pub shapes: Vec<Box<[Symbol]>>,
+    /// Each set literal's names, sorted, and for each where its value is among the literal's
+    /// values on the stack (which come in source order): a set is built in order, not sorted.
+    pub shapes: Vec<(Box<[Symbol]>, Box<[u32]>)>,
     /// Where each shape's attributes are defined, sorted by symbol.
     pub shape_positions: Vec<crate::value::AttrPositions>,
     pub root: CodeRef,
@@ -190,7 +192,13 @@ impl Vm {
         let shapes = compiled
             .shapes
             .iter()
-            .map(|shape| shape.iter().map(|&n| names[n as usize]).collect())
+            .map(|shape| {
+                let mut named: Vec<(Symbol, u32)> =
+                    shape.iter().enumerate().map(|(i, &n)| (names[n as usize], i as u32)).collect();
+                named.sort_by_key(|e| e.0);
+                named.into_iter().unzip::<Symbol, u32, Vec<Symbol>, Vec<u32>>()
+            })
+            .map(|(sorted, order)| (sorted.into_boxed_slice(), order.into_boxed_slice()))
             .collect();
         let root = CodeRef(file_base + compiled.root);
         let shape_positions = compiled

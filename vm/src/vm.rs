@@ -1779,12 +1779,10 @@ impl Vm {
 
     #[inline(never)]
     fn build_attrs(&mut self, file: u32, n: u32) -> Value {
-        let shape = &self.files[file as usize].shapes[n as usize];
-        let count = shape.len();
-        let at = self.stack.len() - count;
-        let mut entries = entries_from(shape, &self.stack[at..]);
+        let (names, order) = &self.files[file as usize].shapes[n as usize];
+        let at = self.stack.len() - names.len();
+        let entries = entries_from(names, order, &self.stack[at..]);
         self.stack.truncate(at);
-        entries.sort_unstable_by_key(|e| e.0);
         let positions = Some(self.files[file as usize].shape_positions[n as usize].clone());
         // Even an empty set gets its own object: dynamic attributes may still be added.
         Value::Attrs(self.heap.alloc_attrs(Attrs { entries, positions }))
@@ -1969,20 +1967,22 @@ fn inner_capture(outer: &[Value], arg: Value, slot: Slot) -> Value {
     }
 }
 
-/// A set's entries from its names and values, in that order. Each entry is written field by
-/// field: built whole and then copied, the copy's 16-byte load straddled the name's and the
-/// value's stores just made and waited for them to reach the cache (a failed store forward).
-fn entries_from(names: &[Symbol], values: &[Value]) -> Vec<(Symbol, Value)> {
+/// A set's entries: `names[i]` with the value `values[order[i]]`, in that order (the names
+/// sorted). Each entry is written field by field: built whole and then copied (or sorted), the
+/// copy's 16-byte load straddled the name's and the value's stores just made and waited for
+/// them to reach the cache (a failed store forward).
+fn entries_from(names: &[Symbol], order: &[u32], values: &[Value]) -> Vec<(Symbol, Value)> {
     debug_assert_eq!(names.len(), values.len(), "a name for every value");
-    let n = names.len().min(values.len());
+    let n = names.len().min(values.len()).min(order.len());
     let mut entries: Vec<(Symbol, Value)> = Vec::with_capacity(n);
     let dst = entries.as_mut_ptr();
     for i in 0..n {
+        let v = values.get(order[i] as usize).copied().unwrap_or(Value::Null);
         // SAFETY: `i < n <= capacity`; both fields are written before `set_len` exposes them.
         unsafe {
             let e = dst.add(i);
             std::ptr::addr_of_mut!((*e).0).write(names[i]);
-            std::ptr::addr_of_mut!((*e).1).write(values[i]);
+            std::ptr::addr_of_mut!((*e).1).write(v);
         }
     }
     // SAFETY: the first `n` entries were written above.
