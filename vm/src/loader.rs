@@ -196,9 +196,9 @@ impl Vm {
                 let mut named: Vec<(Symbol, u32)> =
                     shape.iter().enumerate().map(|(i, &n)| (names[n as usize], i as u32)).collect();
                 named.sort_by_key(|e| e.0);
-                named.into_iter().unzip::<Symbol, u32, Vec<Symbol>, Vec<u32>>()
+                let (sorted, order): (Vec<Symbol>, Vec<u32>) = named.into_iter().unzip();
+                (sorted.into_boxed_slice(), order.into_boxed_slice())
             })
-            .map(|(sorted, order)| (sorted.into_boxed_slice(), order.into_boxed_slice()))
             .collect();
         let root = CodeRef(file_base + compiled.root);
         let shape_positions = compiled

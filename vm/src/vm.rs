@@ -2061,6 +2061,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn set_entries_take_their_values_by_order() {
+        let ints = |e: &[(Symbol, Value)]| -> Vec<(u32, i64)> {
+            e.iter().map(|(s, v)| (s.0, if let Value::Int(i) = v { *i } else { -1 })).collect()
+        };
+        // `{ b = 10; a = 20; c = 30; }` with a < b < c: the values come in source order.
+        let names = [Symbol(1), Symbol(2), Symbol(3)];
+        let entries = entries_from(&names, &[1, 0, 2], &[Value::Int(10), Value::Int(20), Value::Int(30)]);
+        assert_eq!(ints(&entries), [(1, 20), (2, 10), (3, 30)]);
+        assert!(entries_from(&[], &[], &[]).is_empty());
+    }
+
+    #[test]
     fn frames_stay_small() {
         // One per call level: deep recursion keeps tens of thousands of them. (56 since
         // `OnReturn::UpdateRelease`, 64, one cache line, since handles are 64 bits wide; making
