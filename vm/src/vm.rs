@@ -1972,16 +1972,17 @@ fn inner_capture(outer: &[Value], arg: Value, slot: Slot) -> Value {
 /// copy's 16-byte load straddled the name's and the value's stores just made and waited for
 /// them to reach the cache (a failed store forward).
 fn entries_from(names: &[Symbol], order: &[u32], values: &[Value]) -> Vec<(Symbol, Value)> {
-    debug_assert_eq!(names.len(), values.len(), "a name for every value");
-    let n = names.len().min(values.len()).min(order.len());
+    debug_assert!(names.len() == values.len() && order.len() == values.len(), "a name for every value");
+    let n = names.len().min(order.len());
     let mut entries: Vec<(Symbol, Value)> = Vec::with_capacity(n);
     let dst = entries.as_mut_ptr();
-    for i in 0..n {
-        let v = values.get(order[i] as usize).copied().unwrap_or(Value::Null);
+    for (i, (&name, &o)) in names.iter().zip(order).enumerate() {
+        // (`order` is a permutation of the values' indices, made by the loader.)
+        let v = values[o as usize];
         // SAFETY: `i < n <= capacity`; both fields are written before `set_len` exposes them.
         unsafe {
             let e = dst.add(i);
-            std::ptr::addr_of_mut!((*e).0).write(names[i]);
+            std::ptr::addr_of_mut!((*e).0).write(name);
             std::ptr::addr_of_mut!((*e).1).write(v);
         }
     }
