@@ -259,9 +259,9 @@ struct FreshChunk(Box<[Obj; CHUNK]>);
 unsafe impl Send for FreshChunk {}
 
 /// Chunks made ahead of need on a helper thread. Making a chunk (populating its 2.5 MiB of
-/// pages and marking every slot free) is work that the evaluation would otherwise wait for, a
-/// tenth of the run time of a program that allocates without pause; the helper does it on
-/// another core while the evaluation fills the previous chunk. It starts with the heap's
+/// pages and marking every slot free) is work that the evaluation would otherwise wait for
+/// (populating alone was 6 % of a package set's evaluation); the helper does it on another
+/// core while the evaluation fills the previous chunk. It starts with the heap's
 /// second chunk (a small program never starts it), keeps at most one chunk ready, and ends
 /// when the heap is dropped. When no chunk is ready the evaluation makes its own.
 #[derive(Default)]
@@ -900,7 +900,19 @@ mod tests {
     }
 
     #[test]
-    fn a_growing_heap_takes_chunks_from_the_helper_and_every_slot_holds_its_object() {
+    fn the_helper_starts_with_the_second_chunk_and_makes_chunks_of_free_slots() {
+        let mut supply = ChunkSupply::default();
+        let first = supply.next(0);
+        assert!(supply.ask.is_none(), "a heap of one chunk has no helper");
+        assert!(first.iter().all(|o| matches!(o, Obj::Free)));
+        let _second = supply.next(1);
+        assert!(supply.asked, "the helper is asked for the third chunk at once");
+        let third = supply.ready.as_ref().map(|r| r.recv());
+        assert!(matches!(third, Some(Ok(c)) if c.0.iter().all(|o| matches!(o, Obj::Free))));
+    }
+
+    #[test]
+    fn a_growing_heap_keeps_every_object_whoever_made_its_chunk() {
         let mut heap = Heap::default();
         let lists: Vec<Gc> = (0..4 * CHUNK as i64).map(|n| heap.alloc_list(vec![Value::Int(n)].into())).collect();
         assert_eq!(heap.chunks.len(), 4);
