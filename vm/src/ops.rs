@@ -225,7 +225,7 @@ impl Vm {
             (Int(x), Float(y)) | (Float(y), Int(x)) => x as f64 == y,
             (Bool(x), Bool(y)) => x == y,
             (Null, Null) => true,
-            (String(x), String(y)) | (Path(x), Path(y)) => self.heap.str(x).bytes == self.heap.str(y).bytes,
+            (String(x), String(y)) | (Path(x), Path(y)) => x == y || self.heap.str(x).bytes == self.heap.str(y).bytes,
             _ if a.is_leaf() && b.is_leaf() => false,
             _ => return None,
         })
@@ -463,8 +463,14 @@ impl Vm {
     /// Whether set `g` is a derivation (`type = "derivation"`), forcing `type`.
     pub fn is_derivation(&mut self, g: crate::value::Gc) -> EvalResult<bool> {
         let Some(t) = self.heap.attrs(g).get(self.syms.type_) else { return Ok(false) };
-        let t = self.force(t)?;
-        Ok(matches!(t, Value::String(s) if &*self.heap.str(s).bytes == b"derivation"))
+        Ok(match self.force(t)? {
+            Value::String(s) if Some(s) == self.derivation_type => true,
+            Value::String(s) if &*self.heap.str(s).bytes == b"derivation" => {
+                self.derivation_type = Some(s);
+                true
+            }
+            _ => false,
+        })
     }
 
     #[inline(never)]

@@ -229,6 +229,11 @@ pub struct Vm {
     /// Each symbol's name as a string value, made on first use and kept (in `permanent`):
     /// `attrNames`, `mapAttrs` and the like hand out names without copying them.
     symbol_strings: Vec<Option<Gc>>,
+    /// The last string found to be a derivation's `type` ([`Vm::is_derivation`]): sets made
+    /// by one expression share their constant's string, so equality and printing of many
+    /// derivations read it once. Forgotten at each collection, which may free it and give its
+    /// slot to another string.
+    pub(crate) derivation_type: Option<Gc>,
     /// The attributes of `builtins.functionArgs` of each lambda prototype with a pattern, by
     /// code index, worked out on first use (`callPackage` asks once per package). Only
     /// Booleans: no roots. Each call still makes a set of its own, since printing tells shared
@@ -298,6 +303,7 @@ impl Vm {
             empty_list,
             empty_attrs,
             symbol_strings: Vec::new(),
+            derivation_type: None,
             function_args: FxHashMap::default(),
             io,
             config,
@@ -451,6 +457,7 @@ impl Vm {
     }
 
     fn collect(&mut self, full: bool) {
+        self.derivation_type = None;
         let mut extra: Vec<Gc> = self.permanent.clone();
         extra.extend(self.frames.iter().filter_map(|f| f.env));
         extra.extend(self.frames.iter().filter_map(|f| f.on_return.thunk()));

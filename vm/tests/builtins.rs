@@ -66,6 +66,17 @@ fn lists() {
         ("let f = x: x; in builtins.elem f [ 1 f ]", "true"),
         ("builtins.elem (x: x) [ (x: x) ]", "false"),
         ("let f = x: x; in [ (builtins.elem f [ f ]) (f == f) ]", "[ true false ]"),
+        // Derivations are equal when their `outPath`s are; whether a set is one is decided by
+        // its `type` string (the evaluator remembers the last such string between collections,
+        // and this runs with a collection at every safe point).
+        (
+            "let d = t: o: { type = t; outPath = o; x = o; }; in [ (d \"derivation\" \"a\" == d \"derivation\" \"a\") \
+             (d \"derivation\" \"a\" == d \"derivation\" \"b\") (d (\"deriv\" + \"ation\") \"a\" == d \"derivation\" \"a\") \
+             (builtins.elem (d \"derivationX\" \"a\") [ (d \"derivationX\" \"b\") ]) \
+             (d \"derivation\" \"a\" == { type = \"derivation\"; outPath = \"a\"; y = 1; }) \
+             (builtins.elem (d \"derivationX\" \"a\") [ (d \"derivationX\" \"a\") ]) ]",
+            "[ true false true false true true ]",
+        ),
         ("builtins.elem 4 [ 1 2 3 ]", "false"),
         ("builtins.all (x: x > 0) [ 1 2 ]", "true"),
         ("builtins.any (x: x > 1) [ 1 2 ]", "true"),
