@@ -147,6 +147,16 @@ fn main() -> ExitCode {
     // its time in system time. Peak memory is not affected.
     // SAFETY: setting an option is a plain store; no allocation is in flight.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    // A panic, in any thread, is a bug in lixc. Release builds do not unwind (`panic =
+    // "abort"`), so it is reported here and ends the process with exit code 101 in every
+    // build. (Stores stay consistent: what is written is renamed into place and registered in
+    // one transaction, as against a killed process.)
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        report(info);
+        eprintln!("error: internal error (a bug in lixc); please report it with the input that caused it");
+        std::process::exit(101);
+    }));
     let cli = Cli::parse();
     let worker = std::thread::Builder::new().name("lixc".into()).stack_size(STACK_SIZE).spawn(move || match cli.command {
         Command::Parse(args) => parse_cmd::run(args),
@@ -159,10 +169,8 @@ fn main() -> ExitCode {
     });
     let code = match worker.map(|handle| handle.join()) {
         Ok(Ok(code)) => code,
-        Ok(Err(_)) => {
-            eprintln!("error: internal error (a bug in lixc); please report it with the input that caused it");
-            101
-        }
+        // (Not reached: the panic hook has reported the panic and ended the process.)
+        Ok(Err(_)) => 101,
         Err(e) => {
             eprintln!("error: cannot start the worker thread: {e}");
             EXIT_USAGE
