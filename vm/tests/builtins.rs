@@ -126,6 +126,11 @@ fn strings() {
         (r#"builtins.replaceStrings [ "" ] [ "-" ] "ab""#, r#""-a-b-""#),
         (r#"builtins.replaceStrings [ "oo" "XX" ] [ "u" (throw "unused") ] "foobar""#, r#""fubar""#),
         (r#"builtins.concatStringsSep ", " [ "a" "b" "c" ]"#, r#""a, b, c""#),
+        // Sized before it is copied: empty parts, coerced parts, the first error in order.
+        (r#"builtins.concatStringsSep ", " [ "a" "bc" "" "d" ]"#, r#""a, bc, , d""#),
+        (r#"builtins.concatStringsSep "-" [ "a" { outPath = "/x"; } { __toString = s: "t"; } ]"#, r#""a-/x-t""#),
+        (r#"builtins.concatStringsSep "," [ ]"#, r#""""#),
+        (r#"builtins.concatStringsSep "," [ "a" (throw "no") (abort "later") ]"#, "error: no"),
         (r#"baseNameOf "/a/b/c.nix""#, r#""c.nix""#),
         (r#"baseNameOf "a//""#, r#""""#),
         (r#"dirOf "/a/b/c""#, r#""/a/b""#),

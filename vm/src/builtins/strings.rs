@@ -5,7 +5,7 @@
 use super::{expect_string_no_ctx, lossy, nth_arg, TraceExt};
 use crate::error::{EvalError, EvalResult};
 use crate::ops::{merge_context, Coercion};
-use crate::value::{Attrs, Context, Value};
+use crate::value::{Attrs, Context, Gc, Value};
 use crate::Vm;
 
 /// O(len) copy. Coerces the string as interpolation does (paths go to the store).
@@ -131,29 +131,43 @@ pub(super) fn concat_strings_sep(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> 
             .into()
     })?;
     let n = vm.heap.list(l).len();
-    let mut out = Vec::new();
+    // Every element is forced (in order) before anything is copied, so that the result is
+    // allocated once at its size instead of growing (and being shrunk to fit at the end).
+    // Strings are then copied straight from the heap; other elements are coerced here.
+    let mut parts: Vec<Result<Gc, Vec<u8>>> = Vec::with_capacity(n);
+    let mut len = sep.len() * n.saturating_sub(1);
     for i in 0..n {
-        if i > 0 {
-            out.extend_from_slice(&sep);
-        }
         let x = vm.heap.list(l)[i];
         let x = vm.force(x).trace(|| {
             "while evaluating one element of the list of strings to concat passed to builtins.concatStringsSep".into()
         })?;
-        // Strings are copied straight from the heap.
         if let Value::String(g) = x {
             let s = vm.heap.str(g);
-            out.extend_from_slice(&s.bytes);
+            len += s.bytes.len();
             if !s.context.is_empty() {
                 merge_context(&mut ctx, s.context.to_vec());
             }
+            parts.push(Ok(g));
             continue;
         }
         let (s, c) = vm.coerce_to_string(x, Coercion::Interpolation, true).trace(|| {
             "while evaluating one element of the list of strings to concat passed to builtins.concatStringsSep".into()
         })?;
-        out.extend_from_slice(&s);
+        len += s.len();
         merge_context(&mut ctx, c);
+        parts.push(Err(s));
+    }
+    let mut out = Vec::with_capacity(len);
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(&sep);
+        }
+        match part {
+            // (Still alive: each is the value of one of the list's elements, and the list is an
+            // argument of this call, rooted; the collector never moves an object.)
+            Ok(g) => out.extend_from_slice(&vm.heap.str(*g).bytes),
+            Err(s) => out.extend_from_slice(s),
+        }
     }
     Ok(vm.new_string_ctx(out, ctx))
 }
