@@ -202,6 +202,9 @@ pub(crate) struct Syms {
     pub wrong: Symbol,
 }
 
+/// Entries of [`Vm::interned`].
+const INTERNED: usize = 256;
+
 /// The virtual machine: heap, stacks, loaded files and builtins.
 pub struct Vm {
     /// The heap.
@@ -234,6 +237,10 @@ pub struct Vm {
     /// derivations read it once. Forgotten at each collection, which may free it and give its
     /// slot to another string.
     pub(crate) derivation_type: Option<Gc>,
+    /// Strings interned lately, by handle (slot + 1, so that 0 is empty) and slot modulo
+    /// [`INTERNED`] ([`Vm::intern_str`]). Forgotten at each collection, which may free a string
+    /// and give its slot to another.
+    interned: Box<[(u32, Symbol); INTERNED]>,
     /// The attributes of `builtins.functionArgs` of each lambda prototype with a pattern, by
     /// code index, worked out on first use (`callPackage` asks once per package). Only
     /// Booleans: no roots. Each call still makes a set of its own, since printing tells shared
@@ -304,6 +311,7 @@ impl Vm {
             empty_attrs,
             symbol_strings: Vec::new(),
             derivation_type: None,
+            interned: Box::new([(0, Symbol(0)); INTERNED]),
             function_args: FxHashMap::default(),
             io,
             config,
@@ -380,7 +388,16 @@ impl Vm {
 
     /// The symbol of string `g`'s bytes (interned straight from the heap, without a copy).
     pub fn intern_str(&mut self, g: Gc) -> Symbol {
-        self.symbols.intern(&self.heap.str(g).bytes)
+        // `set.${name}` over `attrNames` interns the same string objects again and again
+        // (`attrNames` hands out one string per name): those are found by handle.
+        let key = g.0 as u32;
+        let entry = &mut self.interned[key as usize % INTERNED];
+        if entry.0 == key.wrapping_add(1) {
+            return entry.1;
+        }
+        let sym = self.symbols.intern(&self.heap.str(g).bytes);
+        self.interned[key as usize % INTERNED] = (key.wrapping_add(1), sym);
+        sym
     }
 
     /// Roots `v` until [`Vm::unroot`] to the returned mark (for native code that calls back
@@ -458,6 +475,7 @@ impl Vm {
 
     fn collect(&mut self, full: bool) {
         self.derivation_type = None;
+        self.interned.fill((0, Symbol(0)));
         let mut extra: Vec<Gc> = self.permanent.clone();
         extra.extend(self.frames.iter().filter_map(|f| f.env));
         extra.extend(self.frames.iter().filter_map(|f| f.on_return.thunk()));

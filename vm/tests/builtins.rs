@@ -131,6 +131,13 @@ fn strings() {
         (r#"builtins.concatStringsSep "-" [ "a" { outPath = "/x"; } { __toString = s: "t"; } ]"#, r#""a-/x-t""#),
         (r#"builtins.concatStringsSep "," [ ]"#, r#""""#),
         (r#"builtins.concatStringsSep "," [ "a" (throw "no") (abort "later") ]"#, "error: no"),
+        // Computed names, each a new string that the next collection frees (this runs with a
+        // collection at every safe point), so their slots are reused by the next names.
+        (
+            r#"let s = { a = 1; b = 2; c = 3; }; in builtins.genList (i: s.${builtins.elemAt [ "a" "b" "c" ] i + ""}) 3"#,
+            "[ 1 2 3 ]",
+        ),
+        (r#"let s = { a = 1; b = 2; }; in map (n: s.${n}) (builtins.attrNames s ++ builtins.attrNames s)"#, "[ 1 2 1 2 ]"),
         (r#"baseNameOf "/a/b/c.nix""#, r#""c.nix""#),
         (r#"baseNameOf "a//""#, r#""""#),
         (r#"dirOf "/a/b/c""#, r#""/a/b""#),
