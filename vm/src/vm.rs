@@ -390,14 +390,15 @@ impl Vm {
     pub fn intern_str(&mut self, g: Gc) -> Symbol {
         // `set.${name}` over `attrNames` interns the same string objects again and again
         // (`attrNames` hands out one string per name): those are found by handle.
-        let key = g.0 as u32;
-        let entry = &mut self.interned[key as usize % INTERNED];
-        if entry.0 == key.wrapping_add(1) {
-            return entry.1;
+        let (i, key) = (g.0 as usize % INTERNED, (g.0 as u32).wrapping_add(1));
+        match self.interned[i] {
+            (k, sym) if k == key => sym,
+            _ => {
+                let sym = self.symbols.intern(&self.heap.str(g).bytes);
+                self.interned[i] = (key, sym);
+                sym
+            }
         }
-        let sym = self.symbols.intern(&self.heap.str(g).bytes);
-        self.interned[key as usize % INTERNED] = (key.wrapping_add(1), sym);
-        sym
     }
 
     /// Roots `v` until [`Vm::unroot`] to the returned mark (for native code that calls back
