@@ -464,9 +464,9 @@ impl Vm {
     pub fn is_derivation(&mut self, g: crate::value::Gc) -> EvalResult<bool> {
         let Some(t) = self.heap.attrs(g).get(self.syms.type_) else { return Ok(false) };
         Ok(match self.force(t)? {
-            Value::String(s) if Some(s) == self.derivation_type => true,
+            Value::String(s) if Some(s) == self.memo.derivation_type => true,
             Value::String(s) if &*self.heap.str(s).bytes == b"derivation" => {
-                self.derivation_type = Some(s);
+                self.memo.derivation_type = Some(s);
                 true
             }
             _ => false,

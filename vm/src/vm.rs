@@ -202,8 +202,33 @@ pub(crate) struct Syms {
     pub wrong: Symbol,
 }
 
-/// Entries of [`Vm::interned`].
+/// Entries of [`StringMemo::interned`].
 const INTERNED: usize = 256;
+
+/// What the VM has learnt about particular string objects, by handle. Valid until the next
+/// collection, which may free a string and give its slot to another: `Vm::collect` forgets
+/// all of it at once, so a memo of this kind belongs here and nowhere else.
+pub(crate) struct StringMemo {
+    /// The last string found to be a derivation's `type` ([`Vm::is_derivation`]): sets made
+    /// by one expression share their constant's string, so equality and printing of many
+    /// derivations read it once.
+    pub(crate) derivation_type: Option<Gc>,
+    /// Strings interned lately ([`Vm::intern_str`]), by handle (slot + 1, so that 0 is empty)
+    /// at slot modulo [`INTERNED`].
+    interned: Box<[(u32, Symbol); INTERNED]>,
+}
+
+impl StringMemo {
+    fn new() -> StringMemo {
+        StringMemo { derivation_type: None, interned: Box::new([(0, Symbol(0)); INTERNED]) }
+    }
+
+    /// Forgets everything (at a collection).
+    fn forget(&mut self) {
+        self.derivation_type = None;
+        self.interned.fill((0, Symbol(0)));
+    }
+}
 
 /// The virtual machine: heap, stacks, loaded files and builtins.
 pub struct Vm {
@@ -232,15 +257,8 @@ pub struct Vm {
     /// Each symbol's name as a string value, made on first use and kept (in `permanent`):
     /// `attrNames`, `mapAttrs` and the like hand out names without copying them.
     symbol_strings: Vec<Option<Gc>>,
-    /// The last string found to be a derivation's `type` ([`Vm::is_derivation`]): sets made
-    /// by one expression share their constant's string, so equality and printing of many
-    /// derivations read it once. Forgotten at each collection, which may free it and give its
-    /// slot to another string.
-    pub(crate) derivation_type: Option<Gc>,
-    /// Strings interned lately, by handle (slot + 1, so that 0 is empty) and slot modulo
-    /// [`INTERNED`] ([`Vm::intern_str`]). Forgotten at each collection, which may free a string
-    /// and give its slot to another.
-    interned: Box<[(u32, Symbol); INTERNED]>,
+    /// What is known of particular strings until the next collection.
+    pub(crate) memo: StringMemo,
     /// The attributes of `builtins.functionArgs` of each lambda prototype with a pattern, by
     /// code index, worked out on first use (`callPackage` asks once per package). Only
     /// Booleans: no roots. Each call still makes a set of its own, since printing tells shared
@@ -310,8 +328,7 @@ impl Vm {
             empty_list,
             empty_attrs,
             symbol_strings: Vec::new(),
-            derivation_type: None,
-            interned: Box::new([(0, Symbol(0)); INTERNED]),
+            memo: StringMemo::new(),
             function_args: FxHashMap::default(),
             io,
             config,
@@ -391,11 +408,11 @@ impl Vm {
         // `set.${name}` over `attrNames` interns the same string objects again and again
         // (`attrNames` hands out one string per name): those are found by handle.
         let (i, key) = (g.0 as usize % INTERNED, (g.0 as u32).wrapping_add(1));
-        match self.interned[i] {
+        match self.memo.interned[i] {
             (k, sym) if k == key => sym,
             _ => {
                 let sym = self.symbols.intern(&self.heap.str(g).bytes);
-                self.interned[i] = (key, sym);
+                self.memo.interned[i] = (key, sym);
                 sym
             }
         }
@@ -475,8 +492,7 @@ impl Vm {
     }
 
     fn collect(&mut self, full: bool) {
-        self.derivation_type = None;
-        self.interned.fill((0, Symbol(0)));
+        self.memo.forget();
         let mut extra: Vec<Gc> = self.permanent.clone();
         extra.extend(self.frames.iter().filter_map(|f| f.env));
         extra.extend(self.frames.iter().filter_map(|f| f.on_return.thunk()));

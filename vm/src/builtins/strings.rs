@@ -134,7 +134,11 @@ pub(super) fn concat_strings_sep(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> 
     // Every element is forced (in order) before anything is copied, so that the result is
     // allocated once at its size instead of growing (and being shrunk to fit at the end).
     // Strings are then copied straight from the heap; other elements are coerced here.
-    let mut parts: Vec<Result<Gc, Vec<u8>>> = Vec::with_capacity(n);
+    enum Part {
+        Heap(Gc),
+        Coerced(Vec<u8>),
+    }
+    let mut parts: Vec<Part> = Vec::with_capacity(n);
     let mut len = sep.len() * n.saturating_sub(1);
     for i in 0..n {
         let x = vm.heap.list(l)[i];
@@ -147,7 +151,7 @@ pub(super) fn concat_strings_sep(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> 
             if !s.context.is_empty() {
                 merge_context(&mut ctx, s.context.to_vec());
             }
-            parts.push(Ok(g));
+            parts.push(Part::Heap(g));
             continue;
         }
         let (s, c) = vm.coerce_to_string(x, Coercion::Interpolation, true).trace(|| {
@@ -155,7 +159,7 @@ pub(super) fn concat_strings_sep(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> 
         })?;
         len += s.len();
         merge_context(&mut ctx, c);
-        parts.push(Err(s));
+        parts.push(Part::Coerced(s));
     }
     let mut out = Vec::with_capacity(len);
     for (i, part) in parts.iter().enumerate() {
@@ -165,8 +169,8 @@ pub(super) fn concat_strings_sep(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> 
         match part {
             // (Still alive: each is the value of one of the list's elements, and the list is an
             // argument of this call, rooted; the collector never moves an object.)
-            Ok(g) => out.extend_from_slice(&vm.heap.str(*g).bytes),
-            Err(s) => out.extend_from_slice(s),
+            Part::Heap(g) => out.extend_from_slice(&vm.heap.str(*g).bytes),
+            Part::Coerced(s) => out.extend_from_slice(s),
         }
     }
     Ok(vm.new_string_ctx(out, ctx))
