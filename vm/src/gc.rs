@@ -16,7 +16,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::value::{Attrs, Closure, Gc, NixStr, PrimApp, Thunk, ThunkState, Value};
+use crate::value::{Attrs, Closure, Gc, NixStr, PrimApp, Thunk, ThunkState, ThunkUpvalues, Value};
 
 /// A heap object.
 #[derive(Debug)]
@@ -197,7 +197,7 @@ fn obj_size(obj: &Obj) -> usize {
         Obj::Closure(c) => c.upvalues.len() * VALUE,
         Obj::PrimApp(p) => p.args.len() * VALUE,
         Obj::Thunk(t) => match &t.state {
-            ThunkState::Code { upvalues, .. } => upvalues.len() * VALUE,
+            ThunkState::Code { upvalues, .. } => upvalues.owned_len() * VALUE,
             _ => 0,
         },
     }
@@ -440,11 +440,22 @@ impl Heap {
     pub fn alloc_thunk(&mut self, state: ThunkState) -> Gc {
         self.stats.thunks += 1;
         let size = match &state {
-            ThunkState::Code { upvalues, .. } => OBJ + upvalues.len() * VALUE,
+            ThunkState::Code { upvalues, .. } => OBJ + upvalues.owned_len() * VALUE,
             _ => OBJ,
         };
         let owns = thunk_owns_memory(&state);
         self.alloc_sized(Obj::Thunk(Thunk { state }), size, owns)
+    }
+
+    /// Allocates a thunk of `code` with the `captures` values `upvalues`. Each captured value
+    /// counts as 16 bytes towards the next collection, held in the slot or not, as it did when
+    /// only one was held there: the collection schedule of a program does not depend on
+    /// where its thunks keep their values.
+    #[inline(always)]
+    pub fn alloc_code_thunk(&mut self, code: crate::value::CodeRef, upvalues: ThunkUpvalues, captures: usize) -> Gc {
+        self.stats.thunks += 1;
+        let owns = upvalues.spilled();
+        self.alloc_sized(Obj::Thunk(Thunk { state: ThunkState::Code { code, upvalues } }), OBJ + captures * VALUE, owns)
     }
 
     /// Allocates a closure.
@@ -672,7 +683,7 @@ impl Heap {
                 Obj::Closure(c) => c.upvalues.iter().for_each(|v| mark_value(*v)),
                 Obj::PrimApp(p) => p.args.iter().for_each(|v| mark_value(*v)),
                 Obj::Thunk(t) => match &t.state {
-                    ThunkState::Code { upvalues, .. } => upvalues.iter().for_each(|v| mark_value(*v)),
+                    ThunkState::Code { upvalues, .. } => upvalues.as_slice().iter().for_each(|v| mark_value(*v)),
                     ThunkState::Apply { f, arg } | ThunkState::ApplyNamed { f, arg, .. } => {
                         mark_value(*f);
                         mark_value(*arg);
@@ -863,7 +874,6 @@ fn dangling(g: Gc, expected: &str, found: &Obj) -> ! {
 mod tests {
     use super::*;
     use crate::symbol::Symbol;
-    use crate::value::Upvalues;
 
     #[test]
     fn cycles_are_collected() {
@@ -935,7 +945,10 @@ mod tests {
         let mut heap = Heap::default();
         let done = heap.alloc_thunk(ThunkState::Done(Value::Int(1)));
         assert!(!owns(&heap, done), "an evaluated thunk owns nothing");
-        let spilled: Upvalues = [Value::Null, Value::Null, Value::Null].into_iter().collect();
+        let two = ThunkUpvalues::from_fn(2, |_| Value::Null);
+        let code = heap.alloc_thunk(ThunkState::Code { code: crate::value::CodeRef(0), upvalues: two });
+        assert!(!owns(&heap, code), "two upvalues are held in the thunk's slot");
+        let spilled = ThunkUpvalues::from_fn(3, |_| Value::Null);
         let code = heap.alloc_thunk(ThunkState::Code { code: crate::value::CodeRef(0), upvalues: spilled });
         assert!(owns(&heap, code), "spilled upvalues are owned memory");
         // A change through `get_mut` may add memory; setting the value drops it again.
@@ -954,7 +967,7 @@ mod tests {
         assert_eq!((heap.str_bytes, heap.live_objects()), (0, 0));
         // Freed slots are reused.
         let again = heap.alloc_thunk(ThunkState::Done(Value::Null));
-        assert!(again.0 < 3);
+        assert!(again.0 < 4);
     }
 
     #[test]

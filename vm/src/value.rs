@@ -186,6 +186,158 @@ pub struct CodeRef(pub u32);
 /// Captured variables: one stays inline (most closures and thunks capture few).
 pub type Upvalues = smallvec::SmallVec<[Value; 1]>;
 
+/// The values a thunk captured: up to two in place, more in a block of their own.
+///
+/// Thunks are the most numerous objects, and more than half of those that capture more than
+/// one value capture exactly two. This type holds two values in 32 bytes with no tag of its
+/// own, so that a thunk with two captures still fits in a heap slot and needs no allocation:
+/// the kind word of the first value tells the forms apart, since no value's kind is one of the
+/// two marks a block and the empty form write there. In place, an unused second value is
+/// `null` (compiled code never reads past its prototype's captures).
+pub struct ThunkUpvalues(Words);
+
+#[derive(Clone, Copy)]
+#[repr(C)]
+union Words {
+    inline: [Value; 2],
+    block: Block,
+}
+
+/// The other forms of [`ThunkUpvalues`]: `mark` overlays the first value's kind word.
+#[derive(Clone, Copy)]
+#[repr(C)]
+struct Block {
+    mark: u64,
+    ptr: *mut Value,
+    len: usize,
+    unused: u64,
+}
+
+/// The mark of a block of more than two values (owned: `ptr` and `len` of a boxed slice).
+const SPILLED: u64 = u64::MAX;
+/// The mark of no values (a thunk made late, before its captures).
+const NONE: u64 = u64::MAX - 1;
+
+impl ThunkUpvalues {
+    /// No values: a thunk whose code captures nothing, or one made before its captures.
+    #[inline(always)]
+    pub const fn none() -> Self {
+        ThunkUpvalues(Words { block: Block { mark: NONE, ptr: std::ptr::null_mut(), len: 0, unused: 0 } })
+    }
+
+    /// `n` values, the `i`th read by `read(i)` in order.
+    #[inline(always)]
+    pub fn from_fn(n: usize, mut read: impl FnMut(usize) -> Value) -> Self {
+        match n {
+            0 => Self::none(),
+            1 => ThunkUpvalues(Words { inline: [read(0), Value::Null] }),
+            2 => ThunkUpvalues(Words { inline: [read(0), read(1)] }),
+            _ => Self::block((0..n).map(read).collect()),
+        }
+    }
+
+    #[inline(never)]
+    fn block(values: Box<[Value]>) -> Self {
+        let len = values.len();
+        let ptr = Box::into_raw(values).cast::<Value>();
+        ThunkUpvalues(Words { block: Block { mark: SPILLED, ptr, len, unused: 0 } })
+    }
+
+    /// The first value's kind word, or a mark.
+    #[inline(always)]
+    fn mark(&self) -> u64 {
+        // SAFETY: both forms start with an initialised `u64`: a value's kind (`Value` is
+        // `repr(u64)`, so its kind is its first word) or a mark.
+        unsafe { self.0.block.mark }
+    }
+
+    /// Whether the values are in a block of their own (memory the thunk owns).
+    #[inline(always)]
+    pub fn spilled(&self) -> bool {
+        self.mark() == SPILLED
+    }
+
+    /// Whether there are no values (see [`ThunkUpvalues::none`]).
+    #[inline(always)]
+    pub fn is_none(&self) -> bool {
+        self.mark() == NONE
+    }
+
+    /// The values: those in a block, none, or the two in place (the second `null` if unused).
+    #[inline(always)]
+    pub fn as_slice(&self) -> &[Value] {
+        match self.mark() {
+            // SAFETY: a block's `ptr` and `len` are those of the boxed slice it owns.
+            SPILLED => unsafe { std::slice::from_raw_parts(self.0.block.ptr, self.0.block.len) },
+            NONE => &[],
+            // SAFETY: any other first word is a value's kind: the form in place.
+            _ => unsafe { &self.0.inline },
+        }
+    }
+
+    /// The values, mutably.
+    #[inline]
+    pub fn as_mut_slice(&mut self) -> &mut [Value] {
+        match self.mark() {
+            // SAFETY: as in `as_slice`; `&mut self` makes the access unique.
+            SPILLED => unsafe { std::slice::from_raw_parts_mut(self.0.block.ptr, self.0.block.len) },
+            NONE => &mut [],
+            // SAFETY: as in `as_slice`.
+            _ => unsafe { &mut self.0.inline },
+        }
+    }
+
+    /// Sets the values to `captured`'s. Values already captured are overwritten where they
+    /// are, never moved or freed, so that a frame's view of them stays valid.
+    pub fn refill(&mut self, captured: ThunkUpvalues) {
+        if self.as_slice().len() == captured.as_slice().len() {
+            self.as_mut_slice().copy_from_slice(captured.as_slice());
+        } else {
+            *self = captured;
+        }
+    }
+
+    /// The values held outside the thunk's slot.
+    #[inline(always)]
+    pub fn owned_len(&self) -> usize {
+        if self.spilled() {
+            // SAFETY: a block's fields are initialised.
+            unsafe { self.0.block.len }
+        } else {
+            0
+        }
+    }
+}
+
+impl Drop for ThunkUpvalues {
+    fn drop(&mut self) {
+        if self.spilled() {
+            // SAFETY: a block owns the boxed slice its `ptr` and `len` came from, and is
+            // dropped once.
+            unsafe {
+                let Block { ptr, len, .. } = self.0.block;
+                drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr, len)));
+            }
+        }
+    }
+}
+
+impl Clone for ThunkUpvalues {
+    fn clone(&self) -> Self {
+        if self.spilled() {
+            Self::block(self.as_slice().into())
+        } else {
+            ThunkUpvalues(self.0)
+        }
+    }
+}
+
+impl std::fmt::Debug for ThunkUpvalues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
 /// A lambda: its code and captured variables.
 #[derive(Clone, Debug)]
 pub struct Closure {
@@ -218,8 +370,8 @@ pub enum ThunkState {
     Code {
         /// The code.
         code: CodeRef,
-        /// Captured values (empty until captured, for late thunks).
-        upvalues: Upvalues,
+        /// Captured values (none until captured, for late thunks).
+        upvalues: ThunkUpvalues,
     },
     /// `f arg`, made by builtins such as `map`.
     Apply {
@@ -270,6 +422,40 @@ mod tests {
             Some(Value::Int(i)) => Some(i),
             _ => None,
         }
+    }
+
+    #[test]
+    fn thunk_upvalues_hold_two_in_place_and_more_in_a_block() {
+        assert_eq!(std::mem::size_of::<ThunkUpvalues>(), 32);
+        assert_eq!(std::mem::size_of::<ThunkState>(), 40);
+        let ints = |u: &ThunkUpvalues| u.as_slice().iter().map(|v| int(Some(*v))).collect::<Vec<_>>();
+        let none = ThunkUpvalues::from_fn(0, |_| unreachable!());
+        assert!(none.is_none() && !none.spilled() && none.as_slice().is_empty());
+        // Every kind of value may come first: none is taken for a mark.
+        let kinds = [
+            Value::Null,
+            Value::Bool(true),
+            Value::Int(-1),
+            Value::Float(0.5),
+            Value::String(Gc(u64::MAX)),
+            Value::Builtin(u32::MAX),
+            Value::Thunk(Gc(3)),
+        ];
+        for v in kinds {
+            let one = ThunkUpvalues::from_fn(1, |_| v);
+            assert!(!one.is_none() && !one.spilled() && one.owned_len() == 0);
+            assert_eq!(format!("{:?}", one.as_slice()), format!("{:?}", [v, Value::Null]));
+        }
+        let mut two = ThunkUpvalues::from_fn(2, |i| Value::Int(i as i64 + 1));
+        assert_eq!((ints(&two), two.owned_len()), (vec![Some(1), Some(2)], 0));
+        two.as_mut_slice()[1] = Value::Int(5);
+        assert_eq!(ints(&two.clone()), vec![Some(1), Some(5)]);
+        let mut five = ThunkUpvalues::from_fn(5, |i| Value::Int(i as i64));
+        assert!(five.spilled() && five.owned_len() == 5);
+        five.as_mut_slice()[4] = Value::Int(9);
+        let copy = five.clone();
+        drop(five);
+        assert_eq!(ints(&copy), vec![Some(0), Some(1), Some(2), Some(3), Some(9)]);
     }
 
     #[test]

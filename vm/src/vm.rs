@@ -18,7 +18,7 @@ use crate::gc::{Heap, Obj};
 use crate::io::EvalIO;
 use crate::loader::{LoadedFile, Loader};
 use crate::symbol::{Symbol, Symbols};
-use crate::value::{Attrs, Closure, CodeRef, Gc, NixStr, PrimApp, ThunkState, Upvalues, Value};
+use crate::value::{Attrs, Closure, CodeRef, Gc, NixStr, PrimApp, ThunkState, ThunkUpvalues, Upvalues, Value};
 
 /// Settings of one evaluation.
 #[derive(Clone, Debug)]
@@ -514,7 +514,7 @@ impl Vm {
     /// Runs a file's root prototype and returns its value.
     pub(crate) fn run_file(&mut self, file: u32) -> EvalResult<Value> {
         let root = self.files[file as usize].root;
-        let thunk = self.heap.alloc_thunk(ThunkState::Code { code: root, upvalues: Upvalues::new() });
+        let thunk = self.heap.alloc_thunk(ThunkState::Code { code: root, upvalues: ThunkUpvalues::none() });
         self.force(Value::Thunk(thunk))
     }
 
@@ -662,7 +662,7 @@ impl Vm {
             ThunkState::Done(v) => Ok(Some(v)),
             ThunkState::Failed(ref e) => Err((**e).clone()),
             ThunkState::Code { code, ref upvalues } => {
-                let up = UpvalueView::new(upvalues);
+                let up = UpvalueView::new(upvalues.as_slice());
                 let proto = ProtoRef::new(&self.protos[code.0 as usize]);
                 self.heap.set_forcing(t, true);
                 self.push_frame_with(proto, Some(t), up, OnReturn::Update(t), None)?;
@@ -924,7 +924,7 @@ impl Vm {
         match self.heap.get(env) {
             Obj::Closure(c) => &c.upvalues,
             Obj::Thunk(t) => match &t.state {
-                ThunkState::Code { upvalues, .. } => upvalues,
+                ThunkState::Code { upvalues, .. } => upvalues.as_slice(),
                 _ => &[],
             },
             _ => &[],
@@ -933,10 +933,14 @@ impl Vm {
 
     fn capture(&self, captures: &[Slot], base: usize, up: UpvalueView) -> Upvalues {
         let locals = &self.stack[base..];
-        collect_upvalues(captures, |s| match s {
-            Slot::Local(n) => locals.get(n as usize).copied().unwrap_or(Value::Null),
-            Slot::Upvalue(n) => up.get(n),
-        })
+        collect_upvalues(captures, |s| read_slot(locals, up, s))
+    }
+
+    /// [`Vm::capture`] for a thunk.
+    #[inline(always)]
+    fn capture_thunk(&self, captures: &[Slot], base: usize, up: UpvalueView) -> ThunkUpvalues {
+        let locals = &self.stack[base..];
+        ThunkUpvalues::from_fn(captures.len(), |i| read_slot(locals, up, captures[i]))
     }
 
     /// Unwinds the frames above `stop` after `err`, recording them in its trace.
@@ -1205,8 +1209,9 @@ impl Vm {
                     }
                     Op::Thunk(p) => {
                         let code = CodeRef(proto.file_base + p);
-                        let upvalues = self.capture(&self.protos[code.0 as usize].captures, base, up);
-                        let g = self.heap.alloc_thunk(ThunkState::Code { code, upvalues });
+                        let captures = &self.protos[code.0 as usize].captures;
+                        let upvalues = self.capture_thunk(captures, base, up);
+                        let g = self.heap.alloc_code_thunk(code, upvalues, captures.len());
                         self.stack.push(Value::Thunk(g));
                     }
                     Op::Closure(p) => {
@@ -1218,7 +1223,7 @@ impl Vm {
                     }
                     Op::ThunkLate(p) => {
                         let code = CodeRef(proto.file_base + p);
-                        let g = self.heap.alloc_thunk(ThunkState::Code { code, upvalues: Upvalues::new() });
+                        let g = self.heap.alloc_thunk(ThunkState::Code { code, upvalues: ThunkUpvalues::none() });
                         self.stack.push(Value::Thunk(g));
                     }
                     Op::ClosureLate(p) => {
@@ -1609,8 +1614,9 @@ impl Vm {
     /// A thunk of `code`, its upvalues captured from the frame at `base` now: the fallback of
     /// the ops that compute a value at once when they can.
     fn code_thunk(&mut self, code: CodeRef, base: usize, up: UpvalueView) -> Value {
-        let upvalues = self.capture(&self.protos[code.0 as usize].captures, base, up);
-        Value::Thunk(self.heap.alloc_thunk(ThunkState::Code { code, upvalues }))
+        let captures = &self.protos[code.0 as usize].captures;
+        let upvalues = self.capture_thunk(captures, base, up);
+        Value::Thunk(self.heap.alloc_code_thunk(code, upvalues, captures.len()))
     }
 
     /// Whether the function on top of the stack, about to be called with a speculated
@@ -1688,7 +1694,7 @@ impl Vm {
     fn capture_late(&mut self, v: Value, base: usize, up: UpvalueView, again: bool) {
         let code = match v {
             Value::Thunk(t) => match &self.heap.thunk(t).state {
-                ThunkState::Code { code, upvalues } if again || upvalues.is_empty() => *code,
+                ThunkState::Code { code, upvalues } if again || upvalues.is_none() => *code,
                 _ => return,
             },
             Value::Lambda(c) => {
@@ -1704,14 +1710,15 @@ impl Vm {
         if proto.captures.is_empty() {
             return;
         }
-        let captured = self.capture(&proto.captures, base, up);
         match v {
             Value::Thunk(t) => {
+                let captured = self.capture_thunk(&proto.captures, base, up);
                 if let ThunkState::Code { upvalues, .. } = &mut self.heap.thunk_mut(t).state {
-                    refill(upvalues, captured);
+                    upvalues.refill(captured);
                 }
             }
             Value::Lambda(c) => {
+                let captured = self.capture(&proto.captures, base, up);
                 if let Obj::Closure(c) = self.heap.get_mut(c) {
                     refill(&mut c.upvalues, captured);
                 }
@@ -1982,7 +1989,7 @@ impl Vm {
                     Some(ImmediateDefault::Upvalue(k)) => up.get(k),
                     None => {
                         let code = CodeRef(proto.file_base + p);
-                        Value::Thunk(self.heap.alloc_thunk(ThunkState::Code { code, upvalues: Upvalues::new() }))
+                        Value::Thunk(self.heap.alloc_thunk(ThunkState::Code { code, upvalues: ThunkUpvalues::none() }))
                     }
                 },
                 None => {
@@ -2040,6 +2047,15 @@ fn refill(upvalues: &mut Upvalues, captured: Upvalues) {
         upvalues.copy_from_slice(&captured);
     } else {
         *upvalues = captured;
+    }
+}
+
+/// The value a capture of `slot` reads in a frame with `locals` and upvalues `up`.
+#[inline(always)]
+fn read_slot(locals: &[Value], up: UpvalueView, slot: Slot) -> Value {
+    match slot {
+        Slot::Local(n) => locals.get(n as usize).copied().unwrap_or(Value::Null),
+        Slot::Upvalue(n) => up.get(n),
     }
 }
 
