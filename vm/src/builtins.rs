@@ -635,7 +635,7 @@ fn map_attrs(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
     let entries = vm.heap.attrs(g).entries.clone();
     let out = entries
         .into_iter()
-        .map(|(s, v)| (s, Value::Thunk(vm.heap.alloc_thunk(ThunkState::ApplyNamed { f, name: s, arg: v }))))
+        .map(|(s, v)| (s, Value::Thunk(vm.heap.alloc_thunk(ThunkState::ApplyNamed { f, name: s, arg: v, forcing: false }))))
         .collect();
     Ok(vm.new_attrs(Attrs { entries: out, positions: None }))
 }

@@ -72,9 +72,6 @@ pub struct Heap {
     marks: Vec<u64>,
     /// One bit per slot: the object survived a collection (it is in the old generation).
     old: Vec<u64>,
-    /// One bit per slot: a thunk being forced (forcing it again is infinite recursion). Kept
-    /// apart so that thunks stay small.
-    forcing: Vec<u64>,
     /// One bit per slot: the object may own memory outside its slot (a string's bytes, a list's
     /// items, spilled upvalues, ...) and must be dropped when it dies. An object without one
     /// (most evaluated thunks, closures and thunks with one upvalue) is freed without reading
@@ -211,7 +208,6 @@ impl Default for Heap {
             len: 0,
             marks: Vec::new(),
             old: Vec::new(),
-            forcing: Vec::new(),
             owns: Vec::new(),
             remembered: Vec::new(),
             remembered_bits: Vec::new(),
@@ -375,7 +371,6 @@ impl Heap {
             // (A free slot is never old: sweeps free young objects, and a full collection
             // leaves only survivors old.)
             debug_assert!(self.old[i / 64] & (1 << (i % 64)) == 0, "free slot {i} is old");
-            self.forcing[i / 64] &= !(1 << (i % 64));
             i
         } else {
             let i = self.len;
@@ -385,7 +380,6 @@ impl Heap {
                 let words = self.chunks.len() * CHUNK / 64;
                 self.marks.resize(words, 0);
                 self.old.resize(words, 0);
-                self.forcing.resize(words, 0);
                 self.owns.resize(words, 0);
                 self.remembered_bits.resize(words, 0);
             }
@@ -455,7 +449,7 @@ impl Heap {
     pub fn alloc_code_thunk(&mut self, code: crate::value::CodeRef, upvalues: ThunkUpvalues, captures: usize) -> Gc {
         self.stats.thunks += 1;
         let owns = upvalues.spilled();
-        self.alloc_sized(Obj::Thunk(Thunk { state: ThunkState::Code { code, upvalues } }), OBJ + captures * VALUE, owns)
+        self.alloc_sized(Obj::Thunk(Thunk { state: ThunkState::Code { code, upvalues, forcing: false } }), OBJ + captures * VALUE, owns)
     }
 
     /// Allocates a closure.
@@ -595,18 +589,29 @@ impl Heap {
     /// Whether thunk `g` is being forced.
     #[inline]
     pub fn forcing(&self, g: Gc) -> bool {
-        let i = g.0 as usize;
-        self.forcing[i / 64] & (1 << (i % 64)) != 0
+        match &self.thunk(g).state {
+            ThunkState::Code { forcing, .. }
+            | ThunkState::Apply { forcing, .. }
+            | ThunkState::ApplyNamed { forcing, .. }
+            | ThunkState::Select { forcing, .. } => *forcing,
+            ThunkState::Done(_) | ThunkState::Failed(_) => false,
+        }
     }
 
     /// Marks thunk `g` as being forced, or not.
     #[inline]
     pub fn set_forcing(&mut self, g: Gc, on: bool) {
-        let i = g.0 as usize;
-        if on {
-            self.forcing[i / 64] |= 1 << (i % 64);
-        } else {
-            self.forcing[i / 64] &= !(1 << (i % 64));
+        // (No write barrier: the flag refers to nothing.)
+        match self.slot_mut(g.0 as usize) {
+            Obj::Thunk(Thunk {
+                state:
+                    ThunkState::Code { forcing, .. }
+                    | ThunkState::Apply { forcing, .. }
+                    | ThunkState::ApplyNamed { forcing, .. }
+                    | ThunkState::Select { forcing, .. },
+            }) => *forcing = on,
+            Obj::Thunk(_) => {}
+            other => dangling(g, "thunk", other),
         }
     }
 
@@ -684,7 +689,7 @@ impl Heap {
                 Obj::PrimApp(p) => p.args.iter().for_each(|v| mark_value(*v)),
                 Obj::Thunk(t) => match &t.state {
                     ThunkState::Code { upvalues, .. } => upvalues.as_slice().iter().for_each(|v| mark_value(*v)),
-                    ThunkState::Apply { f, arg } | ThunkState::ApplyNamed { f, arg, .. } => {
+                    ThunkState::Apply { f, arg, .. } | ThunkState::ApplyNamed { f, arg, .. } => {
                         mark_value(*f);
                         mark_value(*arg);
                     }
@@ -946,10 +951,10 @@ mod tests {
         let done = heap.alloc_thunk(ThunkState::Done(Value::Int(1)));
         assert!(!owns(&heap, done), "an evaluated thunk owns nothing");
         let two = ThunkUpvalues::from_fn(2, |_| Value::Null);
-        let code = heap.alloc_thunk(ThunkState::Code { code: crate::value::CodeRef(0), upvalues: two });
+        let code = heap.alloc_thunk(ThunkState::Code { code: crate::value::CodeRef(0), upvalues: two, forcing: false });
         assert!(!owns(&heap, code), "two upvalues are held in the thunk's slot");
         let spilled = ThunkUpvalues::from_fn(3, |_| Value::Null);
-        let code = heap.alloc_thunk(ThunkState::Code { code: crate::value::CodeRef(0), upvalues: spilled });
+        let code = heap.alloc_thunk(ThunkState::Code { code: crate::value::CodeRef(0), upvalues: spilled, forcing: false });
         assert!(owns(&heap, code), "spilled upvalues are owned memory");
         // A change through `get_mut` may add memory; setting the value drops it again.
         heap.thunk_mut(done).state = ThunkState::Failed(Box::new(crate::error::EvalError::new(

@@ -357,6 +357,10 @@ pub struct Closure {
 }
 
 /// A suspended computation and, once forced, its value.
+///
+/// A thunk not yet evaluated knows whether it is being forced (forcing it again is infinite
+/// recursion): the flag sits in the padding after the state's tag, so it costs no space, and
+/// reading or setting it touches the slot that forcing reads anyway.
 #[derive(Clone, Debug)]
 pub struct Thunk {
     /// What the thunk is.
@@ -372,6 +376,8 @@ pub enum ThunkState {
         code: CodeRef,
         /// Captured values (none until captured, for late thunks).
         upvalues: ThunkUpvalues,
+        /// Being forced (see [`Thunk`]).
+        forcing: bool,
     },
     /// `f arg`, made by builtins such as `map`.
     Apply {
@@ -379,6 +385,8 @@ pub enum ThunkState {
         f: Value,
         /// The argument.
         arg: Value,
+        /// Being forced.
+        forcing: bool,
     },
     /// `f name arg`, with `name` a symbol's string: `mapAttrs` (one thunk per attribute
     /// instead of two).
@@ -389,6 +397,8 @@ pub enum ThunkState {
         name: Symbol,
         /// The second argument.
         arg: Value,
+        /// Being forced.
+        forcing: bool,
     },
     /// The value of `set.name`, made by builtins that select lazily.
     Select {
@@ -396,6 +406,8 @@ pub enum ThunkState {
         set: Value,
         /// The name.
         name: Symbol,
+        /// Being forced.
+        forcing: bool,
     },
     /// Forced: the value in weak head normal form.
     Done(Value),

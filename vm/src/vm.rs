@@ -395,7 +395,7 @@ impl Vm {
 
     /// A lazy `f arg`.
     pub fn new_apply(&mut self, f: Value, arg: Value) -> Value {
-        Value::Thunk(self.heap.alloc_thunk(ThunkState::Apply { f, arg }))
+        Value::Thunk(self.heap.alloc_thunk(ThunkState::Apply { f, arg, forcing: false }))
     }
 
     /// Interns a name.
@@ -514,7 +514,7 @@ impl Vm {
     /// Runs a file's root prototype and returns its value.
     pub(crate) fn run_file(&mut self, file: u32) -> EvalResult<Value> {
         let root = self.files[file as usize].root;
-        let thunk = self.heap.alloc_thunk(ThunkState::Code { code: root, upvalues: ThunkUpvalues::none() });
+        let thunk = self.heap.alloc_thunk(ThunkState::Code { code: root, upvalues: ThunkUpvalues::none(), forcing: false });
         self.force(Value::Thunk(thunk))
     }
 
@@ -661,16 +661,16 @@ impl Vm {
         match self.heap.thunk(t).state {
             ThunkState::Done(v) => Ok(Some(v)),
             ThunkState::Failed(ref e) => Err((**e).clone()),
-            ThunkState::Code { code, ref upvalues } => {
+            ThunkState::Code { code, ref upvalues, .. } => {
                 let up = UpvalueView::new(upvalues.as_slice());
                 let proto = ProtoRef::new(&self.protos[code.0 as usize]);
                 self.heap.set_forcing(t, true);
                 self.push_frame_with(proto, Some(t), up, OnReturn::Update(t), None)?;
                 Ok(None)
             }
-            ThunkState::Apply { f, arg } => self.force_application(t, f, None, arg),
-            ThunkState::ApplyNamed { f, name, arg } => self.force_application(t, f, Some(name), arg),
-            ThunkState::Select { set, name } => {
+            ThunkState::Apply { f, arg, .. } => self.force_application(t, f, None, arg),
+            ThunkState::ApplyNamed { f, name, arg, .. } => self.force_application(t, f, Some(name), arg),
+            ThunkState::Select { set, name, .. } => {
                 self.heap.set_forcing(t, true);
                 let r = (|| {
                     let set = self.force(set)?;
@@ -1223,7 +1223,7 @@ impl Vm {
                     }
                     Op::ThunkLate(p) => {
                         let code = CodeRef(proto.file_base + p);
-                        let g = self.heap.alloc_thunk(ThunkState::Code { code, upvalues: ThunkUpvalues::none() });
+                        let g = self.heap.alloc_thunk(ThunkState::Code { code, upvalues: ThunkUpvalues::none(), forcing: false });
                         self.stack.push(Value::Thunk(g));
                     }
                     Op::ClosureLate(p) => {
@@ -1694,7 +1694,7 @@ impl Vm {
     fn capture_late(&mut self, v: Value, base: usize, up: UpvalueView, again: bool) {
         let code = match v {
             Value::Thunk(t) => match &self.heap.thunk(t).state {
-                ThunkState::Code { code, upvalues } if again || upvalues.is_none() => *code,
+                ThunkState::Code { code, upvalues, .. } if again || upvalues.is_none() => *code,
                 _ => return,
             },
             Value::Lambda(c) => {
@@ -1989,7 +1989,7 @@ impl Vm {
                     Some(ImmediateDefault::Upvalue(k)) => up.get(k),
                     None => {
                         let code = CodeRef(proto.file_base + p);
-                        Value::Thunk(self.heap.alloc_thunk(ThunkState::Code { code, upvalues: ThunkUpvalues::none() }))
+                        Value::Thunk(self.heap.alloc_thunk(ThunkState::Code { code, upvalues: ThunkUpvalues::none(), forcing: false }))
                     }
                 },
                 None => {

@@ -69,7 +69,7 @@ pub(super) fn zip_attrs_with(vm: &mut Vm, a: &[Value]) -> EvalResult<Value> {
         .into_iter()
         .map(|(sym, values)| {
             let values = vm.new_list(values);
-            (sym, Value::Thunk(vm.heap.alloc_thunk(ThunkState::ApplyNamed { f, name: sym, arg: values })))
+            (sym, Value::Thunk(vm.heap.alloc_thunk(ThunkState::ApplyNamed { f, name: sym, arg: values, forcing: false })))
         })
         .collect();
     Ok(vm.new_attrs(Attrs::from_unsorted(entries)))
