@@ -179,7 +179,7 @@ fn thunk_owns_memory(state: &ThunkState) -> bool {
     match state {
         ThunkState::Code { upvalues, .. } => upvalues.spilled(),
         ThunkState::Failed(_) => true,
-        ThunkState::Apply { .. } | ThunkState::ApplyNamed { .. } | ThunkState::Select { .. } | ThunkState::Done(_) => false,
+        ThunkState::Apply { .. } | ThunkState::ApplyNamed { .. } | ThunkState::Done(_) => false,
     }
 }
 
@@ -592,8 +592,7 @@ impl Heap {
         match &self.thunk(g).state {
             ThunkState::Code { forcing, .. }
             | ThunkState::Apply { forcing, .. }
-            | ThunkState::ApplyNamed { forcing, .. }
-            | ThunkState::Select { forcing, .. } => *forcing,
+            | ThunkState::ApplyNamed { forcing, .. } => *forcing,
             ThunkState::Done(_) | ThunkState::Failed(_) => false,
         }
     }
@@ -607,8 +606,7 @@ impl Heap {
                 state:
                     ThunkState::Code { forcing, .. }
                     | ThunkState::Apply { forcing, .. }
-                    | ThunkState::ApplyNamed { forcing, .. }
-                    | ThunkState::Select { forcing, .. },
+                    | ThunkState::ApplyNamed { forcing, .. },
             }) => *forcing = on,
             Obj::Thunk(_) => {}
             other => dangling(g, "thunk", other),
@@ -693,7 +691,6 @@ impl Heap {
                         mark_value(*f);
                         mark_value(*arg);
                     }
-                    ThunkState::Select { set, .. } => mark_value(*set),
                     ThunkState::Done(v) => mark_value(*v),
                     ThunkState::Failed(_) => {}
                 },

@@ -400,15 +400,6 @@ pub enum ThunkState {
         /// Being forced.
         forcing: bool,
     },
-    /// The value of `set.name`, made by builtins that select lazily.
-    Select {
-        /// The set (forced when the thunk is).
-        set: Value,
-        /// The name.
-        name: Symbol,
-        /// Being forced.
-        forcing: bool,
-    },
     /// Forced: the value in weak head normal form.
     Done(Value),
     /// Forcing failed: forcing again fails the same way, without evaluating anything.

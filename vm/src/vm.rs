@@ -670,19 +670,6 @@ impl Vm {
             }
             ThunkState::Apply { f, arg, .. } => self.force_application(t, f, None, arg),
             ThunkState::ApplyNamed { f, name, arg, .. } => self.force_application(t, f, Some(name), arg),
-            ThunkState::Select { set, name, .. } => {
-                self.heap.set_forcing(t, true);
-                let r = (|| {
-                    let set = self.force(set)?;
-                    let Value::Attrs(g) = set else { return Err(self.expected(&set, "a set")) };
-                    match self.heap.attrs(g).get(name) {
-                        Some(v) => self.force(v).map(Some),
-                        None => Err(self.missing_attr(name, Some(g))),
-                    }
-                })();
-                self.finish_thunk(t, &r);
-                r
-            }
         }
     }
 
