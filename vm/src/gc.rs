@@ -74,8 +74,8 @@ pub struct Heap {
     old: Vec<u64>,
     /// One bit per slot: the object may own memory outside its slot (a string's bytes, a list's
     /// items, spilled upvalues, ...) and must be dropped when it dies. An object without one
-    /// (most evaluated thunks, closures and thunks with one upvalue) is freed without reading
-    /// its slot, which would be a cache miss per dead object.
+    /// (most evaluated thunks, closures with one upvalue, thunks with up to two) is freed
+    /// without reading its slot, which would be a cache miss per dead object.
     owns: Vec<u64>,
     /// Old objects changed since the last collection (they may point to young ones), with a
     /// bit per slot so each is listed once.
@@ -183,7 +183,9 @@ fn thunk_owns_memory(state: &ThunkState) -> bool {
     }
 }
 
-/// The bytes an object occupies, counting what it owns.
+/// The bytes an object occupies, counting what it owns (a thunk's captured values only when
+/// they are in a block of their own: this measures the live heap at a full collection, while
+/// allocation counts every captured value, see [`Heap::alloc_code_thunk`]).
 #[inline(always)]
 fn obj_size(obj: &Obj) -> usize {
     OBJ + match obj {
@@ -429,7 +431,8 @@ impl Heap {
         self.alloc_sized(Obj::Attrs(attrs), size, owns)
     }
 
-    /// Allocates a thunk.
+    /// Allocates a thunk. (A thunk of code with its captured values is made by
+    /// [`Heap::alloc_code_thunk`], which counts them.)
     #[inline(always)]
     pub fn alloc_thunk(&mut self, state: ThunkState) -> Gc {
         self.stats.thunks += 1;
