@@ -459,6 +459,16 @@ mod tests {
         let copy = five.clone();
         drop(five);
         assert_eq!(ints(&copy), vec![Some(0), Some(1), Some(2), Some(3), Some(9)]);
+        // A late capture fills a thunk made with none; capturing again overwrites the values
+        // where they are (a running frame may be reading them), in place or in a block.
+        for n in [1, 2, 4] {
+            let mut late = ThunkUpvalues::none();
+            late.refill(ThunkUpvalues::from_fn(n, |i| Value::Int(i as i64)));
+            assert_eq!(ints(&late)[..n], (0..n as i64).map(Some).collect::<Vec<_>>()[..]);
+            let at = late.as_slice().as_ptr();
+            late.refill(ThunkUpvalues::from_fn(n, |i| Value::Int(10 + i as i64)));
+            assert_eq!((int(Some(late.as_slice()[0])), late.as_slice().as_ptr()), (Some(10), at));
+        }
     }
 
     #[test]
