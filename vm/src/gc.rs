@@ -431,20 +431,18 @@ impl Heap {
         self.alloc_sized(Obj::Attrs(attrs), size, owns)
     }
 
-    /// Allocates a thunk. (A thunk of code with its captured values is made by
-    /// [`Heap::alloc_code_thunk`], which counts them.)
+    /// Allocates a thunk in a state other than code to run (a thunk of code is made by
+    /// [`Heap::alloc_code_thunk`], which counts its captured values).
     #[inline(always)]
     pub fn alloc_thunk(&mut self, state: ThunkState) -> Gc {
+        debug_assert!(!matches!(state, ThunkState::Code { .. }), "a code thunk through alloc_thunk");
         self.stats.thunks += 1;
-        let size = match &state {
-            ThunkState::Code { upvalues, .. } => OBJ + upvalues.owned_len() * VALUE,
-            _ => OBJ,
-        };
         let owns = thunk_owns_memory(&state);
-        self.alloc_sized(Obj::Thunk(Thunk { state }), size, owns)
+        self.alloc_sized(Obj::Thunk(Thunk { state }), OBJ, owns)
     }
 
-    /// Allocates a thunk of `code` with the `captures` values `upvalues`. Each captured value
+    /// Allocates a thunk of `code` with the `captures` values `upvalues` (none yet for a thunk
+    /// made before its captures). Each captured value
     /// counts as 16 bytes towards the next collection, held in the slot or not, as it did when
     /// only one was held there: the collection schedule of a program does not depend on
     /// where its thunks keep their values.
@@ -951,10 +949,10 @@ mod tests {
         let done = heap.alloc_thunk(ThunkState::Done(Value::Int(1)));
         assert!(!owns(&heap, done), "an evaluated thunk owns nothing");
         let two = ThunkUpvalues::from_fn(2, |_| Value::Null);
-        let code = heap.alloc_thunk(ThunkState::Code { code: crate::value::CodeRef(0), upvalues: two, forcing: false });
+        let code = heap.alloc_code_thunk(crate::value::CodeRef(0), two, 2);
         assert!(!owns(&heap, code), "two upvalues are held in the thunk's slot");
         let spilled = ThunkUpvalues::from_fn(3, |_| Value::Null);
-        let code = heap.alloc_thunk(ThunkState::Code { code: crate::value::CodeRef(0), upvalues: spilled, forcing: false });
+        let code = heap.alloc_code_thunk(crate::value::CodeRef(0), spilled, 3);
         assert!(owns(&heap, code), "spilled upvalues are owned memory");
         // A change through `get_mut` may add memory; setting the value drops it again.
         heap.thunk_mut(done).state = ThunkState::Failed(Box::new(crate::error::EvalError::new(

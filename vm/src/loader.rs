@@ -289,7 +289,7 @@ impl Vm {
         let (path, text, base_dir) = self.read_source(&key)?;
         let file = self.load_source(&path, &text, &base_dir)?;
         let root = self.files[file as usize].root;
-        let thunk = self.heap.alloc_thunk(crate::value::ThunkState::Code { code: root, upvalues: crate::value::ThunkUpvalues::none(), forcing: false });
+        let thunk = self.heap.alloc_code_thunk(root, crate::value::ThunkUpvalues::none(), 0);
         self.import_cache.insert(path, Value::Thunk(thunk));
         self.force(Value::Thunk(thunk))
     }

@@ -514,7 +514,7 @@ impl Vm {
     /// Runs a file's root prototype and returns its value.
     pub(crate) fn run_file(&mut self, file: u32) -> EvalResult<Value> {
         let root = self.files[file as usize].root;
-        let thunk = self.heap.alloc_thunk(ThunkState::Code { code: root, upvalues: ThunkUpvalues::none(), forcing: false });
+        let thunk = self.heap.alloc_code_thunk(root, ThunkUpvalues::none(), 0);
         self.force(Value::Thunk(thunk))
     }
 
@@ -1210,7 +1210,7 @@ impl Vm {
                     }
                     Op::ThunkLate(p) => {
                         let code = CodeRef(proto.file_base + p);
-                        let g = self.heap.alloc_thunk(ThunkState::Code { code, upvalues: ThunkUpvalues::none(), forcing: false });
+                        let g = self.heap.alloc_code_thunk(code, ThunkUpvalues::none(), 0);
                         self.stack.push(Value::Thunk(g));
                     }
                     Op::ClosureLate(p) => {
@@ -1976,7 +1976,7 @@ impl Vm {
                     Some(ImmediateDefault::Upvalue(k)) => up.get(k),
                     None => {
                         let code = CodeRef(proto.file_base + p);
-                        Value::Thunk(self.heap.alloc_thunk(ThunkState::Code { code, upvalues: ThunkUpvalues::none(), forcing: false }))
+                        Value::Thunk(self.heap.alloc_code_thunk(code, ThunkUpvalues::none(), 0))
                     }
                 },
                 None => {
