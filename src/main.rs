@@ -1,6 +1,7 @@
 //! `lixc`: the command-line front of the lixc toolchain. Argument handling, output formats and
 //! exit codes live here; the work is done by the library crates.
 
+mod alloc;
 mod check;
 mod diagnostic;
 mod doc_cmd;
@@ -18,63 +19,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 use lix_editions::Edition;
 
 /// Evaluation allocates and frees many small objects; mimalloc does that faster than the
-/// system allocator (measured on `../shared/bench`).
+/// system allocator (measured on `../shared/bench`). See `alloc` for the evaluation's own
+/// range of memory.
 #[global_allocator]
-static GLOBAL: Mimalloc = Mimalloc;
-
-/// mimalloc, called directly for the alignments every mimalloc block has anyway (as the
-/// standard library's `System` does with `malloc`); `mimalloc::MiMalloc` always goes through
-/// mimalloc's aligned entry points, which cost about 20 instructions more per allocation.
-struct Mimalloc;
-
-/// The alignment of every mimalloc block of at least that size (`MI_MAX_ALIGN_SIZE`).
-const MI_MAX_ALIGN: usize = 16;
-
-/// Whether `mi_malloc` alone gives `align` for `size` bytes (Rust sizes are multiples of
-/// their alignment, and mimalloc's size classes of multiples of 16 are multiples of 16).
-#[inline]
-fn natural(align: usize, size: usize) -> bool {
-    align <= MI_MAX_ALIGN && align <= size
-}
-
-// SAFETY: every function forwards to the mimalloc function with the same contract; the
-// unaligned ones only when `natural` holds, so the blocks are aligned as the layout asks.
-unsafe impl std::alloc::GlobalAlloc for Mimalloc {
-    #[inline]
-    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        use libmimalloc_sys::{mi_malloc, mi_malloc_aligned};
-        if natural(layout.align(), layout.size()) {
-            mi_malloc(layout.size()).cast()
-        } else {
-            mi_malloc_aligned(layout.size(), layout.align()).cast()
-        }
-    }
-
-    #[inline]
-    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
-        use libmimalloc_sys::{mi_zalloc, mi_zalloc_aligned};
-        if natural(layout.align(), layout.size()) {
-            mi_zalloc(layout.size()).cast()
-        } else {
-            mi_zalloc_aligned(layout.size(), layout.align()).cast()
-        }
-    }
-
-    #[inline]
-    unsafe fn dealloc(&self, ptr: *mut u8, _layout: std::alloc::Layout) {
-        libmimalloc_sys::mi_free(ptr.cast());
-    }
-
-    #[inline]
-    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
-        use libmimalloc_sys::{mi_realloc, mi_realloc_aligned};
-        if natural(layout.align(), new_size) {
-            mi_realloc(ptr.cast(), new_size).cast()
-        } else {
-            mi_realloc_aligned(ptr.cast(), new_size, layout.align()).cast()
-        }
-    }
-}
+static GLOBAL: alloc::Mimalloc = alloc::Mimalloc;
 
 /// A toolchain for the Nix language.
 #[derive(Parser, Debug)]
@@ -161,10 +109,16 @@ fn main() -> ExitCode {
     let worker = std::thread::Builder::new().name("lixc".into()).stack_size(STACK_SIZE).spawn(move || match cli.command {
         Command::Parse(args) => parse_cmd::run(args),
         Command::Check(args) => check::run(args),
-        Command::Eval(args) => eval_cmd::run(*args),
+        Command::Eval(args) => {
+            alloc::evaluation_arena();
+            eval_cmd::run(*args)
+        }
         Command::Doc(args) => doc_cmd::run(args),
         Command::Migrate(args) => migrate_cmd::run(args),
-        Command::Instantiate(args) => instantiate_cmd::run(*args),
+        Command::Instantiate(args) => {
+            alloc::evaluation_arena();
+            instantiate_cmd::run(*args)
+        }
         Command::Store(args) => store_cmd::run(args),
     });
     let code = match worker.map(|handle| handle.join()) {
