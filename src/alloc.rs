@@ -92,8 +92,10 @@ unsafe impl GlobalAlloc for Mimalloc {
 }
 
 /// The address space reserved for the evaluation thread. Only what is used (or populated a
-/// little ahead) becomes memory; the evaluation cannot use more than this.
-const RANGE: usize = 64 << 30;
+/// little ahead) becomes memory, but the evaluation cannot use more than this: past it,
+/// allocation fails and the process ends with mimalloc's out-of-memory report. (The largest
+/// evaluations, of all of nixpkgs, take a few tens of GiB.)
+const RANGE: usize = 256 << 30;
 
 /// The start of the range; the top of the address space (where no block is) until it is
 /// reserved.
