@@ -138,11 +138,17 @@ fn grow(end: usize) {
 
 /// Makes the calling thread allocate from a range of its own whose pages a helper thread
 /// populates ahead of need (see the module's documentation). Called once, by the thread
-/// that evaluates, before it starts; later calls, and systems where the range cannot be
-/// reserved or handed to mimalloc, change nothing.
+/// that evaluates, before it starts; later calls, processes that may run on one processor
+/// only, and systems where the range cannot be reserved or handed to mimalloc, change
+/// nothing.
 pub fn evaluation_arena() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
+        // On one processor the helper would take its time from the evaluation's, and huge
+        // pages would be cleared there too: plain mimalloc is faster.
+        if std::thread::available_parallelism().map_or(true, |n| n.get() < 2) {
+            return;
+        }
         if let Some(start) = reserve() {
             START.store(start, Relaxed);
             WAKE_AT.store(start + FIRST_WAKE, Relaxed);
