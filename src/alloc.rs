@@ -23,8 +23,8 @@
 //! kept small programs as they were but cost minipkgs 2 to 3 %. The rest of mimalloc's
 //! memory keeps 4 KiB pages (see `Cargo.toml` on `no_thp`).
 //!
-//! Without the range (another thread, another command, or a system that refuses the
-//! reservation) allocation is plain mimalloc.
+//! Without the range (another thread, another command, a process that may run on one
+//! processor only, or a system that refuses the reservation) allocation is plain mimalloc.
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -93,8 +93,9 @@ unsafe impl GlobalAlloc for Mimalloc {
 
 /// The address space reserved for the evaluation thread. Only what is used (or populated a
 /// little ahead) becomes memory, but the evaluation cannot use more than this: past it,
-/// allocation fails and the process ends with mimalloc's out-of-memory report. (The largest
-/// evaluations, of all of nixpkgs, take a few tens of GiB.)
+/// allocation fails and the process ends with the standard library's report of a failed
+/// allocation, as it would when the system runs out of memory. (Evaluating all of nixpkgs
+/// takes tens of GiB at most.)
 const RANGE: usize = 256 << 30;
 
 /// The start of the range; the top of the address space (where no block is) until it is
