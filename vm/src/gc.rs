@@ -590,12 +590,7 @@ impl Heap {
     /// Whether thunk `g` is being forced.
     #[inline]
     pub fn forcing(&self, g: Gc) -> bool {
-        match &self.thunk(g).state {
-            ThunkState::Code { forcing, .. }
-            | ThunkState::Apply { forcing, .. }
-            | ThunkState::ApplyNamed { forcing, .. } => *forcing,
-            ThunkState::Done(_) | ThunkState::Failed(_) => false,
-        }
+        self.thunk(g).state.forcing()
     }
 
     /// Marks thunk `g` as being forced, or not.
@@ -603,13 +598,11 @@ impl Heap {
     pub fn set_forcing(&mut self, g: Gc, on: bool) {
         // (No write barrier: the flag refers to nothing.)
         match self.slot_mut(g.0 as usize) {
-            Obj::Thunk(Thunk {
-                state:
-                    ThunkState::Code { forcing, .. }
-                    | ThunkState::Apply { forcing, .. }
-                    | ThunkState::ApplyNamed { forcing, .. },
-            }) => *forcing = on,
-            Obj::Thunk(_) => {}
+            Obj::Thunk(t) => {
+                if let Some(forcing) = t.state.forcing_mut() {
+                    *forcing = on;
+                }
+            }
             other => dangling(g, "thunk", other),
         }
     }

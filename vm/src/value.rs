@@ -406,6 +406,31 @@ pub enum ThunkState {
     Failed(Box<crate::error::EvalError>),
 }
 
+impl ThunkState {
+    /// The "being forced" flag of a thunk not yet evaluated (see [`Thunk`]); `None` once it
+    /// has a value or an error.
+    #[inline(always)]
+    pub fn forcing_mut(&mut self) -> Option<&mut bool> {
+        match self {
+            ThunkState::Code { forcing, .. } | ThunkState::Apply { forcing, .. } | ThunkState::ApplyNamed { forcing, .. } => {
+                Some(forcing)
+            }
+            ThunkState::Done(_) | ThunkState::Failed(_) => None,
+        }
+    }
+
+    /// Whether the thunk is being forced.
+    #[inline(always)]
+    pub fn forcing(&self) -> bool {
+        matches!(
+            self,
+            ThunkState::Code { forcing: true, .. }
+                | ThunkState::Apply { forcing: true, .. }
+                | ThunkState::ApplyNamed { forcing: true, .. }
+        )
+    }
+}
+
 /// A builtin waiting for more arguments.
 #[derive(Clone, Debug)]
 pub struct PrimApp {

@@ -1195,6 +1195,8 @@ impl Vm {
                         }
                     }
                     Op::Thunk(p) => {
+                        // (`code_thunk`'s body, written out: inlining `code_thunk` at every
+                        // caller cost fib 3.4 % more instructions.)
                         let code = CodeRef(proto.file_base + p);
                         let captures = &self.protos[code.0 as usize].captures;
                         let upvalues = self.capture_thunk(captures, base, up);
